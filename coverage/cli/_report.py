@@ -1,0 +1,118 @@
+"""Plain-text rendering of a run's summary for the terminal (stdout)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from ..settings import TECHNOLOGIES
+
+
+def pct(value: float | None) -> str:
+    """Format a share as a percentage with one decimal, or an em dash."""
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def ratio(part: int, total: int, share: float | None) -> str:
+    """Format ``1,368 / 1,400 (97.7%)``."""
+    return f"{part:,} / {total:,} ({pct(share)})"
+
+
+def print_summary(summary: dict, console: Console, *, title: str) -> None:
+    """Print headline shares, the per-district table and the worst communes."""
+    rule = summary["rule"]
+    rule_text = (
+        rule["name"] if rule["name"] == "centroid" else f"{rule['name']} ≥ {rule['threshold']:g}"
+    )
+    console.print(
+        f"[bold]{title}[/bold]  (model: {summary['model']}, rule: {rule_text}, "
+        f"CRS: {summary['crs']})",
+        highlight=False,
+    )
+    label = summary["headline_technologies"]
+    weighted = " (population-weighted)" if rule["name"] == "population" else ""
+    console.print(
+        f"{label} villages: "
+        f"{ratio(summary['villages_covered'], summary['villages_total'], summary['village_coverage_share'])}"
+        f"{weighted}",
+        highlight=False,
+    )
+    by_tech = summary["village_coverage_by_technology"]
+    console.print(
+        "  by technology: " + " · ".join(f"{t} {pct(by_tech[t])}" for t in TECHNOLOGIES),
+        highlight=False,
+    )
+    if "population_total" in summary:
+        console.print(
+            f"  population covered ({label}): {summary['population_covered']:,} / "
+            f"{summary['population_total']:,} ({pct(summary['population_coverage_share'])})",
+            highlight=False,
+        )
+    console.print(
+        "Commune centres on fibre: "
+        + ratio(
+            summary["commune_centres_fibre"],
+            summary["commune_centres_total"],
+            summary["commune_centre_fibre_share"],
+        ),
+        highlight=False,
+    )
+    console.print(
+        "Postal points with broadband: "
+        + ratio(
+            summary["postal_points_broadband"],
+            summary["postal_points_total"],
+            summary["postal_broadband_share"],
+        ),
+        highlight=False,
+    )
+    districts = summary.get("by_district") or []
+    if districts:
+        table = Table(title="By district", title_justify="left", show_edge=False)
+        for col, justify in (
+            ("District", "left"),
+            ("Communes", "right"),
+            ("Villages", "right"),
+            (f"{label} covered", "right"),
+            ("Share", "right"),
+            ("Centres on fibre", "right"),
+        ):
+            table.add_column(col, justify=justify)
+        for d in districts:
+            fibre = f"{d['centres_fibre']}/{d['centres']}" if "centres" in d else "—"
+            table.add_row(
+                str(d["district"]),
+                f"{d['communes']:,}",
+                f"{d['villages']:,}",
+                f"{d['villages_covered']:,}",
+                pct(d["coverage_share"]),
+                fibre,
+            )
+        console.print(table)
+    worst = [w for w in summary.get("worst_communes") or [] if (w["coverage_share"] or 0) < 1]
+    if worst:
+        table = Table(
+            title="Communes with the lowest coverage", title_justify="left", show_edge=False
+        )
+        for col, justify in (
+            ("Commune", "left"),
+            ("District", "left"),
+            ("Villages", "right"),
+            ("Uncovered", "right"),
+            ("Share", "right"),
+        ):
+            table.add_column(col, justify=justify)
+        for w in worst:
+            table.add_row(
+                str(w.get("name") or w["commune_id"]),
+                str(w.get("district") or ""),
+                f"{w['villages']:,}",
+                f"{w['villages'] - w['villages_covered']:,}",
+                pct(w["coverage_share"]),
+            )
+        console.print(table)
+    if summary.get("warnings"):
+        console.print(
+            f"{len(summary['warnings'])} warning(s): see stderr or the JSON 'warnings'.",
+            highlight=False,
+        )

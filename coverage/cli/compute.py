@@ -1,0 +1,81 @@
+"""``coverage compute``: the headline shares, per district, and the gaps."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from ..output import summary_json, write_result
+from ..pipeline import run
+from ._report import print_summary
+from .options import (
+    build_settings,
+    is_demo,
+    layer_options,
+    resolve_layers,
+    settings_options,
+    verbosity_options,
+)
+from .progress import stage_progress
+
+
+@click.command(short_help="Village 3G/4G, centre fibre and postal broadband shares.")
+@layer_options
+@settings_options
+@click.option(
+    "--model",
+    type=click.Choice(["range"]),
+    default="range",
+    show_default=True,
+    help="Coverage model.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Write villages/communes (GeoPackage + CSV), centres, postal and summary.json.",
+)
+@verbosity_options
+def compute(
+    villages,
+    communes,
+    centres,
+    sites,
+    fibre,
+    postal,
+    config,
+    rule,
+    threshold,
+    fibre_distance,
+    crs,
+    csv_crs,
+    model,
+    as_json,
+    out,
+) -> None:
+    """Compute coverage shares for leadership, overall and per commune/district.
+
+    With no layer options it runs on the embedded demo province (modelled on
+    Quảng Bình). Results go to stdout; logs and progress to stderr.
+
+    \b
+    $ coverage compute
+    $ coverage compute --json > summary.json
+    $ coverage compute --villages thon.gpkg --communes xa.gpkg --sites bts.csv \\
+        --fibre nodes.gpkg --fibre routes.gpkg --postal buudien.csv --out results/
+    $ coverage compute --sites 452.csv --rule population --threshold 0.8
+    """
+    settings = build_settings(config, rule, threshold, fibre_distance, crs, csv_crs)
+    layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
+    quiet = click.get_current_context().meta.get("coverage.quiet", False)
+    with stage_progress(quiet=quiet) as step:
+        result = run(**layers, settings=settings, model=model, progress=step)
+    if out:
+        for path in write_result(result, out):
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(summary_json(result.summary), nl=False)
+        return
+    title = "Demo province (Quảng Bình model)" if is_demo(layers["villages"]) else "Coverage"
+    print_summary(result.summary, Console(highlight=False, soft_wrap=True), title=title)

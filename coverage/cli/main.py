@@ -1,0 +1,76 @@
+"""The click group: logging set-up and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from .. import __version__
+from .._errors import CoverageError, ValidationError
+
+
+class _Group(click.Group):
+    """Turn library errors into one line per problem on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CoverageError as exc:
+            if ctx.meta.get("coverage.verbose"):
+                raise
+            lines = (
+                [str(p) for p in exc.problems] if isinstance(exc, ValidationError) else [str(exc)]
+            )
+            for line in lines:
+                click.echo(f"error: {line}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("coverage.verbose"):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} (run again with -v for the "
+                "traceback, and please report it)",
+                err=True,
+            )
+            ctx.exit(3)
+
+
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """Send log records to stderr: warnings by default, info with -v, debug with -vv."""
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("coverage")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="coverage (telecov)")
+def cli() -> None:
+    """Telecom coverage mapping for provincial planners.
+
+    Villages with 3G/4G, commune centres on fibre, postal points with broadband,
+    and where the gaps are. With no layer options every command runs on the
+    embedded demo province.
+
+    \b
+    $ coverage compute
+    $ coverage compute --villages thon.gpkg --communes xa.shp --sites bts.csv --json
+    """
+
+
+def _register() -> None:
+    from .compute import compute
+
+    cli.add_command(compute)
+
+
+_register()

@@ -1,0 +1,147 @@
+"""Options shared by commands. Used by: compute (and later map, predict, check)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import datasets
+from ..settings import RULES, Settings, load_config
+from .main import configure_logging
+
+log = logging.getLogger("coverage.cli")
+
+
+def layer_options(func: Callable) -> Callable:
+    """--villages --communes --centres --sites --fibre --postal (FILE or FILE::LAYER)."""
+    specs = [
+        ("--villages", "Village (thôn/bản) polygons or points."),
+        ("--communes", "Commune polygons."),
+        ("--centres", "Commune centre points (else a representative point per commune)."),
+        ("--sites", "Cell sites: one row per site x technology (or sector), or an OpenCelliD CSV."),
+        ("--postal", "Public postal / service points, optional 'broadband' yes/no."),
+    ]
+    for name, text in reversed(specs):
+        func = click.option(name, metavar="FILE", help=text)(func)
+    func = click.option(
+        "--fibre",
+        metavar="FILE",
+        multiple=True,
+        help="Fibre nodes and/or routes; repeat for several files.",
+    )(func)
+    return func
+
+
+def settings_options(func: Callable) -> Callable:
+    """--config --rule --threshold --fibre-distance --crs --csv-crs."""
+    opts = [
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False),
+            metavar="TOML",
+            help="Config file (thresholds, rules, ranges); options given here win.",
+        ),
+        click.option(
+            "--rule", type=click.Choice(RULES), help="Village-covered rule [default: area]."
+        ),
+        click.option(
+            "--threshold",
+            type=float,
+            help="Covered share needed by the area/population rule [default: 0.5].",
+        ),
+        click.option(
+            "--fibre-distance",
+            type=float,
+            metavar="METRES",
+            help="Fibre within this distance connects a point [default: 500].",
+        ),
+        click.option(
+            "--crs",
+            metavar="CRS",
+            help="Metric CRS for measuring [default: UTM zone of the villages].",
+        ),
+        click.option(
+            "--csv-crs",
+            metavar="CRS",
+            help="CRS of coordinates in CSV inputs [default: EPSG:4326].",
+        ),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def verbosity_options(func: Callable) -> Callable:
+    """-v/--verbose (repeatable) and -q/--quiet, applied before the command runs."""
+
+    @click.option("-v", "--verbose", count=True, help="More log output; -v also shows tracebacks.")
+    @click.option("-q", "--quiet", is_flag=True, help="No progress display or warnings on stderr.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, verbose: int, quiet: bool, **kwargs: Any):
+        ctx = click.get_current_context()
+        ctx.meta["coverage.verbose"] = verbose > 0
+        ctx.meta["coverage.quiet"] = quiet
+        configure_logging(verbose, quiet)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def build_settings(
+    config: str | None,
+    rule: str | None,
+    threshold: float | None,
+    fibre_distance: float | None,
+    crs: str | None,
+    csv_crs: str | None,
+) -> Settings:
+    """Defaults < config file < command-line options."""
+    return load_config(
+        config,
+        rule=rule,
+        threshold=threshold,
+        fibre_distance_m=fibre_distance,
+        crs=crs,
+        csv_crs=csv_crs,
+    )
+
+
+def resolve_layers(
+    villages: str | None,
+    communes: str | None,
+    centres: str | None,
+    sites: str | None,
+    fibre: tuple[str, ...],
+    postal: str | None,
+) -> dict:
+    """Return the layer paths; without --villages the demo province fills every layer not given."""
+    given = {
+        "villages": villages,
+        "communes": communes,
+        "centres": centres,
+        "sites": sites,
+        "fibre": list(fibre) or None,
+        "postal": postal,
+    }
+    if villages is None:
+        demo = datasets.demo_layers()
+        used = [k for k, v in given.items() if v is None]
+        log.info("no --villages: using the demo province for %s", ", ".join(used))
+        return {k: (v if v is not None else demo[k]) for k, v in given.items()}
+    if sites is None:
+        raise click.UsageError("--sites is required with --villages")
+    given["fibre"] = given["fibre"] or []
+    return given
+
+
+def is_demo(path: Any) -> bool:
+    """True when a path points into the demo province."""
+    try:
+        return Path(path).resolve().parent == datasets.data_dir().resolve()
+    except Exception:
+        return False

@@ -1,0 +1,62 @@
+"""Choosing the one metric CRS of a run and bringing every layer into it."""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from ._errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def choose_metric_crs(reference: gpd.GeoDataFrame, crs: str | None = None) -> CRS:
+    """Return the metric CRS for measuring distances and areas.
+
+    Parameters
+    ----------
+    reference
+        The layer whose extent decides (the villages).
+    crs
+        A user choice (``"EPSG:32648"``, a WKT or PROJ string); ``None`` picks the
+        UTM zone containing the centre of ``reference``.
+
+    Returns
+    -------
+    pyproj.CRS
+        A projected CRS in metres.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.Point(106.6, 17.5)], crs=4326)
+    >>> choose_metric_crs(g).to_epsg()
+    32648
+    """
+    if crs is not None:
+        try:
+            chosen = CRS.from_user_input(crs)
+        except CRSError:
+            raise ConfigError(f"unknown CRS {crs!r}") from None
+        if not chosen.is_projected or chosen.axis_info[0].unit_name not in ("metre", "meter"):
+            raise ConfigError(f"CRS {crs!r} is not a projected CRS in metres")
+        log.info("metric CRS (given): %s", chosen.to_string())
+        return chosen
+    chosen = reference.estimate_utm_crs()
+    log.info("metric CRS (UTM zone of the villages): %s", chosen.to_string())
+    return chosen
+
+
+def to_crs(layer: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """Return ``layer`` in ``crs``, keeping its ``attrs`` (source path, row labels)."""
+    attrs = dict(layer.attrs)
+    if layer.crs is not None and CRS.from_user_input(layer.crs) == crs:
+        out = layer.copy()
+    else:
+        log.debug("reprojecting %s from %s", attrs.get("source", "layer"), layer.crs)
+        out = layer.to_crs(crs)
+    out.attrs.update(attrs)
+    return out

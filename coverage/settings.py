@@ -1,0 +1,241 @@
+"""Documented defaults, read at call time.
+
+Precedence, lowest first: the defaults here, a TOML config file
+(:func:`load_config`), then options given on the command line or as keyword
+arguments (:meth:`Settings.replace`). Every default says why it is what it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: Technologies the toolkit knows, in display order.
+TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
+
+#: Frequency classes, by the carrier frequency in MHz: sub-GHz coverage bands,
+#: the 1.7-2.3 GHz mid bands, and 2.3 GHz and above.
+BAND_CLASSES: tuple[str, ...] = ("low", "mid", "high")
+
+#: Default cell range in metres by technology and band class.
+#:
+#: Rationale: these are rounded planning radii for a macro site (25-45 m mast,
+#: outdoor handset at 1.5 m) in mixed rural/suburban terrain, the situation of a
+#: Vietnamese provincial network outside city centres. They follow from a
+#: COST-231/Okumura-Hata *suburban* link budget with the maximum allowable path
+#: losses operators typically plan with (about 140-150 dB for GSM 900 and LTE
+#: 800/900, 135-140 dB for UMTS 2100 and LTE 1800, less for 2.6/3.5 GHz), and
+#: they agree with the fixed-radius approach used for coverage estimates when
+#: no prediction exists (a few km for 3G/4G, more for 2G 900). They are
+#: deliberately conservative in mountains, where the terrain model is the right
+#: tool. Override per site with the ``range_m`` column or per table entry in the
+#: config file (``[ranges.4G] mid = 3500``).
+DEFAULT_RANGES_M: dict[str, dict[str, float]] = {
+    "2G": {"low": 7000.0, "mid": 3500.0, "high": 3500.0},
+    "3G": {"low": 6000.0, "mid": 3000.0, "high": 3000.0},
+    "4G": {"low": 6000.0, "mid": 4000.0, "high": 2500.0},
+    "5G": {"low": 5000.0, "mid": 3000.0, "high": 1200.0},
+}
+
+#: Carrier frequency assumed when a site row gives none (MHz): GSM 900, UMTS
+#: 2100, LTE 1800 and NR 3500 are the bands deployed nationwide in Vietnam.
+DEFAULT_FREQUENCY_MHZ: dict[str, float] = {"2G": 900.0, "3G": 2100.0, "4G": 1800.0, "5G": 3500.0}
+
+#: Village-covered rules; see :mod:`coverage.metrics`.
+RULES: tuple[str, ...] = ("area", "centroid", "population")
+
+
+def band_class(frequency_mhz: float) -> str:
+    """Return the band class (``low``, ``mid`` or ``high``) of a frequency in MHz."""
+    if frequency_mhz < 1000:
+        return "low"
+    if frequency_mhz < 2300:
+        return "mid"
+    return "high"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of a run. Build with :func:`load_config` or ``Settings()``.
+
+    Attributes
+    ----------
+    rule
+        Village-covered rule: ``area`` (default: the share of the village area
+        inside coverage must reach ``threshold``; it is what "the village has
+        signal" means to a planner walking it), ``centroid`` (the village's
+        representative point is covered; for point-only village layers) or
+        ``population`` (like ``area``, but the headline share is weighted by
+        village population).
+    threshold
+        Minimum covered share for ``area``/``population`` (default 0.5: most of
+        the village, the usual reading of "covered" in provincial reports).
+    headline_technologies
+        Technologies whose union is the headline "3G/4G" coverage.
+    fibre_distance_m
+        A commune centre or postal point without an explicit attribute counts
+        as fibre-connected when a fibre node or route lies within this distance
+        (default 500 m: a typical FTTx drop/distribution span from a splitter).
+    ranges_m
+        Default range table, see :data:`DEFAULT_RANGES_M`.
+    max_range_m
+        Ranges above this are capped, with a warning (default 35 km, the GSM
+        timing-advance limit; OpenCelliD's estimated ranges often exceed it).
+    use_opencellid_range
+        Use OpenCelliD's ``range`` column as the cell radius (default True). It
+        estimates where the cell was *observed*, not a designed radius.
+    crs
+        Metric CRS for all measurements; ``None`` picks the UTM zone of the
+        villages (EPSG:32648 for Quang Binh).
+    csv_crs
+        CRS of CSV ``lon``/``lat`` or ``x``/``y`` columns (default EPSG:4326).
+    quad_segs
+        Segments per quarter circle when drawing range discs (16: the polygon's
+        area is 0.16 % below the true disc).
+    n_jobs
+        Threads for the geometry work (shapely releases the GIL); default: all cores.
+    """
+
+    rule: str = "area"
+    threshold: float = 0.5
+    headline_technologies: tuple[str, ...] = ("3G", "4G")
+    fibre_distance_m: float = 500.0
+    ranges_m: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_RANGES_M.items()}
+    )
+    max_range_m: float = 35000.0
+    use_opencellid_range: bool = True
+    crs: str | None = None
+    csv_crs: str = "EPSG:4326"
+    quad_segs: int = 16
+    n_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULES:
+            raise ConfigError(f"rule must be one of {', '.join(RULES)}; got {self.rule!r}")
+        if not 0.0 < float(self.threshold) <= 1.0:
+            raise ConfigError(f"threshold must be in (0, 1]; got {self.threshold!r}")
+        if not float(self.fibre_distance_m) >= 0:
+            raise ConfigError(f"fibre distance must be >= 0 m; got {self.fibre_distance_m!r}")
+        unknown = [t for t in self.headline_technologies if t not in TECHNOLOGIES]
+        if unknown or not self.headline_technologies:
+            raise ConfigError(
+                f"headline technologies must be among {', '.join(TECHNOLOGIES)}; "
+                f"got {list(self.headline_technologies)}"
+            )
+        for tech, table in self.ranges_m.items():
+            if tech not in TECHNOLOGIES:
+                raise ConfigError(f"ranges: unknown technology {tech!r}")
+            for band, value in table.items():
+                if band not in BAND_CLASSES:
+                    raise ConfigError(f"ranges.{tech}: unknown band class {band!r}")
+                if not (isinstance(value, int | float) and value > 0):
+                    raise ConfigError(f"ranges.{tech}.{band} must be a positive number of metres")
+        if self.quad_segs < 2:
+            raise ConfigError("quad_segs must be >= 2")
+        if self.n_jobs < 1:
+            raise ConfigError("n_jobs must be >= 1")
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with the non-``None`` entries of ``changes`` applied."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "ranges_m" in changes:
+            merged = {k: dict(v) for k, v in self.ranges_m.items()}
+            for tech, table in changes["ranges_m"].items():
+                merged.setdefault(tech, {}).update(table)
+            changes["ranges_m"] = merged
+        if "headline_technologies" in changes:
+            changes["headline_technologies"] = tuple(changes["headline_technologies"])
+        return dataclasses.replace(self, **changes)
+
+    def default_range_m(self, technology: str, frequency_mhz: float) -> float:
+        """Return the default range of a technology at a frequency."""
+        return float(self.ranges_m[technology][band_class(frequency_mhz)])
+
+    def describe_rule(self) -> dict[str, Any]:
+        """Return the village rule as it appears in the JSON output."""
+        return {"name": self.rule, "threshold": self.threshold}
+
+
+_CONFIG_KEYS = {
+    "rule": ("rule", "name"),
+    "threshold": ("rule", "threshold"),
+    "headline_technologies": ("rule", "headline_technologies"),
+    "fibre_distance_m": ("connectivity", "fibre_distance_m"),
+    "max_range_m": ("sites", "max_range_m"),
+    "use_opencellid_range": ("sites", "use_opencellid_range"),
+    "crs": ("projection", "crs"),
+    "csv_crs": ("projection", "csv_crs"),
+    "quad_segs": ("model", "quad_segs"),
+    "n_jobs": ("model", "n_jobs"),
+}
+
+
+def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Settings:
+    """Read a TOML config file and apply ``overrides`` on top.
+
+    Parameters
+    ----------
+    path
+        A TOML file, or ``None`` for the defaults. Sections and keys::
+
+            [rule]          name, threshold, headline_technologies
+            [connectivity]  fibre_distance_m
+            [sites]         max_range_m, use_opencellid_range
+            [projection]    crs, csv_crs
+            [model]         quad_segs, n_jobs
+            [ranges.4G]     low, mid, high   (metres, per band class)
+    **overrides
+        Keyword values (e.g. from the CLI) that win over the file; ``None`` is ignored.
+
+    Examples
+    --------
+    >>> load_config(rule="centroid").rule
+    'centroid'
+    """
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                doc = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        known_sections = {s for s, _ in _CONFIG_KEYS.values()} | {"ranges"}
+        for section in doc:
+            if section not in known_sections:
+                raise ConfigError(
+                    f"{path}: unknown section [{section}]; "
+                    f"expected one of {', '.join(sorted(known_sections))}"
+                )
+        for name, (section, key) in _CONFIG_KEYS.items():
+            if key in doc.get(section, {}):
+                values[name] = doc[section][key]
+        for section, keys in doc.items():
+            if section == "ranges" or not isinstance(keys, dict):
+                continue
+            allowed = {k for s, k in _CONFIG_KEYS.values() if s == section}
+            for key in keys:
+                if key not in allowed:
+                    raise ConfigError(
+                        f"{path}: unknown key {key!r} in [{section}]; "
+                        f"expected one of {', '.join(sorted(allowed))}"
+                    )
+        if "ranges" in doc:
+            values["ranges_m"] = doc["ranges"]
+    try:
+        return Settings().replace(**values).replace(**overrides)
+    except TypeError as exc:  # a wrongly typed value in the file
+        raise ConfigError(f"{path}: {exc}") from None
