@@ -62,6 +62,8 @@ _NUMERIC = {
     "villages": ("population",),
 }
 _TEXT_ID = ("village_id", "commune_id", "district_id", "site_id", "node_id", "route_id", "point_id")
+#: Layers whose id must be unique (sites repeat their id per technology and sector).
+_UNIQUE_IDS = ("villages", "communes", "centres")
 _VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip", ".sqlite"}
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -464,8 +466,15 @@ def _validate(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFra
         if col in frame.columns:
             frame[col] = frame[col].map(_id_text)
     if schema.id_column in frame.columns and schema.id_column in schema.required:
-        blank = frame[schema.id_column].isna().to_numpy()
-        report(blank, "blank id", schema.id_column)
+        ids = frame[schema.id_column]
+        report(ids.isna().to_numpy(), "blank id", schema.id_column)
+        if kind in _UNIQUE_IDS:
+            dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+            report(
+                dup,
+                f"duplicate {schema.id_column} (each {kind[:-1]} must appear once)",
+                schema.id_column,
+            )
 
     for col in _NUMERIC.get(kind, ()):
         if col in frame.columns:

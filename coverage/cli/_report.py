@@ -33,8 +33,12 @@ def print_summary(summary: dict, console: Console, *, title: str) -> None:
     weighted = " (population-weighted)" if rule["name"] == "population" else ""
     console.print(
         f"{label} villages: "
-        f"{ratio(summary['villages_covered'], summary['villages_total'], summary['village_coverage_share'])}"
-        f"{weighted}",
+        + ratio(
+            summary["villages_covered"],
+            summary["villages_total"],
+            summary["village_coverage_share"],
+        )
+        + weighted,
         highlight=False,
     )
     by_tech = summary["village_coverage_by_technology"]

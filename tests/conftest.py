@@ -1,0 +1,51 @@
+"""Shared fixtures: the tiny hand-checkable province (tests/data/tiny, see make_tiny.py)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+TINY = Path(__file__).parent / "data" / "tiny"
+
+
+@pytest.fixture
+def tiny() -> dict:
+    """Paths of the tiny fixture in the shape of ``coverage.pipeline.run``'s arguments."""
+    return {
+        "villages": TINY / "villages.geojson",
+        "communes": TINY / "communes.gpkg",
+        "centres": TINY / "centres.geojson",
+        "sites": TINY / "sites.csv",
+        "fibre": [TINY / "fibre_nodes.gpkg", TINY / "fibre_routes.gpkg"],
+        "postal": TINY / "postal.geojson",
+    }
+
+
+def tiny_args(layers: dict) -> list[str]:
+    """CLI arguments for a layer dict."""
+    args: list[str] = []
+    for key, value in layers.items():
+        for item in value if isinstance(value, list) else [value]:
+            args += [f"--{key}", str(item)]
+    return args
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+# Hand-derived shares of the tiny fixture (see tests/data/make_tiny.py for the layout).
+# V1 = [0,2000]^2 against a disc r=2000 centred on its left edge (0,1000): the part inside is
+# the integral of sqrt(r^2-u^2) du over u in [-1000,1000] (every chord is shorter than the
+# 2000 m width), i.e. 2*(500*sqrt(3e6) + 2e6*asin(1/2)).
+V1_4G = 2 * (500 * math.sqrt(3e6) + 2e6 * math.asin(0.5)) / 4e6  # 0.95661
+# V2: a half disc r=800 facing east, wholly inside V2.
+V2_4G = math.pi * 800**2 / 2 / 4e6  # 0.25133
+# V3: a disc r=500 wholly inside V3.
+V3_3G = math.pi * 500**2 / 4e6  # 0.19635
+# Discs are drawn as 64-gons: their area is 0.16 % below the true disc.
+POLY_TOL = 0.002

@@ -1,0 +1,138 @@
+"""`coverage compute` through click's CliRunner: text, JSON contract, --out, bad input."""
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from coverage.cli.main import cli
+
+from .conftest import tiny_args
+
+CONTRACT = {
+    "villages_total",
+    "villages_covered",
+    "village_coverage_share",
+    "village_coverage_by_technology",
+    "commune_centres_total",
+    "commune_centres_fibre",
+    "commune_centre_fibre_share",
+    "postal_points_total",
+    "postal_points_broadband",
+    "postal_broadband_share",
+    "rule",
+    "crs",
+}
+
+
+def invoke(runner, args):
+    return runner.invoke(cli, ["compute", *args], catch_exceptions=False)
+
+
+def test_text_summary(runner, tiny):
+    result = invoke(runner, tiny_args(tiny))
+    assert result.exit_code == 0, result.output
+    assert "3G/4G villages: 1 / 4 (25.0%)" in result.output
+    assert "Commune centres on fibre: 1 / 2 (50.0%)" in result.output
+    assert "Postal points with broadband: 2 / 3 (66.7%)" in result.output
+    assert "Huyện A" in result.output  # per-district table
+    assert "Xã Hai" in result.output  # worst communes
+
+
+def test_json_contract(runner, tiny):
+    result = invoke(runner, [*tiny_args(tiny), "--json", "-q"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert CONTRACT <= set(data)
+    assert data["villages_total"] == 4
+    assert data["villages_covered"] == 1
+    assert data["village_coverage_share"] == 0.25
+    assert data["village_coverage_by_technology"]["2G"] == 0.75
+    assert data["commune_centre_fibre_share"] == 0.5
+    assert data["rule"] == {"name": "area", "threshold": 0.5}
+    assert data["crs"] == "EPSG:32648"
+
+
+def test_options_override_config(runner, tiny, tmp_path):
+    config = tmp_path / "coverage.toml"
+    config.write_text(
+        '[rule]\nname = "area"\nthreshold = 0.15\n\n[connectivity]\nfibre_distance_m = 1000\n'
+    )
+    data = json.loads(invoke(runner, [*tiny_args(tiny), "--config", str(config), "--json"]).stdout)
+    assert data["villages_covered"] == 3
+    assert data["postal_points_broadband"] == 3
+    data = json.loads(
+        invoke(
+            runner, [*tiny_args(tiny), "--config", str(config), "--threshold", "0.5", "--json"]
+        ).stdout
+    )
+    assert data["villages_covered"] == 1
+    assert data["rule"]["threshold"] == 0.5
+
+
+def test_out_matches_json(runner, tiny, tmp_path):
+    out = tmp_path / "results"
+    result = invoke(runner, [*tiny_args(tiny), "--out", str(out), "--json"])
+    assert result.exit_code == 0
+    printed = json.loads(result.stdout)
+    written = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert printed == written
+    villages = pd.read_csv(out / "villages.csv", dtype={"village_id": str})
+    assert villages["covered"].sum() == printed["villages_covered"]
+    assert set(villages.columns) >= {
+        "village_id",
+        "name",
+        "commune_id",
+        "covered",
+        "covered_share",
+        "covered_2g",
+        "covered_4g",
+    }
+    layer = gpd.read_file(out / "villages.gpkg")
+    assert len(layer) == 4 and layer.crs.to_epsg() == 4326  # the villages' own CRS
+    communes = pd.read_csv(out / "communes.csv")
+    assert communes["villages"].sum() == 4
+    assert len(gpd.read_file(out / "communes.gpkg")) == 2
+    assert not list(out.glob(".*.tmp*"))  # no temporary files left behind
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"villages": "missing.gpkg"}, "missing.gpkg: file not found"),
+        ({"sites": "swapped"}, "swapped"),
+    ],
+)
+def test_bad_input_one_line_no_traceback(runner, tiny, tmp_path, change, expected):
+    if change.get("sites") == "swapped":
+        table = pd.read_csv(tiny["sites"]).rename(columns={"lon": "lat", "lat": "lon"})
+        table.to_csv(tmp_path / "swapped.csv", index=False)
+        change = {"sites": tmp_path / "swapped.csv"}
+    result = runner.invoke(cli, ["compute", *tiny_args({**tiny, **change})])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert expected in lines[0]
+
+
+def test_unknown_column_message(runner, tiny, tmp_path):
+    frame = gpd.read_file(tiny["villages"]).rename(columns={"village_id": "foo"})
+    frame.to_file(tmp_path / "v.gpkg")
+    result = runner.invoke(cli, ["compute", *tiny_args({**tiny, "villages": tmp_path / "v.gpkg"})])
+    assert result.exit_code == 2
+    assert "v.gpkg" in result.stderr and "'village_id'" in result.stderr
+
+
+def test_bad_option_value(runner, tiny):
+    result = runner.invoke(cli, ["compute", *tiny_args(tiny), "--threshold", "1.5"])
+    assert result.exit_code == 2
+    assert "threshold must be in (0, 1]" in result.stderr
+
+
+def test_telecov_alias_is_the_same_cli():
+    from importlib.metadata import entry_points
+
+    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert scripts.get("coverage") == scripts.get("telecov") == "coverage.cli.main:cli"

@@ -1,0 +1,232 @@
+"""Reading every supported format, column aliases, OpenCelliD, CRS handling, bad input."""
+
+import unicodedata
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from coverage import InputError, ValidationError
+from coverage.io import read_layer
+from coverage.pipeline import run
+from coverage.schema import canonical_column, normalize_name, parse_yes_no
+
+from .conftest import POLY_TOL, V1_4G
+
+
+def headline(result):
+    return dict(zip(result.villages["village_id"], result.villages["covered_share"], strict=True))
+
+
+@pytest.mark.parametrize(
+    ("suffix", "driver"),
+    [
+        (".gpkg", "GPKG"),
+        (".shp", "ESRI Shapefile"),
+        (".geojson", "GeoJSON"),
+        (".fgb", "FlatGeobuf"),
+        (".parquet", None),
+    ],
+)
+def test_villages_round_trip_every_format(tiny, tmp_path, suffix, driver):
+    villages = gpd.read_file(tiny["villages"])
+    path = tmp_path / f"villages{suffix}"
+    if driver is None:
+        villages.to_parquet(path)
+    else:
+        villages.to_file(path, driver=driver)
+    layer = read_layer(path, "villages").sort_values("village_id")  # FlatGeobuf reorders
+    assert layer["village_id"].tolist() == ["V1", "V2", "V3", "V4"]
+    assert layer["name"].tolist() == ["Thôn Một", "Thôn Hai", "Bản Ba", "Bản Bốn"]
+    result = run(**{**tiny, "villages": path})
+    assert headline(result)["V1"] == pytest.approx(V1_4G, rel=POLY_TOL)
+
+
+def test_sites_as_geopackage_and_xy_csv(tiny, tmp_path):
+    sites = read_layer(tiny["sites"], "sites")
+    gpkg = tmp_path / "sites.gpkg"
+    sites.drop(columns=["lon", "lat"]).to_file(gpkg)
+    utm = sites.to_crs(32648)
+    table = pd.DataFrame(utm.drop(columns=["geometry", "lon", "lat"]))
+    table["x"], table["y"] = utm.geometry.x, utm.geometry.y
+    csv = tmp_path / "sites_xy.csv"
+    table.to_csv(csv, index=False)
+    base = headline(run(**tiny))
+    assert headline(run(**{**tiny, "sites": gpkg})) == pytest.approx(base)
+    from coverage import Settings
+
+    got = headline(run(**{**tiny, "sites": csv}, settings=Settings(csv_crs="EPSG:32648")))
+    assert got == pytest.approx(base, abs=1e-6)
+
+
+def test_mixed_crs_gives_same_result(tiny, tmp_path):
+    # villages in a Web Mercator file, communes in VN-2000: results must not change
+    villages = gpd.read_file(tiny["villages"]).to_crs(3857)
+    path = tmp_path / "v3857.gpkg"
+    villages.to_file(path)
+    assert read_layer(tiny["communes"], "communes").crs.to_epsg() == 3405
+    assert headline(run(**{**tiny, "villages": path})) == pytest.approx(
+        headline(run(**tiny)), abs=1e-6
+    )
+
+
+def test_aliases_and_vietnamese_columns(tmp_path):
+    decomposed = unicodedata.normalize("NFD", "Thôn Đông")
+    frame = gpd.GeoDataFrame(
+        {"Mã thôn": ["T1"], "Tên thôn": [decomposed], "MA_XA": [19000], "Dân số": [120]},
+        geometry=[shapely.box(0, 0, 1, 1)],
+        crs=32648,
+    )
+    path = tmp_path / "thon.gpkg"
+    frame.to_file(path)
+    layer = read_layer(path, "villages")
+    assert layer.columns[:4].tolist() == ["village_id", "name", "commune_id", "population"]
+    assert layer["name"].iloc[0] == unicodedata.normalize("NFC", "Thôn Đông")
+    assert layer["commune_id"].iloc[0] == "19000"
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        ("ma_xa", "commune_id"),
+        ("Mã xã", "commune_id"),
+        ("TEN_THON", "name"),
+        ("Kinh độ", "lon"),
+        ("vĩ độ", "lat"),
+        ("nha mang", "operator"),
+        ("radius", "range_m"),
+        ("Cáp quang", "fibre"),
+        ("Băng rộng", "broadband"),
+        ("unrelated", None),
+    ],
+)
+def test_alias_table(name, canonical):
+    assert canonical_column(name) == canonical
+
+
+def test_normalize_name():
+    assert normalize_name(" Đơn vị - Hành chính ") == "don_vi_hanh_chinh"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("yes", True),
+        ("Có", True),
+        ("1", True),
+        ("no", False),
+        ("Không", False),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+    ],
+)
+def test_yes_no(value, expected):
+    assert parse_yes_no(value) is expected
+
+
+OPENCELLID = (
+    "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal\n"
+    "GSM,452,4,10101,2001,,106.60,17.47,1500,12,1,1459000000,1700000000,0\n"
+    "UMTS,452,1,10102,3001,,106.61,17.47,0,3,1,1459000000,1700000000,0\n"
+    "LTE,452,2,10103,4001,,106.62,17.47,900,40,1,1459000000,1700000000,0\n"
+    "NR,452,5,10104,5001,,106.63,17.47,300,2,1,1459000000,1700000000,0\n"
+    "CDMA,452,3,10105,6001,,106.64,17.47,2000,2,1,1459000000,1700000000,0\n"
+)
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_opencellid_mapping(tmp_path, header):
+    text = OPENCELLID if header else OPENCELLID.split("\n", 1)[1]
+    path = tmp_path / "452.csv"
+    path.write_text(text)
+    sites = read_layer(path, "sites")
+    assert sites["technology"].tolist() == ["2G", "3G", "4G", "5G", "3G"]
+    assert sites["operator"].tolist() == [
+        "Viettel",
+        "MobiFone",
+        "VinaPhone",
+        "Vietnamobile",
+        "452-03",
+    ]
+    assert sites["site_id"].iloc[0] == "GSM-452-4-10101-2001"
+    # range 0 means "unknown": the default table applies
+    assert sites["range_m"].isna().tolist() == [False, True, False, False, False]
+    assert sites.crs.to_epsg() == 4326
+    assert sites.geometry.x.iloc[2] == pytest.approx(106.62)
+
+
+# ---- bad input: one message naming file and column, a non-zero exit in the CLI ----
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="file not found") as err:
+        read_layer(tmp_path / "nope.gpkg", "villages")
+    assert "nope.gpkg" in str(err.value)
+
+
+def test_unknown_columns_name_the_missing_one(tmp_path):
+    frame = gpd.GeoDataFrame({"foo": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=32648)
+    frame.to_file(tmp_path / "v.gpkg")
+    with pytest.raises(InputError, match="missing required column 'village_id'") as err:
+        read_layer(tmp_path / "v.gpkg", "villages")
+    assert err.value.column == "village_id"
+    assert "found: foo" in str(err.value)
+
+
+def test_no_crs(tmp_path):
+    frame = gpd.GeoDataFrame({"village_id": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)])
+    with pytest.warns(UserWarning, match="crs"):
+        frame.to_file(tmp_path / "v.shp")
+    with pytest.raises(InputError, match="no CRS"):
+        read_layer(tmp_path / "v.shp", "villages")
+
+
+def test_empty_layer(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("site_id,lon,lat,technology\n")
+    with pytest.raises(InputError, match="empty"):
+        read_layer(path, "sites")
+
+
+def test_bad_values_are_all_reported(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "site_id,lon,lat,technology,height_m\n"
+        "a,106.6,17.5,4G,30\n"
+        "b,106.6,17.5,WiMAX,30\n"
+        "c,106.6,17.5,3G,-5\n"
+        "d,abc,17.5,3G,30\n"
+    )
+    with pytest.raises(ValidationError) as err:
+        read_layer(path, "sites")
+    text = [str(p) for p in err.value.problems]
+    assert any("row 5" in t and "'lon'" in t and "not a number" in t for t in text)
+    with pytest.raises(ValidationError) as err:
+        path.write_text(path.read_text().replace("d,abc", "d,106.6"))
+        read_layer(path, "sites")
+    text = [str(p) for p in err.value.problems]
+    assert any("row 3" in t and "'technology'" in t for t in text)
+    assert any("row 4" in t and "'height_m'" in t for t in text)
+
+
+def test_duplicate_village_ids(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"village_id": ["a", "a"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+        crs=32648,
+    )
+    frame.to_file(tmp_path / "v.gpkg")
+    with pytest.raises(ValidationError, match="duplicate"):
+        read_layer(tmp_path / "v.gpkg", "villages")
+
+
+def test_swapped_lon_lat_is_detected(tiny, tmp_path):
+    table = pd.read_csv(tiny["sites"])
+    table = table.rename(columns={"lon": "lat", "lat": "lon"})
+    path = tmp_path / "swapped.csv"
+    table.to_csv(path, index=False)
+    with pytest.raises(ValidationError, match="swapped") as err:
+        run(**{**tiny, "sites": path})
+    assert "swapped.csv" in str(err.value)

@@ -1,0 +1,42 @@
+import pytest
+
+from coverage import ConfigError, Settings, load_config
+
+
+def test_defaults():
+    s = Settings()
+    assert (s.rule, s.threshold, s.fibre_distance_m) == ("area", 0.5, 500.0)
+    assert s.headline_technologies == ("3G", "4G")
+
+
+def test_precedence(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[rule]\nname = "centroid"\nthreshold = 0.3\n[ranges.3G]\nmid = 2500\n')
+    s = load_config(path, threshold=0.7)
+    assert s.rule == "centroid"  # from the file
+    assert s.threshold == 0.7  # the option wins
+    assert s.ranges_m["3G"] == {"low": 6000.0, "mid": 2500, "high": 3000.0}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[rule]\nname = 'majority'\n", "rule must be one of"),
+        ("[rule]\nthreshold = 0\n", "threshold must be in"),
+        ("[colours]\n", "unknown section"),
+        ("[rule]\nthreshhold = 0.5\n", "unknown key 'threshhold'"),
+        ("[ranges.6G]\nlow = 1\n", "unknown technology"),
+        ("[ranges.4G]\nlow = -1\n", "positive number"),
+        ("not toml", "not valid TOML"),
+    ],
+)
+def test_bad_config(tmp_path, text, message):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_missing_config(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
