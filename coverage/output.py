@@ -55,8 +55,9 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # keep the real suffix last: GDAL picks its behaviour (and warnings) by extension
     fd, name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=target.suffix + ".tmp", dir=target.parent
+        prefix=f".{target.stem}.", suffix=".tmp" + target.suffix, dir=target.parent
     )
     os.close(fd)
     tmp = Path(name)
