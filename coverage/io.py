@@ -378,7 +378,7 @@ def _canonical_columns(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.G
     for col in frame.columns:
         if col == frame.geometry.name:
             continue
-        canon = canonical_column(col)
+        canon = canonical_column(col, kind)
         if canon in wanted and canon not in renames.values():
             if canon in frame.columns and canon != col:
                 continue  # the canonical spelling itself is present and wins

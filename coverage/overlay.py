@@ -49,12 +49,17 @@ def covered_share(polygons: np.ndarray, footprints: np.ndarray, *, n_jobs: int =
     if len(polygons) == 0 or len(footprints) == 0:
         return share
     areas = shapely.area(polygons)
-    tree = STRtree(footprints)
+    # Candidate pairs by bounding box, then exact tests with the footprints prepared
+    # (GEOS caches an index per prepared footprint): about twice as fast as STRtree
+    # predicate queries, which test every pair twice.
+    vi, fi = STRtree(footprints).query(polygons)
+    shapely.prepare(footprints)
     inside = np.zeros(len(polygons), dtype=bool)
-    inside[tree.query(polygons, predicate="within")[0]] = True
-    vi, fi = tree.query(polygons, predicate="intersects")
+    inside[vi[shapely.contains(footprints[fi], polygons[vi])]] = True
     keep = ~inside[vi]
     vi, fi = vi[keep], fi[keep]
+    hit = shapely.intersects(footprints[fi], polygons[vi])
+    vi, fi = vi[hit], fi[hit]
     order = np.argsort(vi, kind="stable")
     vi, fi = vi[order], fi[order]
     covered = _clipped_union_area(polygons, footprints, vi, fi, n_jobs=n_jobs)

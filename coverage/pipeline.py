@@ -452,8 +452,39 @@ def _summary(
             if c in worst.columns
         ]
         summary["worst_communes"] = _records(worst[keep])
+    summary["gaps"] = _gaps(villages, communes, centres, postal)
     summary["inputs"] = projected.sources
     return summary
+
+
+def _gaps(villages, communes, centres, postal) -> dict:
+    """The lists behind the shares: uncovered villages, unconnected centres and points."""
+    names = communes.set_index("commune_id")["name"].to_dict() if "name" in communes.columns else {}
+    district = (
+        communes.set_index("commune_id")["district"].to_dict()
+        if "district" in communes.columns
+        else {}
+    )
+    v = villages[~villages["covered"].astype(bool)]
+    cols = [c for c in ("village_id", "name", "commune_id", "population") if c in v.columns]
+    table = pd.DataFrame(v[cols]).assign(
+        commune=v["commune_id"].map(names) if "commune_id" in v else None,
+        district=v["commune_id"].map(district) if "commune_id" in v else None,
+        covered_share=v["covered_share"].round(4),
+    )
+    gaps = {"villages": _records(table.sort_values(["covered_share", *cols[:1]]))}
+    for key, layer, id_col in (
+        ("commune_centres", centres, "commune_id"),
+        ("postal_points", postal, "point_id"),
+    ):
+        if layer is None:
+            continue
+        off = layer[~layer["connected"].astype(bool)]
+        keep = [c for c in (id_col, "name", "commune_id", "decided_by") if c in off.columns]
+        frame = pd.DataFrame(off[keep]).loc[:, lambda f: ~f.columns.duplicated()]
+        frame["fibre_distance_m"] = off["fibre_distance_m"].round(1)
+        gaps[key] = _records(frame)
+    return gaps
 
 
 def _counts(series: pd.Series) -> dict[str, int]:

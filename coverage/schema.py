@@ -85,20 +85,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "id_xa",
     ),
     "district_id": ("ma_huyen", "mahuyen", "district_code"),
-    "name": (
-        "ten",
-        "ten_thon",
-        "tenthon",
-        "ten_ban",
-        "ten_xa",
-        "tenxa",
-        "ward_name",
-        "commune_name",
-        "village_name",
-        "ten_diem",
-        "ten_buu_cuc",
-        "label",
-    ),
+    "name": ("ten", "label"),
     "district": ("huyen", "ten_huyen", "tenhuyen", "district_name", "quan_huyen"),
     "province": ("tinh", "ten_tinh", "tentinh", "province_name"),
     "population": ("dan_so", "danso", "so_dan", "pop", "population_total", "nhan_khau"),
@@ -117,7 +104,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "height_m": ("height", "antenna_height", "antenna_height_m", "do_cao", "docao", "agl"),
     "azimuth_deg": ("azimuth", "huong", "huong_anten", "goc_phuong_vi", "az"),
     "beamwidth_deg": ("beamwidth", "hbw", "horizontal_beamwidth", "bw", "do_rong_bup_song"),
-    "eirp_dbm": ("eirp", "eirp_dbm_", "cong_suat_eirp"),
+    "eirp_dbm": ("eirp", "cong_suat_eirp"),
     "operator": ("nha_mang", "nhamang", "carrier", "mno", "network", "doanh_nghiep"),
     "range_m": ("range", "radius", "radius_m", "ban_kinh", "bankinh", "cell_range"),
     "fibre": ("fiber", "cap_quang", "capquang", "fibre_connected", "fiber_connected", "has_fibre"),
@@ -128,6 +115,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "kind": ("loai", "type_node"),
     "lon": ("longitude", "lng", "long", "kinh_do", "kinhdo"),
     "lat": ("latitude", "vi_do", "vido"),
+}
+
+#: Layer-specific aliases: a village file may carry its commune's name too, so
+#: ``ten_xa`` is the name only in the communes layer.
+LAYER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "villages": {"name": ("ten_thon", "tenthon", "ten_ban", "village_name")},
+    "communes": {"name": ("ten_xa", "tenxa", "ten_phuong_xa", "ward_name", "commune_name")},
+    "centres": {"name": ("ten_trung_tam", "ten_xa", "tenxa")},
+    "postal": {"name": ("ten_diem", "ten_buu_cuc", "ten_bc")},
 }
 
 _ALIAS_LOOKUP: dict[str, str] = {}
@@ -181,9 +177,19 @@ def normalize_name(column: str) -> str:
     return re.sub(r"[\s\-./]+", "_", key).strip("_")
 
 
-def canonical_column(column: str) -> str | None:
-    """Return the canonical name a column maps to, or ``None``."""
-    return _ALIAS_LOOKUP.get(normalize_name(column))
+def canonical_column(column: str, kind: str | None = None) -> str | None:
+    """Return the canonical name a column maps to in a layer kind, or ``None``.
+
+    Examples
+    --------
+    >>> canonical_column("Tên thôn", "villages")
+    'name'
+    """
+    key = normalize_name(column)
+    for canonical, names in LAYER_ALIASES.get(kind or "", {}).items():
+        if key in names:
+            return canonical
+    return _ALIAS_LOOKUP.get(key)
 
 
 def parse_technology(value: str) -> str | None:

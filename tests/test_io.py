@@ -91,8 +91,9 @@ def test_aliases_and_vietnamese_columns(tmp_path):
     [
         ("ma_xa", "commune_id"),
         ("Mã xã", "commune_id"),
-        ("TEN_THON", "name"),
+        ("TEN", "name"),
         ("Kinh độ", "lon"),
+        ("ten_ban", None),
         ("vĩ độ", "lat"),
         ("nha mang", "operator"),
         ("radius", "range_m"),
@@ -103,6 +104,19 @@ def test_aliases_and_vietnamese_columns(tmp_path):
 )
 def test_alias_table(name, canonical):
     assert canonical_column(name) == canonical
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "canonical"),
+    [
+        ("villages", "ten_thon", "name"),
+        ("villages", "ten_xa", None),
+        ("communes", "Tên xã", "name"),
+        ("postal", "ten_buu_cuc", "name"),
+    ],
+)
+def test_layer_specific_names(kind, column, canonical):
+    assert canonical_column(column, kind) == canonical
 
 
 def test_normalize_name():

@@ -7,6 +7,9 @@ from rich.table import Table
 
 from ..settings import TECHNOLOGIES
 
+#: Rows shown in gap tables before "... and N more".
+MAX_ROWS = 15
+
 
 def pct(value: float | None) -> str:
     """Format a share as a percentage with one decimal, or an em dash."""
@@ -115,6 +118,44 @@ def print_summary(summary: dict, console: Console, *, title: str) -> None:
                 pct(w["coverage_share"]),
             )
         console.print(table)
+    gaps = summary.get("gaps", {})
+    villages = gaps.get("villages") or []
+    if villages:
+        table = Table(
+            title=f"Villages without {label} (lõm sóng): {len(villages):,}",
+            title_justify="left",
+            show_edge=False,
+        )
+        for col, justify in (
+            ("Village", "left"),
+            ("Commune", "left"),
+            ("District", "left"),
+            ("Population", "right"),
+            ("Covered area", "right"),
+        ):
+            table.add_column(col, justify=justify)
+        for v in villages[:MAX_ROWS]:
+            pop = v.get("population")
+            table.add_row(
+                str(v.get("name") or v["village_id"]),
+                str(v.get("commune") or v.get("commune_id") or ""),
+                str(v.get("district") or ""),
+                "" if pop is None else f"{pop:,.0f}",
+                pct(v["covered_share"]),
+            )
+        console.print(table)
+        if len(villages) > MAX_ROWS:
+            console.print(
+                f"  … and {len(villages) - MAX_ROWS:,} more (all in --json or --out)",
+                highlight=False,
+            )
+    centres = gaps.get("commune_centres") or []
+    if centres:
+        names = ", ".join(str(c.get("name") or c["commune_id"]) for c in centres[:MAX_ROWS])
+        more = f" … and {len(centres) - MAX_ROWS} more" if len(centres) > MAX_ROWS else ""
+        console.print(
+            f"Commune centres without fibre ({len(centres)}): {names}{more}", highlight=False
+        )
     if summary.get("warnings"):
         console.print(
             f"{len(summary['warnings'])} warning(s): see stderr or the JSON 'warnings'.",

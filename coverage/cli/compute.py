@@ -78,4 +78,7 @@ def compute(
         click.echo(summary_json(result.summary), nl=False)
         return
     title = "Demo province (Quảng Bình model)" if is_demo(layers["villages"]) else "Coverage"
-    print_summary(result.summary, Console(highlight=False, soft_wrap=True), title=title)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:  # piped to a file: do not wrap tables at 80 columns
+        console = Console(highlight=False, soft_wrap=True, width=120)
+    print_summary(result.summary, console, title=title)

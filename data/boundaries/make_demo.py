@@ -8,7 +8,7 @@ seats, ETOPO 2022 / ETOPO5 elevation and WDBII rivers. Everything below commune 
 
 Usage::
 
-    python data/boundaries/make_demo.py --shared /work/shared/realdata --out data/boundaries
+    python data/boundaries/make_demo.py --shared ../shared/realdata --out data/boundaries
 
 The output is deterministic: two runs give byte-identical files.
 """
