@@ -26,8 +26,9 @@ def _sample(rng: np.random.Generator, n: int, side: float, towns: np.ndarray) ->
     return np.clip(np.concatenate([near, far]), 1, side - 1)
 
 
-def country(n_villages: int, n_site_rows: int, *, seed: int = 0,
-            km2_per_village: float = 3.3) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def country(
+    n_villages: int, n_site_rows: int, *, seed: int = 0, km2_per_village: float = 3.3
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return (villages, sites) for a synthetic country.
 
     Parameters
@@ -54,11 +55,11 @@ def country(n_villages: int, n_site_rows: int, *, seed: int = 0,
             "commune_id": [f"C{i // 10}" for i in range(len(cells))],
             "population": rng.integers(100, 3000, len(cells)),
         },
-        geometry=shapely.transform(cells, lambda c: c + [x0, y0]),
+        geometry=shapely.transform(cells, lambda c: c + np.array([x0, y0])),
         crs=CRS,
     )
     n_sites = max(1, n_site_rows // 3)
-    site_xy = _sample(rng, n_sites, side, towns) + [x0, y0]
+    site_xy = _sample(rng, n_sites, side, towns) + np.array([x0, y0])
     pick = rng.choice(len(TECH_MIX), n_site_rows, p=[m[2] for m in TECH_MIX])
     owner = rng.integers(0, n_sites, n_site_rows)
     sites = gpd.GeoDataFrame(

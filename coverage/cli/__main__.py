@@ -1,0 +1,5 @@
+"""``python -m coverage.cli`` runs the command line."""
+
+from .main import cli
+
+cli()
