@@ -30,6 +30,7 @@ from .metrics import (
     village_summary,
 )
 from .models import get_model
+from .models.base import Prediction
 from .projection import choose_metric_crs, to_crs
 from .settings import TECHNOLOGIES, Settings
 
@@ -69,6 +70,9 @@ class Result:
     crs: CRS
     input_crs: CRS | None = None
     commune_geometry: gpd.GeoDataFrame | None = None
+    sites: gpd.GeoDataFrame | None = None
+    fibre: gpd.GeoDataFrame | None = None
+    prediction: Prediction | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -378,6 +382,9 @@ def compute(
         crs=crs,
         input_crs=inputs.villages.crs,
         commune_geometry=geometry,
+        sites=projected.sites,
+        fibre=projected.fibre,
+        prediction=prediction,
     )
 
 

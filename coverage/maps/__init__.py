@@ -1,0 +1,29 @@
+"""Maps of a run: the interactive planner's map, the leadership HTML and a PNG for reports."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import folium
+
+from ..output import atomic_path
+from .gapmap import gap_map
+from .i18n import LANGUAGES
+
+
+def map_html(m: folium.Map) -> str:
+    """Render a map to one self-contained HTML document."""
+    return m.get_root().render()
+
+
+def write_map(m: folium.Map, path: str | os.PathLike) -> Path:
+    """Write a map's HTML atomically and return the path."""
+    target = Path(path)
+    text = map_html(m)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+__all__ = ["LANGUAGES", "gap_map", "map_html", "write_map"]

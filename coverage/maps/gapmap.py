@@ -1,0 +1,730 @@
+"""The gap map: one folium ``Map``, a ``FeatureGroup`` per layer, a ``LayerControl``.
+
+Two variants share this composition:
+
+* the **planner's map** (``static=False``): full-detail geometry, clustered site
+  markers with popups, an optional OpenStreetMap base layer for when the office is
+  online;
+* the **leadership map** (``static=True``): coarser geometry (smaller file), sites as
+  plain dots, the per-district table under the map and print styles (A4 landscape).
+
+Both are single self-contained HTML files: Leaflet, the cluster plugin, our two small
+controls and the hillshade basemap are inlined, so they open with the network
+unplugged. Every name, id and attribute is HTML-escaped before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import os
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+from .. import __version__
+from ..pipeline import Result
+from ..settings import TECHNOLOGIES
+from . import _assets
+from .basemap import hillshade_png
+from .i18n import number, percent, ratio, text
+
+log = logging.getLogger(__name__)
+
+#: Fixed classes of the commune choropleth (share of villages covered), red = worst.
+#: A fixed scale (not quantiles) keeps colours comparable between runs and provinces.
+SHARE_CLASSES: tuple[tuple[float, str], ...] = (
+    (0.50, "#b2182b"),  # below 50 %
+    (0.80, "#ef8a62"),  # 50-80 %
+    (0.90, "#fddbc7"),  # 80-90 %
+    (0.95, "#d1e5f0"),  # 90-95 %
+    (1.00, "#67a9cf"),  # 95-100 %
+    (np.inf, "#2166ac"),  # 100 %
+)
+NO_DATA_COLOUR = "#bdbdbd"
+TECH_COLOURS = {"2G": "#807dba", "3G": "#fd8d3c", "4G": "#41ab5d", "5G": "#e7298a"}
+UNCOVERED = "#d7301f"
+COVERED = "#1a9850"
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Display detail: simplification tolerance (metres) and coordinate decimals."""
+
+    tolerance_m: float
+    decimals: int
+
+
+#: About one screen pixel at zoom 14 (planner: ~9 m) and zoom 11 (leadership: ~73 m) at 17° N.
+PLANNER = Detail(tolerance_m=10.0, decimals=5)
+LEADERSHIP = Detail(tolerance_m=75.0, decimals=4)
+
+
+def share_colour(share: float | None) -> str:
+    """Return the choropleth colour of a share (grey when there are no villages).
+
+    Examples
+    --------
+    >>> share_colour(0.3), share_colour(0.97), share_colour(1.0), share_colour(None)
+    ('#b2182b', '#67a9cf', '#2166ac', '#bdbdbd')
+    """
+    if share is None or pd.isna(share):
+        return NO_DATA_COLOUR
+    for upper, colour in SHARE_CLASSES:
+        if share < upper:
+            return colour
+    return SHARE_CLASSES[-1][1]
+
+
+def gap_map(
+    result: Result,
+    *,
+    lang: str = "vi",
+    static: bool = False,
+    dem: str | os.PathLike | None = None,
+    title: str | None = None,
+    demo: bool = False,
+) -> folium.Map:
+    """Compose the gap map of a run.
+
+    Parameters
+    ----------
+    result
+        What :func:`coverage.pipeline.run` returned; the headline figures on the map
+        are its summary, never recomputed.
+    lang
+        ``vi`` or ``en`` for labels and number formats.
+    static
+        Leadership variant (smaller, tables and print styles) instead of the planner's.
+    dem
+        A DEM for the hillshade basemap; without it the map has a plain background.
+    title
+        Page title; defaults to the translated "Coverage gaps" title.
+    demo
+        Mark the page as showing demo data.
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`coverage.maps.write_map`.
+    """
+    detail = LEADERSHIP if static else PLANNER
+    tech_label = result.summary["headline_technologies"]
+    communes = _communes_layer(result, detail)
+    bounds = _bounds(result)
+    m = folium.Map(
+        tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25, maxZoom=18, minZoom=6
+    )
+    m.fit_bounds(bounds)
+    _inline_assets(m)
+    if dem is not None:
+        png, img_bounds = hillshade_png(dem, max_size=900 if static else 1200)
+        folium.raster_layers.ImageOverlay(
+            image="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+            bounds=img_bounds,
+            name=text("layer_hillshade", lang),
+            opacity=0.55,
+            interactive=False,
+            zindex=1,
+            overlay=True,
+            control=True,
+        ).add_to(m)
+    if not static:
+        folium.TileLayer(
+            "OpenStreetMap", name=text("layer_osm", lang), show=False, overlay=True, control=True
+        ).add_to(m)
+
+    _add_communes(m, communes, lang, tech_label)
+    villages = _villages_layer(result, detail)
+    _add_villages(m, villages, lang, tech_label)
+    for tech in TECHNOLOGIES:
+        _add_technology(m, result, tech, detail, lang)
+    _add_sites(m, result, lang, static=static)
+    _add_fibre(m, result, detail, lang)
+    _add_points(m, result.centres, "layer_centres", "fibre", lang)
+    _add_points(m, result.postal, "layer_postal", "broadband", lang)
+    _add_gaps(m, villages, lang, tech_label)
+
+    folium.LayerControl(collapsed=static).add_to(m)
+    _add_controls(m, villages, communes, lang, tech_label)
+    page_title = title or text("title", lang)
+    _add_page(m, result, lang=lang, static=static, title=page_title, demo=demo)
+    return m
+
+
+# ---------------------------------------------------------------- data preparation
+
+
+def _display(geoms: np.ndarray, crs, detail: Detail, *, coverage: bool) -> np.ndarray:
+    """Simplify in metres (shared edges kept when ``coverage``), then round in degrees."""
+    if coverage:
+        simple = shapely.coverage_simplify(geoms, detail.tolerance_m)
+    else:
+        simple = shapely.simplify(geoms, detail.tolerance_m, preserve_topology=True)
+    ll = gpd.GeoSeries(simple, crs=crs).to_crs(4326).to_numpy()
+    return shapely.set_precision(ll, 10.0**-detail.decimals)
+
+
+def _esc(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value))
+
+
+def _communes_layer(result: Result, detail: Detail) -> gpd.GeoDataFrame | None:
+    if result.commune_geometry is None:
+        return None
+    frame = result.commune_geometry.merge(result.communes, on="commune_id", how="left")
+    geoms = frame.geometry.to_numpy()
+    out = pd.DataFrame({"commune_id": frame["commune_id"].map(_esc)})
+    out["name"] = frame["name"].map(_esc) if "name" in frame else out["commune_id"]
+    out["district"] = frame["district"].map(_esc) if "district" in frame else ""
+    out["villages"] = frame["villages"].fillna(0).astype(int)
+    out["villages_covered"] = frame["villages_covered"].fillna(0).astype(int)
+    out["share"] = frame["coverage_share"]
+    out["raw_name"] = frame["name"] if "name" in frame else frame["commune_id"]
+    return gpd.GeoDataFrame(
+        out, geometry=_display(geoms, frame.crs, detail, coverage=True), crs=4326
+    )
+
+
+def _villages_layer(result: Result, detail: Detail) -> gpd.GeoDataFrame:
+    v = result.villages
+    names = (
+        result.communes.set_index("commune_id")["name"].to_dict()
+        if "name" in result.communes
+        else {}
+    )
+    is_poly = np.isin(shapely.get_type_id(v.geometry.to_numpy()), [3, 6])
+    geoms = v.geometry.to_numpy().copy()
+    if is_poly.all():
+        geoms = _display(geoms, v.crs, detail, coverage=True)
+    else:
+        geoms = shapely.set_precision(
+            gpd.GeoSeries(geoms, crs=v.crs).to_crs(4326).to_numpy(), 10.0**-detail.decimals
+        )
+    out = pd.DataFrame(
+        {
+            "village_id": v["village_id"].map(_esc),
+            "name": (v["name"] if "name" in v else v["village_id"]).map(_esc),
+            "commune": v["commune_id"].map(lambda c: _esc(names.get(c, c))),
+            "population": v["population"] if "population" in v else np.nan,
+            "covered": v["covered"].astype(bool),
+            "share": v["covered_share"].astype(float),
+            "raw_name": v["name"] if "name" in v else v["village_id"],
+            "raw_commune": v["commune_id"].map(lambda c: names.get(c, c)),
+        }
+    )
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
+
+
+def _bounds(result: Result) -> list[list[float]]:
+    xmin, ymin, xmax, ymax = result.villages.to_crs(4326).total_bounds
+    return [[float(ymin), float(xmin)], [float(ymax), float(xmax)]]
+
+
+# ---------------------------------------------------------------- layers
+
+
+def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict:
+    return frame[[*columns, "geometry"]].to_geo_dict(show_bbox=False)
+
+
+def _add_communes(m, communes, lang: str, tech: str) -> None:
+    if communes is None:
+        return
+    frame = communes.assign(
+        share_text=communes["share"].map(
+            lambda s: text("no_data", lang) if pd.isna(s) else percent(s, lang)
+        ),
+        colour=communes["share"].map(share_colour),
+    )
+    group = folium.FeatureGroup(name=text("layer_communes", lang, tech=tech), show=True)
+    folium.GeoJson(
+        _geojson(
+            frame, ["name", "district", "villages", "villages_covered", "share_text", "colour"]
+        ),
+        name="communes",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            "color": "#4d4d4d",
+            "weight": 1,
+            "fillOpacity": 0.55,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "district", "villages", "villages_covered", "share_text"],
+            aliases=[
+                text("commune", lang),
+                text("district", lang),
+                text("villages", lang),
+                text("villages_with", lang),
+                text("share", lang),
+            ],
+            localize=False,
+            sticky=True,
+        ),
+    ).add_to(group)
+    group.add_to(m)
+
+
+def _village_fields(lang: str, tech: str) -> tuple[list[str], list[str]]:
+    return (
+        ["name", "commune", "population_text", "status", "share_text"],
+        [
+            text("village", lang),
+            text("commune", lang),
+            text("population", lang),
+            tech,
+            text("covered_area", lang, tech=tech),
+        ],
+    )
+
+
+def _village_props(villages: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    return villages.assign(
+        population_text=villages["population"].map(lambda p: "" if pd.isna(p) else number(p, lang)),
+        status=np.where(villages["covered"], text("covered", lang), text("not_covered", lang)),
+        share_text=villages["share"].map(lambda s: percent(s, lang)),
+    )
+
+
+def _add_villages(m, villages, lang: str, tech: str) -> None:
+    frame = _village_props(villages, lang).assign(
+        colour=np.where(villages["covered"], COVERED, UNCOVERED)
+    )
+    fields, aliases = _village_fields(lang, tech)
+    group = folium.FeatureGroup(name=text("layer_villages", lang), show=False)
+    folium.GeoJson(
+        _geojson(frame, [*fields, "colour"]),
+        name="villages",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            "color": "#636363",
+            "weight": 0.5,
+            "fillOpacity": 0.35,
+        },
+        marker=folium.CircleMarker(radius=4),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+    ).add_to(group)
+    group.add_to(m)
+
+
+def _add_gaps(m, villages, lang: str, tech: str) -> None:
+    gaps = villages[~villages["covered"]]
+    group = folium.FeatureGroup(name=text("layer_gaps", lang, tech=tech), show=True)
+    if len(gaps):
+        frame = _village_props(gaps, lang)
+        fields, aliases = _village_fields(lang, tech)
+        folium.GeoJson(
+            _geojson(frame, fields),
+            name="gaps",
+            style_function=lambda f: {
+                "fillColor": UNCOVERED,
+                "color": "#67000d",
+                "weight": 2.5,
+                "fillOpacity": 0.7,
+            },
+            marker=folium.CircleMarker(radius=6),
+            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        ).add_to(group)
+    group.add_to(m)
+
+
+def _add_technology(m, result: Result, tech: str, detail: Detail, lang: str) -> None:
+    prediction = result.prediction
+    footprints = getattr(prediction, "footprints", {}).get(tech)
+    if footprints is None or len(footprints) == 0:
+        return
+    union = shapely.union_all(footprints)
+    geom = _display(np.array([union]), result.crs, detail, coverage=False)
+    frame = gpd.GeoDataFrame({"tech": [tech]}, geometry=geom, crs=4326)
+    colour = TECH_COLOURS[tech]
+    group = folium.FeatureGroup(name=text("layer_tech", lang, tech=tech), show=False)
+    folium.GeoJson(
+        _geojson(frame, ["tech"]),
+        name=f"tech-{tech}",
+        style_function=lambda f, c=colour: {
+            "fillColor": c,
+            "color": c,
+            "weight": 1,
+            "fillOpacity": 0.25,
+        },
+    ).add_to(group)
+    group.add_to(m)
+
+
+def _sites_table(result: Result) -> gpd.GeoDataFrame | None:
+    sites = result.sites
+    if sites is None or len(sites) == 0:
+        return None
+    frame = pd.DataFrame(sites.drop(columns="geometry"))
+    frame["x"], frame["y"] = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    for col in ("operator", "frequency_mhz", "height_m"):
+        if col not in frame:
+            frame[col] = np.nan
+
+    def join(values: pd.Series) -> str:
+        clean = sorted({_fmt_value(v) for v in values if not pd.isna(v)})
+        return ", ".join(clean)
+
+    grouped = frame.groupby("site_id", sort=True).agg(
+        x=("x", "first"),
+        y=("y", "first"),
+        operator=("operator", join),
+        technologies=("technology", join),
+        bands=("frequency_mhz", join),
+        height=("height_m", "max"),
+    )
+    geoms = gpd.GeoSeries(shapely.points(grouped["x"], grouped["y"]), crs=sites.crs).to_crs(4326)
+    out = pd.DataFrame(
+        {
+            "site_id": grouped.index.map(_esc),
+            "operator": grouped["operator"].map(_esc),
+            "technologies": grouped["technologies"].map(_esc),
+            "bands": grouped["bands"].map(_esc),
+            "height": grouped["height"].map(lambda h: "" if pd.isna(h) else f"{h:g}"),
+        }
+    )
+    return gpd.GeoDataFrame(out, geometry=shapely.set_precision(geoms.to_numpy(), 1e-5), crs=4326)
+
+
+def _fmt_value(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _add_sites(m, result: Result, lang: str, *, static: bool) -> None:
+    sites = _sites_table(result)
+    if sites is None:
+        return
+    fields = ["site_id", "operator", "technologies", "bands", "height"]
+    aliases = [text(k, lang) for k in ("site", "operator", "technologies", "band", "height")]
+    group = folium.FeatureGroup(name=text("layer_sites", lang), show=not static)
+    layer = folium.GeoJson(
+        _geojson(sites, fields),
+        name="sites",
+        marker=folium.CircleMarker(
+            radius=4, color="#08306b", weight=1, fill=True, fill_color="#2171b5", fill_opacity=0.9
+        ),
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["site_id", "technologies"], aliases=aliases[:1] + aliases[2:3]
+        ),
+    )
+    if static:
+        layer.add_to(group)
+    else:
+        cluster = MarkerCluster(
+            name="sites-cluster", control=False, options={"disableClusteringAtZoom": 13}
+        )
+        cluster.default_js = []
+        cluster.default_css = []
+        layer.add_to(cluster)
+        cluster.add_to(group)
+    group.add_to(m)
+
+
+def _add_fibre(m, result: Result, detail: Detail, lang: str) -> None:
+    fibre = result.fibre
+    if fibre is None or len(fibre) == 0:
+        return
+    types = shapely.get_type_id(fibre.geometry.to_numpy())
+    lines = fibre[np.isin(types, [1, 5])]
+    points = fibre[np.isin(types, [0, 4])]
+    if len(lines):
+        geoms = _display(lines.geometry.to_numpy(), fibre.crs, detail, coverage=False)
+        group = folium.FeatureGroup(name=text("layer_fibre_routes", lang), show=True)
+        folium.GeoJson(
+            gpd.GeoDataFrame(geometry=geoms, crs=4326).to_geo_dict(show_bbox=False),
+            name="fibre-routes",
+            style_function=lambda f: {"color": "#6a51a3", "weight": 1.5, "opacity": 0.8},
+        ).add_to(group)
+        group.add_to(m)
+    if len(points):
+        geoms = gpd.GeoSeries(points.geometry.to_numpy(), crs=fibre.crs).to_crs(4326)
+        group = folium.FeatureGroup(name=text("layer_fibre_nodes", lang), show=False)
+        folium.GeoJson(
+            gpd.GeoDataFrame(
+                geometry=shapely.set_precision(geoms.to_numpy(), 1e-5), crs=4326
+            ).to_geo_dict(show_bbox=False),
+            name="fibre-nodes",
+            marker=folium.CircleMarker(
+                radius=2.5,
+                color="#3f007d",
+                weight=1,
+                fill=True,
+                fill_color="#9e9ac8",
+                fill_opacity=1,
+            ),
+        ).add_to(group)
+        group.add_to(m)
+
+
+def _add_points(m, points: gpd.GeoDataFrame | None, layer_key: str, what: str, lang: str) -> None:
+    if points is None or len(points) == 0:
+        return
+    geoms = points.geometry.to_crs(4326).to_numpy()
+    name_col = points["name"] if "name" in points else points.iloc[:, 0]
+    frame = gpd.GeoDataFrame(
+        {
+            "name": name_col.map(_esc),
+            "status": np.where(points["connected"], text("yes", lang), text("no", lang)),
+            "decided": points["decided_by"].map(lambda d: text(f"decided_{d}", lang)),
+            "distance": points["fibre_distance_m"].map(
+                lambda d: "" if pd.isna(d) else number(d, lang)
+            ),
+            "colour": np.where(points["connected"], COVERED, UNCOVERED),
+        },
+        geometry=shapely.set_precision(geoms, 1e-5),
+        crs=4326,
+    )
+    fields = ["name", "status", "decided", "distance"]
+    aliases = ["", text(what, lang), text("decided_by", lang), text("distance_m", lang)]
+    group = folium.FeatureGroup(name=text(layer_key, lang), show=layer_key == "layer_centres")
+    folium.GeoJson(
+        frame.to_geo_dict(show_bbox=False),
+        name=layer_key,
+        marker=folium.CircleMarker(
+            radius=6, weight=2, color="#252525", fill=True, fill_opacity=0.95
+        ),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"]},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+    ).add_to(group)
+    group.add_to(m)
+
+
+# ---------------------------------------------------------------- page furniture
+
+
+def _inline_assets(m: folium.Map) -> None:
+    """Replace folium's CDN links by inlined Leaflet + cluster plugin + our controls."""
+    m.default_js = []
+    m.default_css = []
+    header = m.get_root().header
+    style = _assets.leaflet_css() + _assets.markercluster_css() + _assets.CONTROLS_CSS + PAGE_CSS
+    header.add_child(Element(f"<style>{style}</style>"), name="cov_css")
+    header.add_child(Element(f"<script>{_assets.leaflet_js()}</script>"), name="cov_leaflet")
+    header.add_child(Element(f"<script>{_assets.markercluster_js()}</script>"), name="cov_cluster")
+    header.add_child(Element(f"<script>{_assets.CONTROLS_JS}</script>"), name="cov_controls")
+
+
+class _Controls(MacroElement):
+    """Adds the full-screen and search controls to the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        new L.Control.CovFullscreen({title: {{ this.title }} }).addTo({{ this._parent.get_name() }});
+        new L.Control.CovSearch({placeholder: {{ this.placeholder }},
+            entries: {{ this.entries }} }).addTo({{ this._parent.get_name() }});
+        (function () {
+            var legend = L.control({position: 'bottomright'});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create('div', 'cov-legend');
+                div.innerHTML = {{ this.legend }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, title: str, placeholder: str, entries: list[dict], legend: str) -> None:
+        super().__init__()
+        self._name = "CovControls"
+        self.legend = _assets.script_json(legend)  # our own markup, names escaped
+        self.title = _assets.script_json(title)
+        self.placeholder = _assets.script_json(placeholder)
+        self.entries = _assets.script_json(entries)
+
+
+def _search_entries(villages, communes) -> list[dict]:
+    entries = []
+
+    def add(frame, labels) -> None:
+        b = shapely.bounds(frame.geometry.to_numpy())
+        for label, (x0, y0, x1, y1) in zip(labels, b, strict=True):
+            entries.append({"label": label, "bounds": [[y0, x0], [y1, x1]]})
+
+    if communes is not None:
+        add(communes, [str(n) for n in communes["raw_name"]])
+    add(
+        villages,
+        [f"{n} — {c}" for n, c in zip(villages["raw_name"], villages["raw_commune"], strict=True)],
+    )
+    return entries
+
+
+def _add_controls(m, villages, communes, lang: str, tech: str) -> None:
+    m.add_child(
+        _Controls(
+            title=text("fullscreen", lang),
+            placeholder=text("search", lang),
+            entries=_search_entries(villages, communes),
+            legend=_legend_html(lang, tech),
+        )
+    )
+
+
+PAGE_CSS = """
+html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column; font-family: "Segoe UI", Roboto, Arial,
+  sans-serif; color: #222; background: #eef3f7; }
+.cov-header { order: 0; padding: 8px 14px; background: #fff; border-bottom: 1px solid #ccc; }
+.cov-header h1 { font-size: 18px; margin: 0 0 4px 0; }
+.cov-figures { display: flex; flex-wrap: wrap; gap: 6px 22px; font-size: 14px; }
+.cov-figures b { font-size: 17px; }
+.cov-meta { font-size: 11px; color: #555; margin-top: 3px; }
+.folium-map { order: 1; flex: 1 1 auto; min-height: 420px; position: relative !important;
+  height: auto !important; background: #dbe9f4; }
+.cov-legend { background: #fff; padding: 6px 8px; border-radius: 4px; font-size: 12px;
+  box-shadow: 0 1px 4px #0004; line-height: 1.4; }
+.cov-legend i { display: inline-block; width: 14px; height: 10px; margin-right: 5px; }
+.cov-tables { order: 2; background: #fff; padding: 6px 14px; font-size: 12px; }
+.cov-tables table { border-collapse: collapse; }
+.cov-tables th, .cov-tables td { padding: 2px 8px; border-bottom: 1px solid #ddd; }
+.cov-tables td.n { text-align: right; }
+body.cov-static .folium-map { flex: 0 0 auto; height: 68vh !important; }
+@media print {
+  @page { size: A4 landscape; margin: 8mm; }
+  body { display: block; background: #fff; }
+  .leaflet-control-container .leaflet-top { display: none; }
+  body.cov-static .folium-map, .folium-map { height: 130mm !important; }
+  .cov-tables { page-break-before: auto; }
+}
+"""
+
+
+def _legend_html(lang: str, tech: str) -> str:
+    labels = ["< 50%", "50–80%", "80–90%", "90–95%", "95–<100%", "100%"]
+    if lang == "vi":
+        labels = [label.replace("%", " %").replace(" %", "%") for label in labels]
+    rows = "".join(
+        f'<div><i style="background:{colour}"></i>{html.escape(label)}</div>'
+        for (_, colour), label in zip(SHARE_CLASSES, labels, strict=True)
+    )
+    rows += f'<div><i style="background:{NO_DATA_COLOUR}"></i>{text("no_data", lang)}</div>'
+    rows += (
+        f'<div style="margin-top:4px"><i style="background:{UNCOVERED};outline:2px solid '
+        f'#67000d"></i>{html.escape(text("layer_gaps", lang, tech=tech))}</div>'
+    )
+    return (
+        f'<div class="cov-legend"><b>{html.escape(text("legend_share", lang))} {tech}</b>'
+        f"{rows}</div>"
+    )
+
+
+def _rule_text(summary: dict, lang: str) -> str:
+    rule = summary["rule"]
+    threshold = percent(rule["threshold"], lang, 0)
+    return text(f"rule_{rule['name']}", lang, threshold=threshold)
+
+
+def _header_html(result: Result, *, lang: str, title: str, demo: bool) -> str:
+    s = result.summary
+    tech = s["headline_technologies"]
+    figures = [
+        (
+            text("villages_covered", lang, tech=tech),
+            ratio(s["villages_covered"], s["villages_total"], s["village_coverage_share"], lang),
+        ),
+        (
+            text("centres_fibre", lang),
+            ratio(
+                s["commune_centres_fibre"],
+                s["commune_centres_total"],
+                s["commune_centre_fibre_share"],
+                lang,
+            ),
+        ),
+        (
+            text("postal_broadband", lang),
+            ratio(
+                s["postal_points_broadband"],
+                s["postal_points_total"],
+                s["postal_broadband_share"],
+                lang,
+            ),
+        ),
+    ]
+    if "population_total" in s:
+        figures.append(
+            (
+                text("population_covered", lang, tech=tech),
+                ratio(
+                    s["population_covered"],
+                    s["population_total"],
+                    s["population_coverage_share"],
+                    lang,
+                ),
+            )
+        )
+    items = "".join(
+        f'<div class="cov-figure" data-key="{i}">{html.escape(label)}: <b>{html.escape(value)}</b>'
+        f"</div>"
+        for i, (label, value) in enumerate(figures)
+    )
+    meta = text("model_rule", lang, model=s["model"], rule=_rule_text(s, lang))
+    meta += f" · CRS {s['crs']} · " + text("generated", lang, version=__version__)
+    if demo:
+        meta += " · " + text("demo_note", lang)
+    return (
+        f'<header class="cov-header"><h1>{html.escape(title)}</h1>'
+        f'<div class="cov-figures">{items}</div>'
+        f'<div class="cov-meta">{html.escape(meta)}</div></header>'
+    )
+
+
+def _district_table_html(result: Result, lang: str) -> str:
+    rows = result.summary.get("by_district") or []
+    if not rows:
+        return ""
+    tech = result.summary["headline_technologies"]
+    head = "".join(
+        f"<th>{html.escape(h)}</th>"
+        for h in (
+            text("district", lang),
+            text("villages", lang),
+            text("villages_covered", lang, tech=tech),
+            text("share", lang),
+            text("centres_on_fibre", lang),
+        )
+    )
+    body = ""
+    for d in rows:
+        fibre = f"{d['centres_fibre']}/{d['centres']}" if "centres" in d else "—"
+        body += (
+            f"<tr><td>{_esc(d['district'])}</td><td class=n>{number(d['villages'], lang)}</td>"
+            f"<td class=n>{number(d['villages_covered'], lang)}</td>"
+            f"<td class=n>{percent(d['coverage_share'], lang)}</td><td class=n>{fibre}</td></tr>"
+        )
+    return (
+        f'<section class="cov-tables"><b>{html.escape(text("by_district", lang))}</b>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"
+    )
+
+
+def _add_page(
+    m: folium.Map, result: Result, *, lang: str, static: bool, title: str, demo: bool
+) -> None:
+    root = m.get_root()
+    root.title = title
+    tech = result.summary["headline_technologies"]
+    root.html.add_child(Element(_header_html(result, lang=lang, title=title, demo=demo)))
+    if static:
+        root.html.add_child(Element(_district_table_html(result, lang)))
+        root.html.add_child(Element("<script>document.body.classList.add('cov-static');</script>"))
+    root.header.add_child(
+        Element(f'<meta name="description" content="{html.escape(title)}">'), name="cov_meta"
+    )

@@ -1,0 +1,128 @@
+"""Labels in Vietnamese and English, and numbers formatted the way each language writes them.
+
+Vietnamese writes ``1.435`` for one thousand four hundred and thirty-five and
+``97,8%`` for a share; English writes ``1,435`` and ``97.8%``.
+"""
+
+from __future__ import annotations
+
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+
+_TEXT: dict[str, dict[str, str]] = {
+    "title": {
+        "vi": "Bản đồ vùng lõm sóng và hạ tầng viễn thông",
+        "en": "Coverage gaps and telecom infrastructure",
+    },
+    "villages_covered": {"vi": "Thôn/bản có sóng {tech}", "en": "Villages with {tech}"},
+    "centres_fibre": {"vi": "Trung tâm xã có cáp quang", "en": "Commune centres on fibre"},
+    "postal_broadband": {
+        "vi": "Điểm BĐ-VHX có băng rộng cố định",
+        "en": "Postal points with fixed broadband",
+    },
+    "population_covered": {
+        "vi": "Dân số được phủ sóng {tech}",
+        "en": "Population covered by {tech}",
+    },
+    "model_rule": {"vi": "Mô hình: {model}; quy tắc: {rule}", "en": "Model: {model}; rule: {rule}"},
+    "rule_area": {"vi": "≥ {threshold} diện tích thôn", "en": "≥ {threshold} of village area"},
+    "rule_centroid": {"vi": "điểm trung tâm thôn", "en": "village centre point"},
+    "rule_population": {
+        "vi": "theo dân số, ≥ {threshold} diện tích",
+        "en": "population-weighted, ≥ {threshold} of area",
+    },
+    "layer_communes": {
+        "vi": "Xã: tỷ lệ thôn có sóng {tech}",
+        "en": "Communes: share of villages with {tech}",
+    },
+    "layer_villages": {
+        "vi": "Thôn/bản (có sóng / lõm sóng)",
+        "en": "Villages (covered / not covered)",
+    },
+    "layer_gaps": {"vi": "Thôn lõm sóng {tech}", "en": "Villages without {tech}"},
+    "layer_tech": {"vi": "Vùng phủ {tech}", "en": "{tech} coverage"},
+    "layer_sites": {"vi": "Trạm BTS", "en": "Cell sites"},
+    "layer_fibre_nodes": {"vi": "Nút cáp quang", "en": "Fibre nodes"},
+    "layer_fibre_routes": {"vi": "Tuyến cáp quang", "en": "Fibre routes"},
+    "layer_centres": {"vi": "Trung tâm xã (cáp quang)", "en": "Commune centres (fibre)"},
+    "layer_postal": {"vi": "Điểm bưu chính (băng rộng)", "en": "Postal points (broadband)"},
+    "layer_hillshade": {"vi": "Địa hình", "en": "Terrain"},
+    "layer_osm": {"vi": "OpenStreetMap (cần mạng)", "en": "OpenStreetMap (online)"},
+    "village": {"vi": "Thôn/bản", "en": "Village"},
+    "commune": {"vi": "Xã", "en": "Commune"},
+    "district": {"vi": "Huyện", "en": "District"},
+    "population": {"vi": "Dân số", "en": "Population"},
+    "covered": {"vi": "Có sóng", "en": "Covered"},
+    "not_covered": {"vi": "Lõm sóng", "en": "Not covered"},
+    "covered_area": {"vi": "Diện tích có sóng {tech}", "en": "Area with {tech}"},
+    "villages": {"vi": "Số thôn", "en": "Villages"},
+    "villages_with": {"vi": "Thôn có sóng", "en": "Villages covered"},
+    "share": {"vi": "Tỷ lệ", "en": "Share"},
+    "site": {"vi": "Trạm", "en": "Site"},
+    "operator": {"vi": "Nhà mạng", "en": "Operator"},
+    "technologies": {"vi": "Công nghệ", "en": "Technologies"},
+    "band": {"vi": "Băng tần (MHz)", "en": "Band (MHz)"},
+    "height": {"vi": "Độ cao anten (m)", "en": "Antenna height (m)"},
+    "fibre": {"vi": "Cáp quang", "en": "Fibre"},
+    "broadband": {"vi": "Băng rộng cố định", "en": "Fixed broadband"},
+    "yes": {"vi": "Có", "en": "Yes"},
+    "no": {"vi": "Không", "en": "No"},
+    "decided_by": {"vi": "Căn cứ", "en": "Decided by"},
+    "decided_attribute": {"vi": "thuộc tính dữ liệu", "en": "attribute"},
+    "decided_distance": {"vi": "khoảng cách tới cáp quang", "en": "distance to fibre"},
+    "decided_no data": {"vi": "không có dữ liệu", "en": "no data"},
+    "distance_m": {"vi": "Khoảng cách tới cáp quang (m)", "en": "Distance to fibre (m)"},
+    "search": {"vi": "Tìm thôn, xã…", "en": "Find a village or commune…"},
+    "fullscreen": {"vi": "Toàn màn hình", "en": "Full screen"},
+    "by_district": {"vi": "Theo huyện", "en": "By district"},
+    "centres_on_fibre": {"vi": "TT xã có cáp quang", "en": "Centres on fibre"},
+    "legend_share": {"vi": "Tỷ lệ thôn có sóng", "en": "Share of villages with"},
+    "no_data": {"vi": "không có thôn", "en": "no villages"},
+    "generated": {"vi": "Tạo bởi coverage {version}", "en": "Made with coverage {version}"},
+    "demo_note": {
+        "vi": "Dữ liệu minh họa (tỉnh mô phỏng Quảng Bình)",
+        "en": "Demo data (a province modelled on Quảng Bình)",
+    },
+}
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """Return the label ``key`` in ``lang``, with ``{placeholders}`` filled.
+
+    Examples
+    --------
+    >>> text("villages_covered", "en", tech="3G/4G")
+    'Villages with 3G/4G'
+    """
+    return _TEXT[key][lang].format(**values)
+
+
+def number(value: float, lang: str, decimals: int = 0) -> str:
+    """Format a number with the language's separators.
+
+    Examples
+    --------
+    >>> number(1435, "vi"), number(1435, "en"), number(2.5, "vi", 1)
+    ('1.435', '1,435', '2,5')
+    """
+    formatted = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        formatted = formatted.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return formatted
+
+
+def percent(share: float | None, lang: str, decimals: int = 1) -> str:
+    """Format a share in [0, 1] as a percentage, or an em dash when unknown.
+
+    Examples
+    --------
+    >>> percent(0.9782, "vi"), percent(0.9782, "en"), percent(None, "en")
+    ('97,8%', '97.8%', '—')
+    """
+    if share is None:
+        return "—"
+    return number(100 * share, lang, decimals) + "%"
+
+
+def ratio(part: int, total: int, share: float | None, lang: str) -> str:
+    """Format ``1.435 / 1.467 (97,8%)``."""
+    return f"{number(part, lang)} / {number(total, lang)} ({percent(share, lang)})"
