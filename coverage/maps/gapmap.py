@@ -524,9 +524,10 @@ class _Controls(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        new L.Control.CovFullscreen({title: {{ this.title }} }).addTo({{ this._parent.get_name() }});
+        var covMap = {{ this._parent.get_name() }};
+        new L.Control.CovFullscreen({title: {{ this.title }} }).addTo(covMap);
         new L.Control.CovSearch({placeholder: {{ this.placeholder }},
-            entries: {{ this.entries }} }).addTo({{ this._parent.get_name() }});
+            entries: {{ this.entries }} }).addTo(covMap);
         (function () {
             var legend = L.control({position: 'bottomright'});
             legend.onAdd = function () {
@@ -534,7 +535,7 @@ class _Controls(MacroElement):
                 div.innerHTML = {{ this.legend }};
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            legend.addTo(covMap);
         })();
         {% endmacro %}
         """
@@ -720,7 +721,6 @@ def _add_page(
 ) -> None:
     root = m.get_root()
     root.title = title
-    tech = result.summary["headline_technologies"]
     root.html.add_child(Element(_header_html(result, lang=lang, title=title, demo=demo)))
     if static:
         root.html.add_child(Element(_district_table_html(result, lang)))
