@@ -64,13 +64,16 @@ def cli() -> None:
     \b
     $ coverage compute
     $ coverage compute --villages thon.gpkg --communes xa.shp --sites bts.csv --json
+    $ coverage map --static
     """
 
 
 def _register() -> None:
     from .compute import compute
+    from .map import map_command
 
     cli.add_command(compute)
+    cli.add_command(map_command, name="map")
 
 
 _register()

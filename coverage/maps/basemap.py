@@ -43,6 +43,42 @@ def hillshade(
     return np.clip(shade, 0.0, 1.0)
 
 
+def shaded_relief(
+    dem_path: str | os.PathLike, *, max_size: int = 1000
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
+    """Read a DEM at reduced resolution and shade it.
+
+    Returns
+    -------
+    tuple
+        Illumination (rows north to south, evenly spaced in latitude), a land mask
+        (elevation above 0 m) and the (west, south, east, north) bounds in degrees.
+    """
+    try:
+        src = rasterio.open(dem_path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read the DEM ({exc})", path=str(dem_path)) from None
+    with src:
+        if src.crs is None:
+            raise InputError("the DEM has no CRS", path=str(dem_path))
+        scale = max(src.width, src.height) / max_size
+        shape = (max(2, int(src.height / max(scale, 1))), max(2, int(src.width / max(scale, 1))))
+        band = src.read(1, out_shape=shape, resampling=Resampling.average, masked=True)
+        west, south, east, north = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
+        if src.crs.is_geographic:
+            mid_lat = np.radians((south + north) / 2)
+            dx = (east - west) / shape[1] * 111_320 * np.cos(mid_lat)
+            dy = (north - south) / shape[0] * 110_574
+        else:
+            dx = (src.bounds.right - src.bounds.left) / shape[1]
+            dy = (src.bounds.top - src.bounds.bottom) / shape[0]
+    elevation = band.filled(0).astype(float)
+    # 3x vertical exaggeration: at map scales the relief is otherwise too faint.
+    shade = hillshade(3 * elevation, cellsize_x=dx, cellsize_y=dy)
+    land = ~np.ma.getmaskarray(band) & (elevation > 0)
+    return shade, land, (west, south, east, north)
+
+
 def hillshade_png(dem_path: str | os.PathLike, *, max_size: int = 1000) -> tuple[bytes, list]:
     """Render a DEM as a semi-transparent hillshade PNG for a web map.
 
@@ -59,33 +95,13 @@ def hillshade_png(dem_path: str | os.PathLike, *, max_size: int = 1000) -> tuple
     tuple
         PNG bytes and the image's ``[[south, west], [north, east]]`` bounds in degrees.
     """
-    try:
-        src = rasterio.open(dem_path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"cannot read the DEM ({exc})", path=str(dem_path)) from None
-    with src:
-        if src.crs is None:
-            raise InputError("the DEM has no CRS", path=str(dem_path))
-        scale = max(src.width, src.height) / max_size
-        shape = (max(2, int(src.height / max(scale, 1))), max(2, int(src.width / max(scale, 1))))
-        band = src.read(1, out_shape=shape, resampling=Resampling.average, masked=True)
-        west, south, east, north = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
-        geographic = src.crs.is_geographic
-    elevation = band.filled(0).astype(float)
-    mid_lat = np.radians((south + north) / 2)
-    if geographic:
-        dx = (east - west) / shape[1] * 111_320 * np.cos(mid_lat)
-        dy = (north - south) / shape[0] * 110_574
-    else:
-        dx = dy = (src.bounds.right - src.bounds.left) / shape[1]
-    # 3x vertical exaggeration: at web-map scales the relief is otherwise too faint.
-    shade = hillshade(3 * elevation, cellsize_x=dx, cellsize_y=dy)
+    shade, land, (west, south, east, north) = shaded_relief(dem_path, max_size=max_size)
+    shape = shade.shape
     # Rows evenly spaced in Web Mercator: Leaflet stretches an image linearly in Mercator.
     merc = np.linspace(_mercator_y(north), _mercator_y(south), shape[0])
     lat = np.degrees(2 * np.arctan(np.exp(merc)) - np.pi / 2)
     rows = np.clip(((north - lat) / (north - south) * shape[0]).astype(int), 0, shape[0] - 1)
-    shade = shade[rows]
-    land = ~np.ma.getmaskarray(band)[rows] & (elevation[rows] > 0)
+    shade, land = shade[rows], land[rows]
     # Grey relief in 32 levels (plenty for shading, and it compresses 3-4x better),
     # transparent over the sea so the page colour shows.
     grey = (80 + (np.round(shade * 31) / 31) * 175).astype(np.uint8)

@@ -15,6 +15,10 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "villages_covered": {"vi": "Thôn/bản có sóng {tech}", "en": "Villages with {tech}"},
     "centres_fibre": {"vi": "Trung tâm xã có cáp quang", "en": "Commune centres on fibre"},
+    "centres_no_fibre": {
+        "vi": "Trung tâm xã chưa có cáp quang",
+        "en": "Commune centres without fibre",
+    },
     "postal_broadband": {
         "vi": "Điểm BĐ-VHX có băng rộng cố định",
         "en": "Postal points with fixed broadband",

@@ -1,0 +1,107 @@
+"""``coverage map``: the gap map as interactive HTML, leadership HTML or a PNG."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .. import datasets
+from ..maps import LANGUAGES, gap_map, write_map
+from ..maps.png import gap_png
+from ..pipeline import run
+from .options import (
+    build_settings,
+    is_demo,
+    layer_options,
+    resolve_layers,
+    settings_options,
+    verbosity_options,
+)
+from .progress import stage_progress
+
+DEFAULT_NAMES = {"html": "gap_map.html", "static": "gap_map_leadership.html", "png": "gap_map.png"}
+
+
+@click.command(short_help="Write the gap map (interactive HTML, leadership HTML or PNG).")
+@layer_options
+@settings_options
+@click.option(
+    "--dem",
+    metavar="FILE",
+    help="DEM for the hillshade basemap [default: the demo's DEM with the demo].",
+)
+@click.option(
+    "--static",
+    "variant",
+    flag_value="static",
+    help="Leadership variant: one small self-contained page with tables, for print.",
+)
+@click.option("--png", "variant", flag_value="png", help="A4 PNG for reports (matplotlib).")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="vi",
+    show_default=True,
+    help="Language of labels and number formats.",
+)
+@click.option("--title", help="Page title.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Output file [default: gap_map.html, gap_map_leadership.html or gap_map.png].",
+)
+@verbosity_options
+def map_command(
+    villages,
+    communes,
+    centres,
+    sites,
+    fibre,
+    postal,
+    config,
+    rule,
+    threshold,
+    fibre_distance,
+    crs,
+    csv_crs,
+    dem,
+    variant,
+    lang,
+    title,
+    out,
+) -> None:
+    """Write the gap map: commune choropleth, uncovered villages, sites, fibre, centres.
+
+    Uses the same inputs, config and defaults as `coverage compute`; the headline
+    figures on the map come from the same computation. Every variant works offline.
+
+    \b
+    $ coverage map                       # interactive planner's map, Vietnamese
+    $ coverage map --static --lang en    # leadership page, English
+    $ coverage map --png -o report/gaps.png
+    $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
+    """
+    variant = variant or "html"
+    settings = build_settings(config, rule, threshold, fibre_distance, crs, csv_crs)
+    layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
+    demo = is_demo(layers["villages"])
+    if dem is None and demo:
+        dem = datasets.get_path("dem")
+    quiet = click.get_current_context().meta.get("coverage.quiet", False)
+    target = out or DEFAULT_NAMES[variant]
+    with stage_progress(quiet=quiet) as step:
+        result = run(**layers, settings=settings, progress=step)
+        step("drawing the map")
+        start = time.perf_counter()
+        if variant == "png":
+            path = gap_png(result, target, lang=lang, dem=dem, title=title)
+        else:
+            m = gap_map(
+                result, lang=lang, static=variant == "static", dem=dem, title=title, demo=demo
+            )
+            path = write_map(m, target)
+    size = path.stat().st_size / 1e6
+    click.echo(f"{path} ({size:.1f} MB, drawn in {time.perf_counter() - start:.1f} s)")
