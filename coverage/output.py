@@ -37,6 +37,7 @@ VILLAGE_COLUMNS = (
     "share_3g",
     "share_4g",
     "share_5g",
+    "best_signal_dbm",
 )
 
 

@@ -336,9 +336,15 @@ def compute(
     projected, crs = project_inputs(inputs, settings=settings)
     villages = assign_communes(projected.villages, projected.communes)
     step(f"predicting coverage ({model} model)")
-    prediction = get_model(model)(projected.sites, settings=settings)
+    prediction = get_model(model)(
+        projected.sites, settings=settings, area=tuple(villages.total_bounds)
+    )
     step(f"measuring {len(villages):,} villages")
     villages = village_coverage(villages, prediction, settings=settings)
+    if hasattr(prediction, "max_signal"):
+        villages["best_signal_dbm"] = prediction.max_signal(
+            villages.geometry.to_numpy(), settings.headline_technologies
+        )
     step("fibre and broadband")
     centres = commune_centres(projected)
     if centres is not None:

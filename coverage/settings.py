@@ -52,8 +52,30 @@ DEFAULT_RANGES_M: dict[str, dict[str, float]] = {
 #: 2100, LTE 1800 and NR 3500 are the bands deployed nationwide in Vietnam.
 DEFAULT_FREQUENCY_MHZ: dict[str, float] = {"2G": 900.0, "3G": 2100.0, "4G": 1800.0, "5G": 3500.0}
 
+#: Radius around each site within which the raster models compute the signal (m).
+#: Beyond these, the default EIRPs are below the thresholds under the Hata base model
+#: even from a hilltop (2G 900 MHz reaches its -95 dBm RxLev at about 11 km in
+#: suburban Hata from a 30 m mast).
+DEFAULT_PREDICTION_RADIUS_M: dict[str, float] = {
+    "2G": 20000.0,
+    "3G": 12000.0,
+    "4G": 15000.0,
+    "5G": 6000.0,
+}
+
+#: EIRP assumed when a site row gives none (dBm, main beam): 20 W (43 dBm) per GSM/UMTS
+#: carrier, 40 W (46 dBm) LTE and 200 W (53 dBm) NR radios, 17 dBi (NR: 24 dBi beam)
+#: antennas, 2-3 dB of feeder and connector losses.
+DEFAULT_EIRP_DBM: dict[str, float] = {"2G": 58.0, "3G": 58.0, "4G": 60.0, "5G": 74.0}
+
 #: Village-covered rules; see :mod:`coverage.metrics`.
 RULES: tuple[str, ...] = ("area", "centroid", "population")
+
+
+def _thresholds() -> dict[str, float]:
+    from .radio.linkbudget import DEFAULT_THRESHOLDS_DBM
+
+    return dict(DEFAULT_THRESHOLDS_DBM)
 
 
 def band_class(frequency_mhz: float) -> str:
@@ -120,6 +142,22 @@ class Settings:
     csv_crs: str = "EPSG:4326"
     quad_segs: int = 16
     n_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    dem: tuple[str, ...] = ()
+    resolution_m: float | None = None
+    thresholds_dbm: Mapping[str, float] = field(default_factory=lambda: dict(_thresholds()))
+    default_eirp_dbm: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_EIRP_DBM))
+    default_height_m: float = 30.0
+    default_tilt_deg: float = 2.0
+    prediction_radius_m: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_PREDICTION_RADIUS_M)
+    )
+    base_model: str = "hata"
+    environment: str = "suburban"
+    rx_height_m: float = 1.5
+    k_factor: float = 4.0 / 3.0
+    front_to_back_db: float = 25.0
+    vertical_beamwidth_deg: float = 10.0
+    side_lobe_db: float = 20.0
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
@@ -146,6 +184,26 @@ class Settings:
             raise ConfigError("quad_segs must be >= 2")
         if self.n_jobs < 1:
             raise ConfigError("n_jobs must be >= 1")
+        self._check_radio()
+
+    def _check_radio(self) -> None:
+        if self.base_model not in ("hata", "free-space"):
+            raise ConfigError(f"base model must be hata or free-space; got {self.base_model!r}")
+        if self.environment not in ("urban", "suburban", "open"):
+            raise ConfigError(
+                f"environment must be urban, suburban or open; got {self.environment!r}"
+            )
+        if not 0.5 <= float(self.k_factor) <= 1e9:
+            raise ConfigError(f"k factor must be >= 0.5; got {self.k_factor!r}")
+        if self.resolution_m is not None and not float(self.resolution_m) > 0:
+            raise ConfigError("resolution_m must be a positive number of metres")
+        for name in ("thresholds_dbm", "default_eirp_dbm", "prediction_radius_m"):
+            table = getattr(self, name)
+            unknown = [t for t in table if t not in TECHNOLOGIES]
+            if unknown:
+                raise ConfigError(f"{name}: unknown technology {unknown[0]!r}")
+        if any(float(v) <= 0 for v in self.prediction_radius_m.values()):
+            raise ConfigError("prediction radii must be positive")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with the non-``None`` entries of ``changes`` applied."""
@@ -155,6 +213,12 @@ class Settings:
             for tech, table in changes["ranges_m"].items():
                 merged.setdefault(tech, {}).update(table)
             changes["ranges_m"] = merged
+        for name in ("thresholds_dbm", "default_eirp_dbm", "prediction_radius_m"):
+            if name in changes:
+                changes[name] = {**getattr(self, name), **changes[name]}
+        if "dem" in changes:
+            dem = changes["dem"]
+            changes["dem"] = (dem,) if isinstance(dem, str | os.PathLike) else tuple(dem)
         if "headline_technologies" in changes:
             changes["headline_technologies"] = tuple(changes["headline_technologies"])
         return dataclasses.replace(self, **changes)
@@ -179,6 +243,24 @@ _CONFIG_KEYS = {
     "csv_crs": ("projection", "csv_crs"),
     "quad_segs": ("model", "quad_segs"),
     "n_jobs": ("model", "n_jobs"),
+    "dem": ("terrain", "dem"),
+    "resolution_m": ("terrain", "resolution_m"),
+    "k_factor": ("terrain", "k_factor"),
+    "base_model": ("radio", "base_model"),
+    "environment": ("radio", "environment"),
+    "rx_height_m": ("radio", "rx_height_m"),
+    "default_height_m": ("radio", "default_height_m"),
+    "default_tilt_deg": ("radio", "default_tilt_deg"),
+    "front_to_back_db": ("radio", "front_to_back_db"),
+    "vertical_beamwidth_deg": ("radio", "vertical_beamwidth_deg"),
+    "side_lobe_db": ("radio", "side_lobe_db"),
+}
+
+#: Per-technology tables in the config file: [thresholds] 4G = -105, etc.
+_TABLES = {
+    "thresholds": "thresholds_dbm",
+    "eirp": "default_eirp_dbm",
+    "prediction_radius": "prediction_radius_m",
 }
 
 
@@ -213,7 +295,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
             raise ConfigError(f"{path}: config file not found") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-        known_sections = {s for s, _ in _CONFIG_KEYS.values()} | {"ranges"}
+        known_sections = {s for s, _ in _CONFIG_KEYS.values()} | {"ranges", *_TABLES}
         for section in doc:
             if section not in known_sections:
                 raise ConfigError(
@@ -224,7 +306,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
             if key in doc.get(section, {}):
                 values[name] = doc[section][key]
         for section, keys in doc.items():
-            if section == "ranges" or not isinstance(keys, dict):
+            if section == "ranges" or section in _TABLES or not isinstance(keys, dict):
                 continue
             allowed = {k for s, k in _CONFIG_KEYS.values() if s == section}
             for key in keys:
@@ -235,6 +317,9 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
                     )
         if "ranges" in doc:
             values["ranges_m"] = doc["ranges"]
+        for section, name in _TABLES.items():
+            if section in doc:
+                values[name] = doc[section]
     try:
         return Settings().replace(**values).replace(**overrides)
     except TypeError as exc:  # a wrongly typed value in the file

@@ -24,13 +24,13 @@ def tiny() -> dict:
     }
 
 
-def tiny_args(layers: dict) -> list[str]:
-    """CLI arguments for a layer dict."""
+def tiny_args(layers: dict, *, model: str | None = "range") -> list[str]:
+    """CLI arguments for a layer dict (the hand-derived values are for the range model)."""
     args: list[str] = []
     for key, value in layers.items():
         for item in value if isinstance(value, list) else [value]:
             args += [f"--{key}", str(item)]
-    return args
+    return [*args, "--model", model] if model else args
 
 
 @pytest.fixture

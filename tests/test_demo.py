@@ -38,6 +38,6 @@ def test_demo_shares_are_consistent(demo):
 
 
 def test_cli_without_arguments_runs_the_demo(runner, demo):
-    result = runner.invoke(cli, ["compute", "--json", "-q"])
+    result = runner.invoke(cli, ["compute", "--json", "-q", "--model", "range"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["villages_covered"] == demo.summary["villages_covered"]

@@ -10,6 +10,7 @@ from ..pipeline import run
 from ._report import print_summary
 from .options import (
     build_settings,
+    choose_model,
     is_demo,
     layer_options,
     resolve_layers,
@@ -22,13 +23,6 @@ from .progress import stage_progress
 @click.command(short_help="Village 3G/4G, centre fibre and postal broadband shares.")
 @layer_options
 @settings_options
-@click.option(
-    "--model",
-    type=click.Choice(["range"]),
-    default="range",
-    show_default=True,
-    help="Coverage model.",
-)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option(
     "--out",
@@ -50,6 +44,7 @@ def compute(
     fibre_distance,
     crs,
     csv_crs,
+    dem,
     model,
     as_json,
     out,
@@ -57,7 +52,7 @@ def compute(
     """Compute coverage shares for leadership, overall and per commune/district.
 
     With no layer options it runs on the embedded demo province (modelled on
-    Quảng Bình). Results go to stdout; logs and progress to stderr.
+    Quảng Bình) with its DEM. Results go to stdout; logs and progress to stderr.
 
     \b
     $ coverage compute
@@ -65,9 +60,13 @@ def compute(
     $ coverage compute --villages thon.gpkg --communes xa.gpkg --sites bts.csv \\
         --fibre nodes.gpkg --fibre routes.gpkg --postal buudien.csv --out results/
     $ coverage compute --sites 452.csv --rule population --threshold 0.8
+    $ coverage compute --model range            # fixed radii, no terrain
+    $ coverage compute --villages thon.gpkg --sites bts.csv --dem N17E106.hgt --dem N18E106.hgt
     """
-    settings = build_settings(config, rule, threshold, fibre_distance, crs, csv_crs)
     layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
+    demo = is_demo(layers["villages"])
+    settings = build_settings(config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo)
+    model = choose_model(model, settings)
     quiet = click.get_current_context().meta.get("coverage.quiet", False)
     with stage_progress(quiet=quiet) as step:
         result = run(**layers, settings=settings, model=model, progress=step)
@@ -77,8 +76,8 @@ def compute(
     if as_json:
         click.echo(summary_json(result.summary), nl=False)
         return
-    title = "Demo province (Quảng Bình model)" if is_demo(layers["villages"]) else "Coverage"
     console = Console(highlight=False, soft_wrap=True)
     if not console.is_terminal:  # piped to a file: do not wrap tables at 80 columns
         console = Console(highlight=False, soft_wrap=True, width=120)
+    title = "Demo province (Quảng Bình model)" if demo else "Coverage"
     print_summary(result.summary, console, title=title)

@@ -6,12 +6,12 @@ import time
 
 import click
 
-from .. import datasets
 from ..maps import LANGUAGES, gap_map, write_map
 from ..maps.png import gap_png
 from ..pipeline import run
 from .options import (
     build_settings,
+    choose_model,
     is_demo,
     layer_options,
     resolve_layers,
@@ -26,11 +26,6 @@ DEFAULT_NAMES = {"html": "gap_map.html", "static": "gap_map_leadership.html", "p
 @click.command(short_help="Write the gap map (interactive HTML, leadership HTML or PNG).")
 @layer_options
 @settings_options
-@click.option(
-    "--dem",
-    metavar="FILE",
-    help="DEM for the hillshade basemap [default: the demo's DEM with the demo].",
-)
 @click.option(
     "--static",
     "variant",
@@ -68,6 +63,7 @@ def map_command(
     crs,
     csv_crs,
     dem,
+    model,
     variant,
     lang,
     title,
@@ -75,8 +71,9 @@ def map_command(
 ) -> None:
     """Write the gap map: commune choropleth, uncovered villages, sites, fibre, centres.
 
-    Uses the same inputs, config and defaults as `coverage compute`; the headline
-    figures on the map come from the same computation. Every variant works offline.
+    Uses the same inputs, config, model and defaults as `coverage compute`; the
+    headline figures on the map come from the same computation. The first DEM is
+    also the hillshade basemap. Every variant works offline.
 
     \b
     $ coverage map                       # interactive planner's map, Vietnamese
@@ -85,22 +82,22 @@ def map_command(
     $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
     """
     variant = variant or "html"
-    settings = build_settings(config, rule, threshold, fibre_distance, crs, csv_crs)
     layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
     demo = is_demo(layers["villages"])
-    if dem is None and demo:
-        dem = datasets.get_path("dem")
+    settings = build_settings(config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo)
+    model = choose_model(model, settings)
+    basemap = settings.dem[0] if settings.dem else None
     quiet = click.get_current_context().meta.get("coverage.quiet", False)
     target = out or DEFAULT_NAMES[variant]
     with stage_progress(quiet=quiet) as step:
-        result = run(**layers, settings=settings, progress=step)
+        result = run(**layers, settings=settings, model=model, progress=step)
         step("drawing the map")
         start = time.perf_counter()
         if variant == "png":
-            path = gap_png(result, target, lang=lang, dem=dem, title=title)
+            path = gap_png(result, target, lang=lang, dem=basemap, title=title)
         else:
             m = gap_map(
-                result, lang=lang, static=variant == "static", dem=dem, title=title, demo=demo
+                result, lang=lang, static=variant == "static", dem=basemap, title=title, demo=demo
             )
             path = write_map(m, target)
     size = path.stat().st_size / 1e6

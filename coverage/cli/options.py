@@ -38,7 +38,7 @@ def layer_options(func: Callable) -> Callable:
 
 
 def settings_options(func: Callable) -> Callable:
-    """--config --rule --threshold --fibre-distance --crs --csv-crs."""
+    """--config --rule --threshold --fibre-distance --crs --csv-crs --dem --model."""
     opts = [
         click.option(
             "--config",
@@ -70,6 +70,18 @@ def settings_options(func: Callable) -> Callable:
             metavar="CRS",
             help="CRS of coordinates in CSV inputs [default: EPSG:4326].",
         ),
+        click.option(
+            "--dem",
+            metavar="FILE",
+            multiple=True,
+            help="DEM GeoTIFF / SRTM .hgt tile(s) for the terrain model and the basemap; "
+            "repeat to mosaic [default: the demo's DEM with the demo].",
+        ),
+        click.option(
+            "--model",
+            type=click.Choice(["range", "hata", "terrain"]),
+            help="Coverage model [default: terrain with a DEM, else hata].",
+        ),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -99,16 +111,32 @@ def build_settings(
     fibre_distance: float | None,
     crs: str | None,
     csv_crs: str | None,
+    dem: tuple[str, ...] = (),
+    *,
+    demo: bool = False,
 ) -> Settings:
-    """Defaults < config file < command-line options."""
-    return load_config(
+    """Defaults < config file < command-line options; the demo brings its own DEM."""
+    settings = load_config(
         config,
         rule=rule,
         threshold=threshold,
         fibre_distance_m=fibre_distance,
         crs=crs,
         csv_crs=csv_crs,
+        dem=tuple(dem) or None,
     )
+    if demo and not settings.dem:
+        settings = settings.replace(dem=(str(datasets.get_path("dem")),))
+    return settings
+
+
+def choose_model(model: str | None, settings: Settings) -> str:
+    """The model asked for, else the best the inputs allow: terrain with a DEM, else hata."""
+    if model:
+        return model
+    chosen = "terrain" if settings.dem else "hata"
+    log.info("model: %s (%s)", chosen, "a DEM is available" if settings.dem else "no DEM")
+    return chosen
 
 
 def resolve_layers(

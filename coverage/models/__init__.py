@@ -1,6 +1,6 @@
 """Coverage models: from site rows to a prediction of where each technology has signal.
 
-A model is a function ``predict(sites, *, settings) -> Prediction`` registered in
+A model is a function ``predict(sites, *, settings, area=None) -> Prediction`` registered in
 :data:`MODELS`. Every prediction answers the same two questions, so the metrics
 stage does not care which model made it: what share of each polygon is covered,
 and is each point covered.
@@ -13,9 +13,14 @@ from collections.abc import Callable
 from .base import FootprintPrediction, Prediction
 from .range import predict as predict_range
 from .range import range_footprints
+from .terrain import predict_hata, predict_terrain
 
-#: Registered models by name.
-MODELS: dict[str, Callable[..., Prediction]] = {"range": predict_range}
+#: Registered models by name, simplest first.
+MODELS: dict[str, Callable[..., Prediction]] = {
+    "range": predict_range,
+    "hata": predict_hata,
+    "terrain": predict_terrain,
+}
 
 
 def get_model(name: str) -> Callable[..., Prediction]:

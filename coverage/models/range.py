@@ -120,7 +120,9 @@ def _wedges(
     return shapely.polygons(ring)
 
 
-def predict(sites: gpd.GeoDataFrame, *, settings: Settings) -> FootprintPrediction:
+def predict(
+    sites: gpd.GeoDataFrame, *, settings: Settings, area=None, progress=None
+) -> FootprintPrediction:
     """Run the range model: footprints per technology.
 
     Examples

@@ -1,0 +1,75 @@
+"""Models "hata" and "terrain": signal rasters from a link budget and a path-loss model.
+
+``hata``
+    Okumura-Hata below 1.5 GHz, COST-231 Hata above (suburban by default), on
+    flat ground: no DEM needed.
+``terrain``
+    The same base plus knife-edge diffraction over the DEM profile of every pixel
+    (Bullington's equivalent edge, ITU-R P.526, with earth curvature k = 4/3), and
+    the base model's antenna height measured above each receiver's ground.
+
+A pixel is covered by a technology when its best server reaches the technology's
+threshold (:data:`coverage.radio.linkbudget.DEFAULT_THRESHOLDS_DBM`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+from affine import Affine
+
+from .._errors import ConfigError
+from ..radio.dem import Grid, load_dem
+from ..settings import Settings
+from .raster import RasterPrediction, predict_raster
+
+log = logging.getLogger(__name__)
+
+#: Grid size used by the hata model when no DEM sets one (metres).
+HATA_RESOLUTION_M = 100.0
+
+
+def _extent(area: tuple[float, float, float, float], settings: Settings, sites) -> tuple:
+    """The area of interest grown by the largest prediction radius in use."""
+    used = set(sites["technology"])
+    margin = max(settings.prediction_radius_m[t] for t in used) if used else 0.0
+    xmin, ymin, xmax, ymax = area
+    return xmin - margin, ymin - margin, xmax + margin, ymax + margin
+
+
+def predict_terrain(
+    sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None, progress=None
+) -> RasterPrediction:
+    """Run the terrain model over ``area`` (metric bounds; default: the sites' extent)."""
+    if not settings.dem:
+        raise ConfigError("the terrain model needs a DEM: give one with --dem FILE")
+    area = area or tuple(sites.total_bounds)
+    grid = load_dem(
+        settings.dem,
+        crs=sites.crs,
+        bounds=_extent(area, settings, sites),
+        resolution=settings.resolution_m,
+    )
+    return predict_raster(
+        sites, grid, settings=settings, terrain=True, model="terrain", progress=progress
+    )
+
+
+def predict_hata(
+    sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None, progress=None
+) -> RasterPrediction:
+    """Run the Hata model (no terrain) over ``area``."""
+    area = area or tuple(sites.total_bounds)
+    xmin, ymin, xmax, ymax = _extent(area, settings, sites)
+    res = float(settings.resolution_m or HATA_RESOLUTION_M)
+    width, height = int(np.ceil((xmax - xmin) / res)), int(np.ceil((ymax - ymin) / res))
+    grid = Grid(
+        array=np.zeros((height, width), dtype=np.float32),
+        transform=Affine(res, 0, xmin, 0, -res, ymax),
+        crs=sites.crs,
+    )
+    return predict_raster(
+        sites, grid, settings=settings, terrain=False, model="hata", progress=progress
+    )

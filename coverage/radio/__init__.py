@@ -1,0 +1,1 @@
+"""Radio prediction: link budgets, antenna patterns, path-loss models, terrain coverage."""

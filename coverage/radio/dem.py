@@ -1,0 +1,177 @@
+"""Terrain: read one or many DEM files (GeoTIFF, SRTM .hgt, anything GDAL reads) onto one
+metric grid.
+
+Every source is reprojected (bilinear) into the destination grid and mosaicked
+(first source wins where several overlap). Pixels no source covers stay NaN; the
+engine reports them, it never assumes sea level.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from affine import Affine
+from pyproj import CRS
+from rasterio.warp import Resampling, reproject
+
+from .._errors import InputError
+
+#: Value of grid pixels outside every DEM source (see :mod:`coverage.radio.engine`).
+OFF_DEM = -1.0e30
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up raster on a metric CRS: ``array[row, col]``, NaN = no terrain data."""
+
+    array: np.ndarray
+    transform: Affine
+    crs: CRS
+
+    @property
+    def res(self) -> float:
+        """Pixel size in metres."""
+        return float(self.transform.a)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.array.shape
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax)."""
+        h, w = self.array.shape
+        x0, y0 = self.transform.c, self.transform.f
+        return x0, y0 - h * self.res, x0 + w * self.res, y0
+
+    def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Bilinear elevation at metric coordinates (NaN outside or next to voids)."""
+        col = (np.asarray(x, float) - self.transform.c) / self.res - 0.5
+        row = (self.transform.f - np.asarray(y, float)) / self.res - 0.5
+        c0, r0 = np.floor(col).astype(int), np.floor(row).astype(int)
+        fc, fr = col - c0, row - r0
+        h, w = self.array.shape
+        ok = (c0 >= 0) & (r0 >= 0) & (c0 + 1 < w) & (r0 + 1 < h)
+        out = np.full(np.shape(col), np.nan)
+        c0, r0, fc, fr = c0[ok], r0[ok], fc[ok], fr[ok]
+        a = np.where(self.array <= OFF_DEM / 2, np.nan, self.array)
+        out[ok] = (
+            a[r0, c0] * (1 - fc) * (1 - fr)
+            + a[r0, c0 + 1] * fc * (1 - fr)
+            + a[r0 + 1, c0] * (1 - fc) * fr
+            + a[r0 + 1, c0 + 1] * fc * fr
+        )
+        return out
+
+
+def _open(path: str | os.PathLike) -> rasterio.DatasetReader:
+    text = os.fspath(path)
+    if text.endswith(".gz") and not text.startswith("/vsigzip/"):
+        text = "/vsigzip/" + text
+    elif text.endswith(".zip") and not text.startswith("/vsizip/"):
+        text = "/vsizip/" + text
+    try:
+        src = rasterio.open(text)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read as a DEM ({exc})", path=os.fspath(path)) from None
+    if src.crs is None:
+        src.close()
+        raise InputError("the DEM has no CRS", path=os.fspath(path))
+    return src
+
+
+def native_resolution_m(path: str | os.PathLike) -> float:
+    """The DEM's pixel size in metres (for geographic DEMs, at its centre latitude)."""
+    with _open(path) as src:
+        if src.crs.is_geographic:
+            lat = np.radians((src.bounds.top + src.bounds.bottom) / 2)
+            return float(
+                np.sqrt(abs(src.res[0]) * 111_320 * np.cos(lat) * abs(src.res[1]) * 110_574)
+            )
+        return float(np.sqrt(abs(src.res[0] * src.res[1])))
+
+
+def load_dem(
+    paths: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    crs: CRS,
+    bounds: tuple[float, float, float, float],
+    resolution: float | None = None,
+) -> Grid:
+    """Mosaic and reproject DEM file(s) onto a metric grid covering ``bounds``.
+
+    Parameters
+    ----------
+    paths
+        One path or several (tiles to mosaic). ``.hgt``, ``.hgt.gz`` and ``.zip`` are read
+        through GDAL's virtual file systems.
+    crs
+        The metric CRS of the run.
+    bounds
+        (xmin, ymin, xmax, ymax) in ``crs`` to cover.
+    resolution
+        Pixel size in metres; default: the first DEM's native resolution.
+
+    Returns
+    -------
+    Grid
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    paths = [Path(os.fspath(p)) for p in paths]
+    if not paths:
+        raise InputError("no DEM given")
+    res = float(resolution or round(native_resolution_m(paths[0]), 1))
+    xmin, ymin, xmax, ymax = bounds
+    width = int(np.ceil((xmax - xmin) / res))
+    height = int(np.ceil((ymax - ymin) / res))
+    transform = Affine(res, 0, xmin, 0, -res, ymax)
+    mosaic = np.full((height, width), np.nan, dtype=np.float32)
+    inside = np.zeros((height, width), dtype=bool)
+    for path in paths:
+        with _open(path) as src:
+            part = np.full((height, width), np.nan, dtype=np.float32)
+            reproject(
+                source=rasterio.band(src, 1),
+                destination=part,
+                src_nodata=src.nodata,
+                dst_transform=transform,
+                dst_crs=crs,
+                dst_nodata=np.nan,
+                resampling=Resampling.bilinear,
+            )
+            fill = np.isnan(mosaic) & ~np.isnan(part)
+            mosaic[fill] = part[fill]
+            footprint = np.zeros((height, width), dtype=np.uint8)
+            reproject(
+                source=np.ones(src.shape, dtype=np.uint8),
+                destination=footprint,
+                src_transform=src.transform,
+                src_crs=src.crs,
+                dst_transform=transform,
+                dst_crs=crs,
+                resampling=Resampling.nearest,
+            )
+            inside |= footprint.astype(bool)
+    # Outside every source: a sentinel the engine stops at. NaN left inside = voids.
+    mosaic[~inside] = OFF_DEM
+    covered = float(inside.mean())
+    log.info(
+        "DEM: %d file(s) -> %dx%d grid at %.0f m, %.1f%% covered",
+        len(paths),
+        width,
+        height,
+        res,
+        100 * covered,
+    )
+    if covered == 0:
+        raise InputError("the DEM does not cover the study area", path=str(paths[0]))
+    return Grid(array=mosaic, transform=transform, crs=CRS.from_user_input(crs))
