@@ -566,3 +566,46 @@ def run(
     result.warnings = messages
     result.summary["warnings"] = messages
     return result
+
+
+def predict_sites(
+    villages: PathLike,
+    sites: PathLike,
+    *,
+    settings: Settings | None = None,
+    model: str = "terrain",
+    site_ids: Sequence[str] = (),
+    per_site: bool = False,
+    progress: Progress | None = None,
+) -> list[tuple[str, Prediction]]:
+    """Predict coverage rasters for the sites (optionally some of them, one by one).
+
+    Returns ``(file prefix, prediction)`` pairs: first the combined prediction, then
+    with ``per_site`` one per selected site.
+    """
+    settings = settings or Settings()
+    step = progress or (lambda _msg: None)
+    step("reading layers")
+    layers = load_inputs(villages, sites, settings=settings)
+    projected, _crs = project_inputs(layers, settings=settings)
+    chosen = projected.sites
+    if site_ids:
+        wanted = {str(s) for s in site_ids}
+        missing = sorted(wanted - set(chosen["site_id"].astype(str)))
+        if missing:
+            raise InputError(
+                f"no site {missing[0]!r} in the sites layer", path=str(sites), column="site_id"
+            )
+        chosen = chosen[chosen["site_id"].astype(str).isin(wanted)]
+    area = tuple(projected.villages.total_bounds) if not site_ids else tuple(chosen.total_bounds)
+    predict = get_model(model)
+    step(f"predicting {len(chosen):,} site rows ({model} model)")
+    runs = [("", predict(chosen, settings=settings, area=area))]
+    if per_site:
+        for site_id in sorted(chosen["site_id"].astype(str).unique()):
+            one = chosen[chosen["site_id"].astype(str) == site_id]
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in site_id)
+            runs.append(
+                (f"site_{safe}_", predict(one, settings=settings, area=tuple(one.total_bounds)))
+            )
+    return runs

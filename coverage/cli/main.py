@@ -70,10 +70,14 @@ def cli() -> None:
 
 def _register() -> None:
     from .compute import compute
+    from .link import link
     from .map import map_command
+    from .predict import predict
 
     cli.add_command(compute)
     cli.add_command(map_command, name="map")
+    cli.add_command(predict)
+    cli.add_command(link)
 
 
 _register()

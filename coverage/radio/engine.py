@@ -34,6 +34,7 @@ BASE_MODELS = {"free-space": 0, "hata": 1}
 ENVIRONMENTS = {"urban": 0, "suburban": 1, "open": 2}
 EARTH_RADIUS_M = 6_371_000.0
 #: Grid value marking "outside every DEM source" (NaN marks voids inside a source).
+#: Any interpolated height below -10 km touches such a pixel: the radial stops there.
 OFF_DEM = -1.0e30
 
 
@@ -140,7 +141,7 @@ def sweep(
     n_rad = max(16, math.ceil(2.0 * math.pi * radius / res))
     sig = np.empty((n_rad, n_smp), dtype=np.float32)
     z_tx = _bilinear(dem, x0, y0, res, sx, sy)
-    if np.isnan(z_tx) or z_tx < OFF_DEM / 2:
+    if np.isnan(z_tx) or z_tx < -1.0e4:
         return -1
     htx = z_tx + mast_m
     hull_d = np.empty(n_smp + 1)
@@ -183,7 +184,7 @@ def sweep(
                 sig[a, s] = np.nan
                 continue
             z = _bilinear(dem, x0, y0, res, px, py)
-            if z < OFF_DEM / 2:
+            if z < -1.0e4:
                 stopped = True
                 sig[a, s] = np.nan
                 continue

@@ -1,0 +1,99 @@
+"""``coverage link``: point-to-point analysis from a site to a receiver over the DEM."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .. import datasets
+from ..radio.link import analyse_link, plot_link
+from ..settings import TECHNOLOGIES, load_config
+from .options import verbosity_options
+
+
+def _lonlat(text: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(v) for v in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected LON,LAT in degrees, got {text!r}") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise click.BadParameter(f"{text!r} is not a longitude,latitude pair")
+    return lon, lat
+
+
+@click.command(short_help="Profile, clearance and path loss between a site and a receiver.")
+@click.option("--from", "tx", required=True, metavar="LON,LAT", help="Site (transmitter).")
+@click.option("--to", "rx", required=True, metavar="LON,LAT", help="Receiver (e.g. a village).")
+@click.option("--technology", type=click.Choice(TECHNOLOGIES), default="4G", show_default=True)
+@click.option(
+    "--frequency",
+    type=float,
+    metavar="MHZ",
+    help="Carrier frequency [default: the technology's usual band].",
+)
+@click.option("--height", type=float, metavar="M", help="Site antenna height [default: 30].")
+@click.option("--eirp", type=float, metavar="DBM", help="EIRP [default per technology].")
+@click.option("--dem", metavar="FILE", multiple=True, help="DEM file(s) [default: the demo's DEM].")
+@click.option("--config", type=click.Path(dir_okay=False), metavar="TOML")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    metavar="PNG",
+    help="Draw the profile chart to this PNG.",
+)
+@verbosity_options
+def link(tx, rx, technology, frequency, height, eirp, dem, config, as_json, plot) -> None:
+    """Why is this village uncovered? The terrain between a site and a point.
+
+    Prints the profile's line-of-sight clearance, the path loss of each model (free
+    space, Hata/COST-231, terrain with Bullington and Deygout diffraction) and the
+    received level against the technology's threshold.
+
+    \b
+    $ coverage link --from 106.55,17.45 --to 106.60,17.48
+    $ coverage link --from 106.55,17.45 --to 106.60,17.48 --technology 2G --json
+    $ coverage link --from 106.55,17.45 --to 106.60,17.48 --plot profile.png --dem N17E106.hgt
+    """
+    settings = load_config(config)
+    paths = list(dem) or [str(datasets.get_path("dem"))]
+    report = analyse_link(
+        paths,
+        _lonlat(tx),
+        _lonlat(rx),
+        technology=technology,
+        frequency_mhz=frequency,
+        tx_height_m=height,
+        eirp_dbm=eirp,
+        settings=settings,
+    )
+    if plot:
+        plot_link(report, plot)
+        click.echo(f"wrote {plot}", err=True)
+    data = report.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{data['distance_m'] / 1000:.2f} km, {technology} {data['frequency_mhz']:g} MHz; "
+        f"site ground {data['tx']['ground_m']:g} m + {data['tx']['antenna_m']:g} m, "
+        f"receiver ground {data['rx']['ground_m']:g} m + {data['rx']['antenna_m']:g} m"
+    )
+    if data["line_of_sight"]:
+        click.echo(
+            f"line of sight: clear, minimum clearance {data['min_clearance_m']:.1f} m "
+            f"({data['min_clearance_fresnel']:.2f} of the first Fresnel zone)"
+        )
+    else:
+        click.echo(
+            f"line of sight: BLOCKED, terrain {-data['min_clearance_m']:.1f} m above the "
+            f"ray at {data['worst_point_distance_m'] / 1000:.2f} km"
+        )
+    for name, value in data["path_loss_db"].items():
+        click.echo(f"  {name:<28} {value:7.1f} dB")
+    verdict = "covered" if data["covered"] else "NOT covered"
+    click.echo(
+        f"received ({data['model']}): {data['received_dbm'][data['model']]:.1f} dBm, "
+        f"threshold {data['threshold_dbm']:g} dBm -> {verdict}"
+    )

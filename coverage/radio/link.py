@@ -1,0 +1,269 @@
+"""Point-to-point analysis between two coordinates over the DEM: "why is this village dark?"
+
+The profile is sampled along the straight line (in the metric CRS of the two points'
+UTM zone) every DEM pixel, with bilinear heights. The report gives the line-of-sight
+clearance, each model's path loss and the received level against the threshold.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from pyproj import CRS, Transformer
+
+from .._errors import InputError
+from ..settings import DEFAULT_FREQUENCY_MHZ, Settings
+from . import pathloss
+from .dem import Grid, load_dem, native_resolution_m
+from .linkbudget import reference_signal_offset_db
+
+
+@dataclass
+class LinkReport:
+    """Everything ``coverage link`` prints, JSON-ready through :meth:`to_dict`."""
+
+    tx_lonlat: tuple[float, float]
+    rx_lonlat: tuple[float, float]
+    technology: str
+    frequency_mhz: float
+    tx_height_m: float
+    rx_height_m: float
+    eirp_dbm: float
+    threshold_dbm: float
+    distance_m: np.ndarray
+    elevation_m: np.ndarray
+    los: pathloss.LineOfSight
+    losses_db: dict[str, float]
+    received_dbm: dict[str, float]
+    model: str
+    k_factor: float
+    crs: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def length_m(self) -> float:
+        return float(self.distance_m[-1])
+
+    def to_dict(self) -> dict:
+        worst = int(self.los.worst_index)
+        return {
+            "tx": {
+                "lon": self.tx_lonlat[0],
+                "lat": self.tx_lonlat[1],
+                "ground_m": round(float(self.elevation_m[0]), 1),
+                "antenna_m": self.tx_height_m,
+            },
+            "rx": {
+                "lon": self.rx_lonlat[0],
+                "lat": self.rx_lonlat[1],
+                "ground_m": round(float(self.elevation_m[-1]), 1),
+                "antenna_m": self.rx_height_m,
+            },
+            "distance_m": round(self.length_m, 1),
+            "technology": self.technology,
+            "frequency_mhz": self.frequency_mhz,
+            "eirp_dbm": self.eirp_dbm,
+            "threshold_dbm": self.threshold_dbm,
+            "line_of_sight": bool(self.los.clear),
+            "min_clearance_m": round(float(self.los.min_clearance_m), 2),
+            "min_clearance_fresnel": round(float(self.los.min_clearance_fresnel), 3),
+            "worst_point_distance_m": round(float(self.distance_m[worst]), 1),
+            "path_loss_db": {k: round(v, 2) for k, v in self.losses_db.items()},
+            "received_dbm": {k: round(v, 2) for k, v in self.received_dbm.items()},
+            "model": self.model,
+            "covered": bool(self.received_dbm[self.model] >= self.threshold_dbm),
+            "k_factor": self.k_factor,
+            "crs": self.crs,
+            "profile_samples": len(self.distance_m),
+            "notes": self.notes,
+        }
+
+
+def _utm_for(lon: float, lat: float) -> CRS:
+    zone = int((lon + 180) // 6) + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def terrain_profile(
+    grid: Grid, a_xy: tuple[float, float], b_xy: tuple[float, float], *, step: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances from ``a`` and bilinear ground heights along the segment a-b."""
+    length = float(np.hypot(b_xy[0] - a_xy[0], b_xy[1] - a_xy[1]))
+    step = step or grid.res
+    n = max(2, int(np.ceil(length / step)) + 1)
+    t = np.linspace(0.0, 1.0, n)
+    x = a_xy[0] + t * (b_xy[0] - a_xy[0])
+    y = a_xy[1] + t * (b_xy[1] - a_xy[1])
+    return t * length, grid.sample(x, y)
+
+
+def analyse_link(
+    dem: str | os.PathLike | Sequence[str | os.PathLike],
+    tx_lonlat: tuple[float, float],
+    rx_lonlat: tuple[float, float],
+    *,
+    technology: str = "4G",
+    frequency_mhz: float | None = None,
+    tx_height_m: float | None = None,
+    eirp_dbm: float | None = None,
+    settings: Settings | None = None,
+) -> LinkReport:
+    """Analyse the path from a site to a receiver over the DEM.
+
+    Parameters
+    ----------
+    dem
+        DEM file(s) covering both ends.
+    tx_lonlat, rx_lonlat
+        (longitude, latitude) in degrees, WGS 84.
+    technology, frequency_mhz, tx_height_m, eirp_dbm
+        The link; missing values take the defaults of ``settings``.
+    settings
+        Receiver height, k factor, base model, environment, thresholds.
+
+    Returns
+    -------
+    LinkReport
+    """
+    settings = settings or Settings()
+    freq = float(frequency_mhz or DEFAULT_FREQUENCY_MHZ[technology])
+    htx = float(tx_height_m if tx_height_m is not None else settings.default_height_m)
+    eirp = float(eirp_dbm if eirp_dbm is not None else settings.default_eirp_dbm[technology])
+    hrx = settings.rx_height_m
+    crs = _utm_for((tx_lonlat[0] + rx_lonlat[0]) / 2, (tx_lonlat[1] + rx_lonlat[1]) / 2)
+    to_m = Transformer.from_crs(4326, crs, always_xy=True)
+    a = to_m.transform(*tx_lonlat)
+    b = to_m.transform(*rx_lonlat)
+    paths = [dem] if isinstance(dem, str | os.PathLike) else list(dem)
+    res = native_resolution_m(paths[0])
+    pad = 3 * res
+    bounds = (
+        min(a[0], b[0]) - pad,
+        min(a[1], b[1]) - pad,
+        max(a[0], b[0]) + pad,
+        max(a[1], b[1]) + pad,
+    )
+    grid = load_dem(paths, crs=crs, bounds=bounds, resolution=settings.resolution_m or res)
+    dist, elev = terrain_profile(grid, a, b)
+    if not np.isfinite(elev).all():
+        bad = dist[~np.isfinite(elev)]
+        raise InputError(
+            f"the DEM has no data along the path ({len(bad)} of {len(elev)} samples, first at "
+            f"{bad[0]:.0f} m from the transmitter); give a DEM that covers both ends",
+            path=str(paths[0]),
+        )
+    if dist[-1] < 1.0:
+        raise InputError("transmitter and receiver are the same point")
+    k = settings.k_factor
+    los = pathloss.line_of_sight(dist, elev, htx, hrx, freq, k=k)
+    d3 = float(np.hypot(dist[-1], (elev[0] + htx) - (elev[-1] + hrx)))
+    fs = float(pathloss.free_space(d3, freq))
+    hb = float(np.clip(elev[0] + htx - elev[-1], 10.0, 300.0))
+    if freq < 1500:
+        empirical = float(
+            pathloss.okumura_hata(dist[-1], freq, hb, hrx, environment=settings.environment)
+        )
+        empirical_name = f"okumura_hata_{settings.environment}"
+    else:
+        empirical = float(
+            pathloss.cost231_hata(dist[-1], freq, hb, hrx, environment=settings.environment)
+        )
+        empirical_name = f"cost231_hata_{settings.environment}"
+    bullington = float(pathloss.bullington_loss(dist, elev, htx, hrx, freq, k=k))
+    deygout = float(pathloss.deygout_loss(dist, elev, htx, hrx, freq, k=k))
+    base = max(empirical, fs) if settings.base_model == "hata" else fs
+    losses = {
+        "free_space": fs,
+        empirical_name: empirical,
+        "diffraction_bullington": bullington,
+        "diffraction_deygout": deygout,
+        "hata": max(empirical, fs),
+        "terrain": base + bullington,
+        "terrain_deygout": base + deygout,
+    }
+    level0 = eirp - reference_signal_offset_db(technology)
+    received = {
+        name: level0 - losses[name] for name in ("free_space", "hata", "terrain", "terrain_deygout")
+    }
+    notes = [
+        f"received level is the {_quantity(technology)}: EIRP minus "
+        f"{reference_signal_offset_db(technology):.1f} dB, minus path loss; isotropic "
+        "receive antenna, no body or building loss",
+        f"terrain = {settings.base_model} base (antenna {hb:.0f} m above the receiver's "
+        "ground) + Bullington knife-edge diffraction (ITU-R P.526/P.1812), k = "
+        f"{k:.3g}",
+    ]
+    return LinkReport(
+        tx_lonlat=tuple(tx_lonlat),
+        rx_lonlat=tuple(rx_lonlat),
+        technology=technology,
+        frequency_mhz=freq,
+        tx_height_m=htx,
+        rx_height_m=hrx,
+        eirp_dbm=eirp,
+        threshold_dbm=float(settings.thresholds_dbm[technology]),
+        distance_m=dist,
+        elevation_m=elev,
+        los=los,
+        losses_db=losses,
+        received_dbm=received,
+        model="terrain",
+        k_factor=k,
+        crs=crs.to_string(),
+        notes=notes,
+    )
+
+
+def _quantity(technology: str) -> str:
+    return {"2G": "RxLev", "3G": "CPICH RSCP", "4G": "RSRP", "5G": "SS-RSRP"}[technology]
+
+
+def plot_link(report: LinkReport, path: str | os.PathLike) -> None:
+    """Draw the profile (earth curvature applied), the ray, the first Fresnel zone."""
+    from matplotlib.figure import Figure
+
+    from ..output import atomic_path
+
+    d = report.distance_m
+    total = report.length_m
+    bulge = d * (total - d) / (2 * report.k_factor * pathloss.EARTH_RADIUS_M)
+    ground = report.elevation_m + bulge
+    htx = report.elevation_m[0] + report.tx_height_m
+    hrx = report.elevation_m[-1] + report.rx_height_m
+    ray = htx + (hrx - htx) * d / total
+    lam = 299.792458 / report.frequency_mhz
+    with np.errstate(invalid="ignore"):
+        fresnel = np.sqrt(lam * d * (total - d) / total)
+    fig = Figure(figsize=(10, 4.5), dpi=120)
+    ax = fig.add_subplot()
+    ax.fill_between(d / 1000, ground.min() - 20, ground, color="#b8a07e", label="terrain")
+    ax.plot(
+        d / 1000, ray, color="#c0392b" if not report.los.clear else "#1a9850", label="direct ray"
+    )
+    ax.fill_between(
+        d / 1000,
+        ray - fresnel,
+        ray + fresnel,
+        color="#3182bd",
+        alpha=0.15,
+        label="1st Fresnel zone",
+    )
+    ax.plot([0], [htx], "^", color="black")
+    ax.plot([total / 1000], [hrx], "o", color="black")
+    info = report.to_dict()
+    ax.set_title(
+        f"{report.technology} {report.frequency_mhz:g} MHz, {total / 1000:.2f} km: "
+        f"{'line of sight' if report.los.clear else 'obstructed'}; terrain loss "
+        f"{info['path_loss_db']['terrain']:.1f} dB, received "
+        f"{info['received_dbm']['terrain']:.1f} dBm (threshold {report.threshold_dbm:g})",
+        fontsize=9,
+    )
+    ax.set_xlabel("distance from site (km)")
+    ax.set_ylabel("height (m), earth curvature applied")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
