@@ -67,6 +67,7 @@ class RasterPrediction(Prediction):
         return out
 
     def _ids(self, polygons: np.ndarray) -> np.ndarray:
+        """Polygon number (1-based) of each pixel, 0 outside; see :meth:`_zonal`."""
         shape = next(iter(self.best.values())).shape
         return features.rasterize(
             zip(polygons, np.arange(1, len(polygons) + 1), strict=True),
@@ -75,6 +76,49 @@ class RasterPrediction(Prediction):
             fill=0,
             dtype="int32",
         )
+
+    def _layers(self, polygons: np.ndarray) -> list[np.ndarray]:
+        """Split polygon indices into groups without interior overlaps (usually one)."""
+        tree = shapely.STRtree(polygons)
+        a, b = tree.query(polygons, predicate="intersects")
+        keep = a < b
+        a, b = a[keep], b[keep]
+        overlap = shapely.area(shapely.intersection(polygons[a], polygons[b])) > 0
+        a, b = a[overlap], b[overlap]
+        if len(a) == 0:
+            return [np.arange(len(polygons))]
+        # greedy colouring of the (few) overlapping polygons; the others stay in layer 0
+        layer = np.zeros(len(polygons), dtype=int)
+        neighbours: dict[int, set[int]] = {}
+        for i, j in zip(a.tolist(), b.tolist(), strict=True):
+            neighbours.setdefault(i, set()).add(j)
+            neighbours.setdefault(j, set()).add(i)
+        for i in sorted(neighbours):
+            used = {layer[j] for j in neighbours[i] if j < i}
+            layer[i] = next(k for k in range(len(used) + 1) if k not in used)
+        return [np.flatnonzero(layer == k) for k in range(layer.max() + 1)]
+
+    def _zonal(self, polygons: np.ndarray, values: np.ndarray, how: str) -> tuple:
+        """Per polygon: pixel count and the sum (``how="sum"``) or max of ``values``.
+
+        Polygons are rasterised once (pixel centres inside), in as many passes as it
+        takes for overlapping polygons never to take pixels from each other."""
+        n = len(polygons)
+        total = np.zeros(n)
+        acc = np.zeros(n) if how == "sum" else np.full(n, -np.inf)
+        flat = values.ravel()
+        for members in self._layers(polygons):
+            ids = self._ids(polygons[members]).ravel()
+            inside = ids > 0
+            idx = members[ids[inside] - 1]
+            total += np.bincount(idx, minlength=n)
+            if how == "sum":
+                acc += np.bincount(idx, weights=flat[inside], minlength=n)
+            else:
+                vals = flat[inside]
+                ok = np.isfinite(vals)
+                np.maximum.at(acc, idx[ok], vals[ok])
+        return total, acc
 
     def _pixels(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         shape = next(iter(self.best.values())).shape
@@ -86,11 +130,8 @@ class RasterPrediction(Prediction):
 
     def area_share(self, polygons, technologies, *, n_jobs=1):
         polygons = np.asarray(polygons, dtype=object)
-        ids = self._ids(polygons).ravel()
-        covered = self.covered(technologies).ravel()
-        n = len(polygons) + 1
-        total = np.bincount(ids, minlength=n)[1:]
-        inside = np.bincount(ids, weights=covered, minlength=n)[1:]
+        covered = self.covered(technologies).astype(float)
+        total, inside = self._zonal(polygons, covered, "sum")
         share = np.where(total > 0, inside / np.maximum(total, 1), np.nan)
         small = total == 0  # smaller than a pixel: judge by its representative point
         if small.any():
@@ -113,13 +154,9 @@ class RasterPrediction(Prediction):
         out = np.full(len(geoms), np.nan)
         is_poly = np.isin(shapely.get_type_id(geoms), [3, 6])
         if is_poly.any():
-            ids = self._ids(geoms[is_poly]).ravel()
-            vals = best.ravel()
-            keep = (ids > 0) & np.isfinite(vals)
-            acc = np.full(int(is_poly.sum()) + 1, -np.inf)
-            np.maximum.at(acc, ids[keep], vals[keep])
+            _total, acc = self._zonal(geoms[is_poly], best, "max")
             acc[np.isinf(acc)] = np.nan
-            out[is_poly] = acc[1:]
+            out[is_poly] = acc
         probe = shapely.point_on_surface(geoms)
         rows, cols, ok = self._pixels(probe)
         fill = np.isnan(out) & ok

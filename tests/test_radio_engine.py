@@ -1,0 +1,272 @@
+"""The area engine against the reference formulas (numpy, tests/test_radio_pathloss.py) and
+hand-derived diffraction; raster predictions, GeoTIFF output, `predict` and `link`."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+
+from coverage import InputError, Settings
+from coverage.cli.main import cli
+from coverage.models.raster import RasterPrediction, predict_raster
+from coverage.radio import pathloss
+from coverage.radio.dem import Grid, load_dem
+from coverage.radio.linkbudget import reference_signal_offset_db
+
+from .conftest import tiny_args
+
+RES = 30.0
+N = 601  # 18 km square
+X0, Y0 = 600_000.0, 1_940_000.0  # top-left corner, EPSG:32648
+SITE = (X0 + N * RES / 2, Y0 - N * RES / 2)
+
+
+def flat_grid(height: float = 10.0) -> Grid:
+    return Grid(
+        array=np.full((N, N), height, dtype=np.float32),
+        transform=Affine(RES, 0, X0, 0, -RES, Y0),
+        crs=gpd.GeoSeries(crs=32648).crs,
+    )
+
+
+def one_site(**cols) -> gpd.GeoDataFrame:
+    base = {
+        "site_id": ["S"],
+        "technology": ["2G"],
+        "frequency_mhz": [900.0],
+        "height_m": [30.0],
+        "eirp_dbm": [50.0],
+    }
+    base.update({k: [v] for k, v in cols.items()})
+    return gpd.GeoDataFrame(base, geometry=[shapely.Point(*SITE)], crs=32648)
+
+
+def value_at(pred: RasterPrediction, tech: str, dx: float, dy: float) -> tuple[float, float]:
+    """Signal at the pixel containing SITE + (dx, dy), and that pixel centre's distance."""
+    col = int((SITE[0] + dx - X0) // RES)
+    row = int((Y0 - (SITE[1] + dy)) // RES)
+    px, py = X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES
+    return float(pred.best[tech][row, col]), math.hypot(px - SITE[0], py - SITE[1])
+
+
+SETTINGS = Settings(
+    n_jobs=1, prediction_radius_m={"2G": 8000.0, "3G": 8000.0, "4G": 8000.0, "5G": 8000.0}
+)
+
+
+def test_free_space_on_flat_ground_matches_formula():
+    settings = SETTINGS.replace(base_model="free-space", k_factor=1e9)
+    pred = predict_raster(one_site(), flat_grid(), settings=settings, terrain=False, model="hata")
+    got, d = value_at(pred, "2G", 0, 5000)
+    d3 = math.hypot(d, 30 - 1.5)
+    fspl = 20 * math.log10(4 * math.pi * d3 * 900e6 / 299_792_458)  # ITU-R P.525
+    assert got == pytest.approx(50.0 - fspl, abs=0.01)
+
+
+@pytest.mark.parametrize(("tech", "freq"), [("2G", 900.0), ("4G", 1800.0)])
+def test_hata_base_matches_numpy_reference(tech, freq):
+    pred = predict_raster(
+        one_site(technology=tech, frequency_mhz=freq),
+        flat_grid(),
+        settings=SETTINGS,
+        terrain=False,
+        model="hata",
+    )
+    got, d = value_at(pred, tech, 3000, 0)
+    model = pathloss.okumura_hata if freq < 1500 else pathloss.cost231_hata
+    hata = float(model(d, freq, 30.0, 1.5, environment="suburban"))
+    expected = (
+        50.0
+        - reference_signal_offset_db(tech)
+        - max(hata, float(pathloss.free_space(math.hypot(d, 28.5), freq)))
+    )
+    assert got == pytest.approx(expected, abs=0.01)
+
+
+def test_ridge_gives_the_hand_computed_knife_edge_loss():
+    # A 100 m ridge 3 km north of a 30 m mast on flat ground at 0 m; receiver 6 km north at
+    # 1.5 m; no earth curvature. The ray is 30 - 28.5 * 3/6 = 15.75 m high at the ridge, so
+    # h = 84.25 m; lambda = c / 900 MHz; v = h sqrt(2 d / (lambda d1 d2)).
+    grid = flat_grid(0.0)
+    row = int((Y0 - (SITE[1] + 3000)) // RES)
+    grid.array[row - 1 : row + 2, :] = 100.0
+    settings = SETTINGS.replace(base_model="free-space", k_factor=1e9)
+    pred = predict_raster(one_site(), grid, settings=settings, terrain=True, model="terrain")
+    got, d = value_at(pred, "2G", 0, 6000)
+    lam = 299.792458 / 900
+    v = 84.25 * math.sqrt(2 * 6000 / (lam * 3000 * 3000))
+    j = 6.9 + 20 * math.log10(math.sqrt((v - 0.1) ** 2 + 1) + v - 0.1)
+    fspl = 20 * math.log10(4 * math.pi * math.hypot(d, 28.5) * 900e6 / 299_792_458)
+    assert got == pytest.approx(50.0 - fspl - j, abs=0.5)  # the ridge top is ~2 pixels wide
+    # and the engine agrees with the profile reference (Bullington) on the same geometry
+    dist = np.arange(0, 6001, RES)
+    elev = np.where(np.abs(dist - 3000) <= RES, 100.0, 0.0)
+    ref = float(pathloss.bullington_loss(dist, elev, 30.0, 1.5, 900.0, k=1e9))
+    assert j == pytest.approx(ref, abs=0.5)
+
+
+def test_sector_back_is_front_to_back_lower():
+    site = one_site(azimuth_deg=0.0, beamwidth_deg=65.0, tilt_deg=0.0)
+    settings = SETTINGS.replace(base_model="free-space")
+    pred = predict_raster(site, flat_grid(), settings=settings, terrain=False, model="hata")
+    front, _ = value_at(pred, "2G", 0, 4000)
+    back, _ = value_at(pred, "2G", 0, -4000)
+    assert front - back == pytest.approx(25.0, abs=0.3)  # 3GPP front-to-back ratio
+
+
+def test_radials_stop_where_the_dem_ends(tmp_path):
+    grid = flat_grid()
+    grid.array[:, : N // 2 - 60] = -1.0e30  # from 1.8 km west of the site on: no DEM
+    pred = predict_raster(one_site(), grid, settings=SETTINGS, terrain=True, model="terrain")
+    assert np.isnan(value_at(pred, "2G", -4000, 0)[0])
+    assert np.isfinite(value_at(pred, "2G", 4000, 0)[0])
+
+
+def test_site_without_terrain_is_an_error():
+    grid = flat_grid()
+    grid.array[:] = -1.0e30
+    with pytest.raises(InputError, match="no data"):
+        predict_raster(one_site(), grid, settings=SETTINGS, terrain=True, model="terrain")
+
+
+def test_area_share_from_raster():
+    best = np.full((10, 10), -120.0, dtype=np.float32)
+    best[:, :5] = -80.0  # west half above the -95 dBm threshold
+    pred = RasterPrediction(
+        best={"2G": best},
+        count={"2G": np.zeros((10, 10), np.uint16)},
+        thresholds={"2G": -95.0},
+        transform=Affine(10, 0, 0, 0, -10, 100),
+        crs=gpd.GeoSeries(crs=32648).crs,
+    )
+    polys = np.array(
+        [shapely.box(0, 0, 100, 100), shapely.box(0, 0, 40, 100), shapely.box(52, 52, 54, 54)]
+    )  # last: smaller than a pixel, east half
+    assert pred.area_share(polys, ["2G"]).tolist() == pytest.approx([0.5, 1.0, 0.0])
+    assert pred.max_signal(polys, ["2G"]).tolist() == pytest.approx([-80, -80, -120])
+
+
+@pytest.fixture
+def tiny_dem(tmp_path):
+    """A flat 10 m DEM in EPSG:4326 around the tiny fixture, with a ridge variant."""
+    path = tmp_path / "dem.tif"
+    transform = rasterio.transform.from_origin(105.85, 17.60, 1 / 1200, 1 / 1200)
+    data = np.full((360, 360), 10, dtype=np.int16)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=360,
+        width=360,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=transform,
+        nodata=-32768,
+    ) as dst:
+        dst.write(data, 1)
+    return path
+
+
+def test_load_dem_reprojects_and_mosaics(tiny_dem):
+    grid = load_dem(
+        [tiny_dem],
+        crs=gpd.GeoSeries(crs=32648).crs,
+        bounds=(600_000, 1_930_000, 610_000, 1_935_000),
+        resolution=50,
+    )
+    assert grid.shape == (100, 200)
+    assert np.nanmax(grid.array) == pytest.approx(10.0)
+    assert grid.res == 50
+
+
+def test_predict_writes_geotiffs(runner, tiny, tiny_dem, tmp_path):
+    out = tmp_path / "rasters"
+    result = runner.invoke(
+        cli,
+        [
+            "predict",
+            *tiny_args(tiny, model="terrain"),
+            "--dem",
+            str(tiny_dem),
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with rasterio.open(out / "best_4g.tif") as src:
+        assert src.crs.to_epsg() == 32648
+        assert src.nodata == -9999.0 and src.dtypes[0] == "float32"
+        data = src.read(1, masked=True)
+        assert -140 < data.max() < 0  # real dBm values
+    with rasterio.open(out / "servers_4g.tif") as src:
+        assert src.read(1).max() >= 1
+
+
+def test_compute_with_terrain_model(runner, tiny, tiny_dem, tmp_path):
+    result = runner.invoke(
+        cli,
+        [
+            "compute",
+            *tiny_args(tiny, model="terrain"),
+            "--dem",
+            str(tiny_dem),
+            "--json",
+            "-q",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["model"] == "terrain"
+    assert 0 <= data["village_coverage_share"] <= 1
+    villages = gpd.read_file(tmp_path / "o" / "villages.gpkg")
+    assert "best_signal_dbm" in villages.columns
+    assert villages["best_signal_dbm"].notna().all()
+
+
+def test_model_defaults_to_hata_without_dem(runner, tiny):
+    result = runner.invoke(cli, ["compute", *tiny_args(tiny, model=None), "--json", "-q"])
+    assert json.loads(result.stdout)["model"] == "hata"
+
+
+def test_link_over_flat_ground(runner, tiny_dem):
+    result = runner.invoke(
+        cli,
+        [
+            "link",
+            "--from",
+            "105.90,17.50",
+            "--to",
+            "105.93,17.52",
+            "--technology",
+            "2G",
+            "--dem",
+            str(tiny_dem),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["line_of_sight"] is True
+    d3 = math.hypot(data["distance_m"], 30 - 1.5)
+    fspl = 20 * math.log10(4 * math.pi * d3 * 900e6 / 299_792_458)
+    assert data["path_loss_db"]["free_space"] == pytest.approx(fspl, abs=0.02)
+    assert data["received_dbm"]["free_space"] == pytest.approx(58 - fspl, abs=0.02)
+
+
+def test_link_outside_the_dem_is_an_error(runner, tiny_dem):
+    result = runner.invoke(
+        cli, ["link", "--from", "105.90,17.50", "--to", "107.5,17.52", "--dem", str(tiny_dem)]
+    )
+    assert result.exit_code == 2
+    assert "no data along the path" in result.stderr
