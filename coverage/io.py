@@ -455,12 +455,15 @@ def _validate(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFra
         f"geometry type not allowed for {kind} (allowed: {', '.join(schema.geometry_types)})",
         "geometry",
     )
-    coords_ok = np.array([np.isfinite(c).all() for c in [shapely.get_coordinates(geoms)]])
-    if not coords_ok.all():
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    finite = np.isfinite(xy).all(axis=1)
+    if not finite.all():
         bad = np.zeros(len(frame), bool)
-        xy = shapely.get_coordinates(geoms, return_index=True)
-        bad[np.unique(xy[1][~np.isfinite(xy[0]).all(axis=1)])] = True
+        bad[np.unique(owner[~finite])] = True
         report(bad, "non-finite coordinate (NaN or infinity)", "geometry")
+    _check_crs_range(frame, xy[finite], owner[finite], source, labels, problems)
+    if not problems:
+        frame = _repair_geometry(frame, kind, source, report)
 
     for col in _TEXT_ID:
         if col in frame.columns:
@@ -490,6 +493,84 @@ def _validate(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFra
 
     if problems:
         raise ValidationError(problems)
+    return frame
+
+
+def _check_crs_range(frame, xy, owner, source, labels, problems) -> None:
+    """Coordinates that cannot be in the declared CRS: projected numbers declared as
+    degrees, or degrees declared as a projected CRS."""
+    if len(xy) == 0:
+        return
+    crs = frame.crs
+    if crs.is_geographic:
+        bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+        if bad.any():
+            problems.append(
+                Problem(
+                    f"{len(np.unique(owner[bad]))} feature(s) have coordinates outside the degree "
+                    f"range of {crs.to_string()} (e.g. {xy[bad][0][0]:.0f}, {xy[bad][0][1]:.0f}): "
+                    "they look projected (metres); declare the layer's real CRS",
+                    source,
+                    "geometry",
+                    labels[owner[bad][0]],
+                )
+            )
+    elif crs.is_projected:
+        # Degrees mislabelled as metres land, read as lon/lat, inside the CRS's own area
+        # of use (106, 17 for a UTM 48N layer); genuine metres never do.
+        aou = crs.area_of_use
+        if aou is None:
+            return
+        inside = (
+            (xy[:, 0] >= aou.west)
+            & (xy[:, 0] <= aou.east)
+            & (xy[:, 1] >= aou.south)
+            & (xy[:, 1] <= aou.north)
+        )
+        if inside.all():
+            problems.append(
+                Problem(
+                    f"every coordinate looks like degrees (e.g. {xy[0][0]:.4f}, {xy[0][1]:.4f}) "
+                    f"but the declared CRS {crs.to_string()} is in metres; "
+                    "declare EPSG:4326 (WGS 84 degrees)",
+                    source,
+                    "geometry",
+                    labels[owner[0]],
+                )
+            )
+
+
+def _repair_geometry(frame, kind: str, source: str, report) -> gpd.GeoDataFrame:
+    """Make invalid polygons valid (with a warning and a count), reject zero-area ones."""
+    geoms = frame.geometry.to_numpy()
+    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    invalid = polygonal & ~shapely.is_valid(geoms)
+    if invalid.any():
+        fixed = shapely.make_valid(geoms[invalid])
+        # keep the polygonal part: make_valid may add slivers as lines or points
+        parts = shapely.get_parts(fixed, return_index=True)
+        keep = np.isin(shapely.get_type_id(parts[0]), [3, 6])
+        rebuilt = np.full(len(fixed), None, dtype=object)
+        if keep.any():
+            shapely.multipolygons(parts[0][keep], indices=parts[1][keep], out=rebuilt)
+        frame = frame.copy()
+        values = frame.geometry.to_numpy().copy()
+        values[invalid] = np.where(shapely.is_missing(rebuilt), geoms[invalid], rebuilt)
+        frame = frame.set_geometry(gpd.GeoSeries(values, index=frame.index, crs=frame.crs))
+        frame.attrs["repairs"] = {
+            **frame.attrs.get("repairs", {}),
+            "made_valid": int(invalid.sum()),
+        }
+        warnings.warn(
+            f"{source}: {int(invalid.sum())} invalid polygon(s) (self-intersections, bad rings) "
+            "were repaired with make_valid",
+            CoverageWarning,
+            stacklevel=3,
+        )
+        geoms = frame.geometry.to_numpy()
+    if kind in ("villages", "communes"):
+        zero = polygonal & (shapely.area(geoms) <= 0)
+        report(zero, "polygon has zero area; fix or remove it", "geometry")
     return frame
 
 

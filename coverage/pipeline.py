@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from . import __version__
 from ._errors import CoverageWarning, InputError, Problem, ValidationError
+from .checks import overlapping_communes, villages_outside_their_commune
 from .connectivity import fibre_connectivity
 from .io import read_layer
 from .metrics import (
@@ -188,7 +189,12 @@ def project_inputs(inputs: Inputs, *, settings: Settings) -> tuple[Inputs, CRS]:
     if far.all():
         problems.append(_far_problem(inputs.sites, far, crs, study, "sites"))
     elif far.any():
-        log.info("%d site row(s) lie beyond reach of every village and are ignored", far.sum())
+        warnings.warn(
+            f"{int(far.sum())} of {len(far)} site row(s) of {inputs.sites.attrs.get('source')} "
+            f"lie more than {settings.max_range_m / 1000:g} km from every village and are ignored",
+            CoverageWarning,
+            stacklevel=2,
+        )
         out.sites = out.sites[~far]
         out.sites.attrs.update(inputs.sites.attrs)
     if problems:
@@ -218,6 +224,15 @@ def _far_problem(layer: gpd.GeoDataFrame, far: np.ndarray, crs: CRS, study, name
         column,
         row,
     )
+
+
+def consistency_warnings(
+    villages: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None
+) -> list[str]:
+    """Cross-layer findings that do not stop a run (see :mod:`coverage.checks`)."""
+    if communes is None:
+        return []
+    return [*overlapping_communes(communes), *villages_outside_their_commune(villages, communes)]
 
 
 def commune_centres(inputs: Inputs) -> gpd.GeoDataFrame | None:
@@ -335,6 +350,8 @@ def compute(
     step("projecting layers")
     projected, crs = project_inputs(inputs, settings=settings)
     villages = assign_communes(projected.villages, projected.communes)
+    for message in consistency_warnings(villages, projected.communes):
+        warnings.warn(message, CoverageWarning, stacklevel=2)
     step(f"predicting coverage ({model} model)")
     prediction = get_model(model)(
         projected.sites, settings=settings, area=tuple(villages.total_bounds)
@@ -466,6 +483,17 @@ def _summary(
         ]
         summary["worst_communes"] = _records(worst[keep])
     summary["gaps"] = _gaps(villages, communes, centres, postal)
+    summary["repairs"] = {
+        name: dict(layer.attrs.get("repairs", {}))
+        for name, layer in (
+            ("villages", projected.villages),
+            ("communes", projected.communes),
+            ("sites", projected.sites),
+            ("centres", projected.centres),
+            ("postal", projected.postal),
+        )
+        if layer is not None and layer.attrs.get("repairs")
+    }
     summary["inputs"] = projected.sources
     return summary
 
