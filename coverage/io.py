@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import re
 import unicodedata
 import warnings
 from pathlib import Path
@@ -240,6 +241,47 @@ def _coordinate_columns(table: pd.DataFrame) -> tuple[str, str, bool] | None:
     return None
 
 
+_DMS = re.compile(
+    r"""^\s*([NSEW])?\s*(\d+(?:[.,]\d+)?)\s*(?:°|º|d|:|\s)\s*
+        (?:(\d+(?:[.,]\d+)?)\s*(?:'|′|m|:|\s)?\s*)?
+        (?:(\d+(?:[.,]\d+)?)\s*(?:"|″|''|s)?\s*)?([NSEW])?\s*$""",
+    re.VERBOSE,
+)
+
+
+def _dms_to_decimal(series: pd.Series) -> tuple[pd.Series, int]:
+    """Convert 106°33'12"E / 17 27 30 N style values to decimal degrees (others kept).
+
+    Examples
+    --------
+    >>> _dms_to_decimal(pd.Series(["106°30'00E", "17 15 36 S", "106.5"]))[0].tolist()
+    ['106.5', '-17.26', '106.5']
+    """
+    out = series.astype(object).copy()
+    count = 0
+    for pos, value in enumerate(series.tolist()):
+        if not isinstance(value, str) or not value.strip():
+            continue
+        text = value.strip()
+        try:
+            float(text.replace(",", "."))
+            continue
+        except ValueError:
+            pass
+        match = _DMS.match(text)
+        if not match:
+            continue
+        lead, deg, minutes, seconds, trail = match.groups()
+        hemi = (lead or trail or "").upper()
+        parts = [float(v.replace(",", ".")) if v else 0.0 for v in (deg, minutes, seconds)]
+        decimal = parts[0] + parts[1] / 60 + parts[2] / 3600
+        if hemi in ("S", "W"):
+            decimal = -decimal
+        out.iloc[pos] = f"{decimal:.10g}"
+        count += 1
+    return out, count
+
+
 def _parse_float(
     series: pd.Series, source: str, column: str, problems: list[Problem], *, first_row: int = 2
 ) -> np.ndarray:
@@ -266,6 +308,19 @@ def _points_from_table(table: pd.DataFrame, source: str, csv_crs: str) -> gpd.Ge
         )
     xcol, ycol, geographic = found
     problems: list[Problem] = []
+    if geographic:
+        table = table.copy()
+        converted = 0
+        for col in (xcol, ycol):
+            table[col], n = _dms_to_decimal(table[col])
+            converted += n
+        if converted:
+            warnings.warn(
+                f"{source}: {converted} coordinate(s) in degrees-minutes-seconds were converted "
+                "to decimal degrees",
+                CoverageWarning,
+                stacklevel=3,
+            )
     x = _parse_float(table[xcol], source, xcol, problems)
     y = _parse_float(table[ycol], source, ycol, problems)
     missing = ~(np.isfinite(x) & np.isfinite(y))

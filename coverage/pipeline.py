@@ -637,3 +637,66 @@ def predict_sites(
                 (f"site_{safe}_", predict(one, settings=settings, area=tuple(one.total_bounds)))
             )
     return runs
+
+
+@dataclass
+class CheckReport:
+    """What ``coverage check`` found: errors (a run would refuse) and warnings (repairs)."""
+
+    errors: list[str]
+    warnings: list[str]
+    features: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_inputs(
+    villages: PathLike,
+    sites: PathLike,
+    *,
+    communes: PathLike | None = None,
+    centres: PathLike | None = None,
+    fibre: Sequence[PathLike] = (),
+    postal: PathLike | None = None,
+    settings: Settings | None = None,
+) -> CheckReport:
+    """Read, validate and cross-check the layers without computing coverage.
+
+    Examples
+    --------
+    >>> from coverage import datasets
+    >>> check_inputs(**datasets.demo_layers()).ok
+    True
+    """
+    settings = settings or Settings()
+    errors: list[str] = []
+    features: dict[str, int] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CoverageWarning)
+        try:
+            inputs = load_inputs(
+                villages,
+                sites,
+                communes=communes,
+                centres=centres,
+                fibre=fibre,
+                postal=postal,
+                settings=settings,
+            )
+            for name in ("villages", "sites", "communes", "centres", "fibre", "postal"):
+                layer = getattr(inputs, name)
+                if layer is not None:
+                    features[name] = len(layer)
+            projected, _crs = project_inputs(inputs, settings=settings)
+            village_layer = assign_communes(projected.villages, projected.communes)
+            for message in consistency_warnings(village_layer, projected.communes):
+                warnings.warn(message, CoverageWarning, stacklevel=2)
+            commune_centres(projected)
+        except ValidationError as exc:
+            errors = [str(p) for p in exc.problems]
+        except InputError as exc:
+            errors = [str(exc)]
+    found = [str(w.message) for w in caught if issubclass(w.category, CoverageWarning)]
+    return CheckReport(errors=errors, warnings=found, features=features)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import click
 
 from .. import __version__
 from .._errors import CoverageError, ValidationError
+from ._logging import configure_logging  # noqa: F401  (re-exported)
 
 
 class _Group(click.Group):
@@ -39,19 +37,6 @@ class _Group(click.Group):
             ctx.exit(3)
 
 
-def configure_logging(verbose: int, quiet: bool) -> None:
-    """Send log records to stderr: warnings by default, info with -v, debug with -vv."""
-    level = (
-        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    root = logging.getLogger("coverage")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="coverage (telecov)")
 def cli() -> None:
@@ -69,6 +54,7 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from .check import check
     from .compute import compute
     from .link import link
     from .map import map_command
@@ -78,6 +64,7 @@ def _register() -> None:
     cli.add_command(map_command, name="map")
     cli.add_command(predict)
     cli.add_command(link)
+    cli.add_command(check)
 
 
 _register()

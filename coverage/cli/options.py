@@ -12,7 +12,7 @@ import click
 
 from .. import datasets
 from ..settings import RULES, Settings, load_config
-from .main import configure_logging
+from ._logging import configure_logging
 
 log = logging.getLogger("coverage.cli")
 
