@@ -355,7 +355,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="10 km only")
     parser.add_argument("--no-splat", action="store_true", help="skip SPLAT!")
     parser.add_argument("--repeats", type=int, default=3, help="runs of ours (best kept)")
-    parser.add_argument("--splat-repeats", type=int, default=1, help="runs of each SPLAT! case")
+    parser.add_argument("--splat-repeats", type=int, default=3, help="runs of each SPLAT! case")
     parser.add_argument("--splat-timeout", type=int, default=120, help="seconds per SPLAT! run")
     parser.add_argument(
         "--reference", type=Path, default=DEFAULT_REFERENCE, help="SPLAT! reference folder"
@@ -430,7 +430,9 @@ def main(argv: list[str] | None = None) -> None:
             for res in SPLAT_FOR_RESOLUTION:
                 series = splat_series(reference, Path(tmpname), res, freqs, radii_km, args)
                 for r in rows:
-                    r["splat"] = series.get((r["resolution_m"], r["freq_mhz"], r["radius_km"]))
+                    key = (r["resolution_m"], r["freq_mhz"], r["radius_km"])
+                    if key in series:
+                        r["splat"] = series[key]
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     emit({"kind": "peak_rss", "self_mb": round(rss_self, 1), "children_mb": round(rss_children, 1)})
     print_table([*rows, hata])

@@ -1,0 +1,203 @@
+"""Atomic and reproducible outputs, property-based checks of the geometry core, `check`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coverage import Settings
+from coverage.cli.main import cli
+from coverage.models import get_model
+from coverage.overlay import covered_share
+from coverage.pipeline import check_inputs, run
+
+from .conftest import tiny_args
+
+# ------------------------------------------------------------------ reproducible outputs
+
+
+def test_same_inputs_give_byte_identical_json_and_csv(runner, tiny, tmp_path):
+    for name in ("a", "b"):
+        result = runner.invoke(
+            cli, ["compute", *tiny_args(tiny), "--out", str(tmp_path / name), "-q"]
+        )
+        assert result.exit_code == 0
+    for file in ("summary.json", "villages.csv", "communes.csv", "centres.csv", "postal.csv"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
+
+
+# ------------------------------------------------------------------ atomic outputs
+
+
+def test_killed_run_leaves_previous_outputs_intact(tmp_path):
+    """Write outputs once, then kill a second (slow, terrain) run while it works."""
+    out = tmp_path / "out"
+    exe = [sys.executable, "-m", "coverage.cli"]
+    first = subprocess.run(
+        [*exe, "compute", "--model", "range", "--out", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert first.returncode == 0, first.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    slow = subprocess.Popen(
+        [*exe, "compute", "--model", "terrain", "--out", str(out), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(4)  # well inside the terrain run (tens of seconds)
+    assert slow.poll() is None, "the run finished before it could be killed"
+    os.kill(slow.pid, signal.SIGKILL)
+    slow.wait()
+    after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert after == before
+
+
+def test_interrupted_write_keeps_the_old_file(tmp_path):
+    from coverage.output import atomic_path
+
+    target = tmp_path / "summary.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half-writ")
+        raise RuntimeError("killed")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+# ------------------------------------------------------------------ properties
+
+coords = st.floats(min_value=0, max_value=5000, allow_nan=False)
+sizes = st.floats(min_value=50, max_value=3000, allow_nan=False)
+
+
+@st.composite
+def scenes(draw):
+    n_v = draw(st.integers(1, 6))
+    villages = [
+        shapely.box(x, y, x + w, y + h)
+        for x, y, w, h in [
+            (draw(coords), draw(coords), draw(sizes), draw(sizes)) for _ in range(n_v)
+        ]
+    ]
+    n_s = draw(st.integers(0, 5))
+    sites = [(draw(coords), draw(coords), draw(st.floats(100, 4000))) for _ in range(n_s)]
+    return villages, sites
+
+
+def _shares(villages, sites) -> np.ndarray:
+    discs = np.array(
+        [shapely.Point(x, y).buffer(r, quad_segs=16) for x, y, r in sites], dtype=object
+    )
+    return covered_share(np.array(villages, dtype=object), discs)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenes())
+def test_share_is_within_0_and_1(scene):
+    villages, sites = scene
+    share = _shares(villages, sites)
+    assert ((share >= 0) & (share <= 1)).all()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenes(), st.tuples(coords, coords, st.floats(100, 4000)))
+def test_adding_a_site_never_lowers_coverage(scene, extra):
+    villages, sites = scene
+    before = _shares(villages, sites)
+    after = _shares(villages, [*sites, extra])
+    assert (after >= before - 1e-9).all()
+
+
+@pytest.mark.parametrize("epsg", [4326, 3857, 3405, 32648, 9210])
+def test_reprojecting_inputs_does_not_change_results(tiny, tmp_path, epsg):
+    """Any input CRS gives the same shares within 1e-6 (all are measured in one UTM CRS)."""
+    folder = tmp_path
+    villages = gpd.read_file(tiny["villages"]).to_crs(epsg)
+    villages.to_file(folder / "v.gpkg")
+    base = run(**tiny).villages["covered_share"].to_numpy()
+    moved = run(**{**tiny, "villages": folder / "v.gpkg"}).villages["covered_share"].to_numpy()
+    assert moved == pytest.approx(base, abs=1e-6)
+
+
+def test_range_model_monotone_in_range(tiny):
+    from coverage.pipeline import load_inputs, project_inputs
+
+    projected, _ = project_inputs(load_inputs(**tiny), settings=Settings())
+    small = get_model("range")(projected.sites.assign(range_m=500.0), settings=Settings())
+    large = get_model("range")(projected.sites.assign(range_m=900.0), settings=Settings())
+    v = projected.villages.geometry.to_numpy()
+    for tech in ("2G", "3G", "4G"):
+        assert (large.area_share(v, [tech]) >= small.area_share(v, [tech]) - 1e-12).all()
+
+
+# ------------------------------------------------------------------ check command
+
+
+def test_check_clean_data(runner, tiny):
+    result = runner.invoke(cli, ["check", *tiny_args(tiny, model=None)])
+    assert result.exit_code == 0
+    assert "0 error(s), 0 warning(s)" in result.stderr
+    assert check_inputs(**tiny).ok
+
+
+def test_check_reports_all_problems_and_exits_2(runner, tiny, tmp_path):
+    bad = tmp_path / "sites.csv"
+    bad.write_text(
+        "site_id,lon,lat,technology,height_m\nA,105.95,17.46,WiMAX,30\nB,105.95,17.46,4G,-3\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["check", *tiny_args({**tiny, "sites": bad}, model=None)])
+    assert result.exit_code == 2
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2
+    assert any("row 2" in e and "'technology'" in e for e in errors)
+    assert any("row 3" in e and "'height_m'" in e for e in errors)
+
+
+def test_check_strict_fails_on_warnings(runner, tiny):
+    tiny = {k: v for k, v in tiny.items() if k != "centres"}  # centres fall back: a warning
+    result = runner.invoke(cli, ["check", *tiny_args(tiny, model=None), "--strict"])
+    assert result.exit_code == 1
+    assert "warning: " in result.stdout and "representative point" in result.stdout
+
+
+def test_dms_coordinates_are_converted_with_a_warning(tiny, tmp_path):
+    import pandas as pd
+
+    table = pd.read_csv(tiny["sites"])
+
+    def dms(value: float, pos: str, neg: str) -> str:
+        hemi = pos if value >= 0 else neg
+        value = abs(value)
+        d = int(value)
+        m = int((value - d) * 60)
+        s = (value - d - m / 60) * 3600
+        return f"{d}°{m}'{s:.4f}\"{hemi}"
+
+    table["lon"] = [dms(v, "E", "W") for v in table["lon"]]
+    table["lat"] = [dms(v, "N", "S") for v in table["lat"]]
+    path = tmp_path / "dms.csv"
+    table.to_csv(path, index=False)
+    result = run(**{**tiny, "sites": path})
+    assert any("degrees-minutes-seconds" in w for w in result.warnings)
+    base = run(**tiny).villages["covered_share"].to_numpy()
+    # 4-decimal seconds are ~3 mm on the ground
+    assert result.villages["covered_share"].to_numpy() == pytest.approx(base, abs=1e-5)
+
+
+def test_package_is_importable_as_module_for_cli():
+    # python -m coverage.cli is what the kill test uses
+    assert (Path(__file__).parents[1] / "coverage" / "cli" / "__main__.py").exists()
