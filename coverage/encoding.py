@@ -112,7 +112,7 @@ _TCVN3_DECODE: dict[int, str] = dict(_TCVN3_LOW)
 _TCVN3_DECODE.update({0x80 + i: ch for i, ch in enumerate(_TCVN3_C1)})
 _TCVN3_DECODE.update({0xA0 + i: ch for i, ch in enumerate(_TCVN3_HIGH)})
 assert len(_TCVN3_C1) == 32 and len(_TCVN3_HIGH) == 96
-_TCVN3_ENCODE = {ch: chr(b) for b, ch in _TCVN3_DECODE.items() if ch != chr(b)}
+_TCVN3_ENCODE = {ch: chr(b) for b, ch in _TCVN3_DECODE.items()}
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -278,7 +278,7 @@ _ONSETS = (
 def _rhymes() -> frozenset[str]:
     rhymes = set(
         "a ai ao au ay âu ây e eo ê êu i ia iu iêu o oi ô ôi ơ ơi u ua ui uôi ư ưa ưi ươi "
-        "ươu ưu y yêu oa oai oao oay oe oeo uê uy uya uyu uơ uây ooc oong".split()
+        "ươu ưu y yêu oa oai oao oay oe oeo uê uy uya uyu uơ uây".split()
     )
     codas = ("c", "ch", "m", "n", "ng", "nh", "p", "t")
     nuclei = "a ă â e ê i iê yê o ô ơ u uô ư ươ oa oă oe uâ uê uy uyê".split()
@@ -296,17 +296,51 @@ _RHYMES = _rhymes()
 _LETTERS = frozenset("abcdeghiklmnopqrstuvxyăâđêôơư")
 
 
-def _is_syllable(word: str) -> bool:
-    """Whether ``word`` is a well-formed Vietnamese syllable (any case, one tone at most)."""
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    if sum(c in _TONES for c in decomposed) > 1:
+_VOWELS = frozenset("aăâeêioôơuưy")
+_MODIFIED = frozenset("ăâêôơư")
+
+
+def _tone_allowed(rhyme: str, at: int) -> bool:
+    """Whether the tone may sit on ``rhyme[at]`` (old and new placement both accepted)."""
+    n = 0
+    while n < len(rhyme) and rhyme[n] in _VOWELS:
+        n += 1
+    cluster, closed = rhyme[:n], n < len(rhyme)
+    if at >= n:
         return False
-    base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
-    if not base or not set(base) <= _LETTERS:
+    modified = [i for i, c in enumerate(cluster) if c in _MODIFIED]
+    if modified:
+        return at == modified[-1]
+    if closed or len(cluster) == 1:
+        return at == n - 1
+    if len(cluster) == 2:
+        return at == 0 or (cluster in ("oa", "oe", "uy") and at == 1)
+    return at == 1
+
+
+def _is_syllable(word: str) -> bool:
+    """Whether ``word`` is a well-formed Vietnamese syllable, in any case.
+
+    Onset + rhyme from the lists above, letters of the Vietnamese alphabet only,
+    one tone at most, on the vowel that carries it.
+    """
+    base, tone_at = [], None
+    for i, char in enumerate(unicodedata.normalize("NFC", word.lower())):
+        parts = unicodedata.normalize("NFD", char)
+        tones = [c for c in parts if c in _TONES]
+        if tones:
+            if tone_at is not None or len(tones) > 1:
+                return False
+            tone_at = i
+        base.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES)))
+    text = "".join(base)
+    if len(text) != len(base) or not text or not set(text) <= _LETTERS:
         return False
     for onset in _ONSETS:
-        if base.startswith(onset) and base[len(onset) :] in _RHYMES:
-            return True
+        rhyme = text[len(onset) :]
+        if text.startswith(onset) and rhyme in _RHYMES:
+            if tone_at is None or _tone_allowed(rhyme, tone_at - len(onset)):
+                return True
     return False
 
 
@@ -341,9 +375,12 @@ def detect(values: Iterable[object]) -> str | None:
     Vietnamese syllables (onset, rhyme, at most one tone, no letter outside
     the Vietnamese alphabet). A candidate wins when it leaves more valid and
     fewer invalid words than the text as it is, with at most 20 % of them
-    invalid. Plain ASCII, genuine Unicode Vietnamese and other Latin-script
-    languages ("José", "Café") give ``None``. Values that are not strings are
-    ignored.
+    invalid; the best is the one with most valid and fewest invalid words
+    (ties: the shortest result, i.e. the most mark bytes joined into letters).
+    Plain ASCII, genuine Unicode Vietnamese and other Latin-script languages
+    ("José", "Café") give ``None``. Values that are not strings are ignored.
+    One short name can be ambiguous ("Phã" is a valid word, and "Phó" in
+    TCVN3); a column of names rarely is.
 
     >>> detect(["Th«n §«ng", "X· Qu¶ng Hîp"])
     'tcvn3'
@@ -362,7 +399,7 @@ def detect(values: Iterable[object]) -> str | None:
     valid0, invalid0 = _score(texts)
     if invalid0 == 0:  # ASCII only, or every accented word is good Vietnamese
         return None
-    best: tuple[int, str] | None = None
+    best: tuple[tuple[int, int], str] | None = None
     for name in ("tcvn3", "vni", "cp1258"):
         converted = [to_unicode(t, name) for t in texts]
         if converted == texts:
@@ -372,7 +409,9 @@ def detect(values: Iterable[object]) -> str | None:
             continue
         if invalid > _MAX_INVALID_SHARE * (valid + invalid):
             continue
-        score = valid - 2 * invalid
+        # Ties (both readings valid, as "Ngö": VNI ư, TCVN3 ừ) go to the reading
+        # that joins more bytes into letters: mark bytes read as marks.
+        score = (valid - 2 * invalid, -sum(map(len, converted)))
         if best is None or score > best[0]:
             best = (score, name)
     return None if best is None else best[1]

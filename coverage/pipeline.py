@@ -507,7 +507,11 @@ def _gaps(villages, communes, centres, postal) -> dict:
         else {}
     )
     v = villages[~villages["covered"].astype(bool)]
-    cols = [c for c in ("village_id", "name", "commune_id", "population") if c in v.columns]
+    cols = [
+        c
+        for c in ("village_id", "name", "commune_id", "population", "best_signal_dbm")
+        if c in v.columns
+    ]
     table = pd.DataFrame(v[cols]).assign(
         commune=v["commune_id"].map(names) if "commune_id" in v else None,
         district=v["commune_id"].map(district) if "commune_id" in v else None,

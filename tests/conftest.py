@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+import rasterio
 from click.testing import CliRunner
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -49,3 +51,25 @@ V2_4G = math.pi * 800**2 / 2 / 4e6  # 0.25133
 V3_3G = math.pi * 500**2 / 4e6  # 0.19635
 # Discs are drawn as 64-gons: their area is 0.16 % below the true disc.
 POLY_TOL = 0.002
+
+
+@pytest.fixture
+def tiny_dem(tmp_path):
+    """A flat 10 m DEM in EPSG:4326 around the tiny fixture, with a ridge variant."""
+    path = tmp_path / "dem.tif"
+    transform = rasterio.transform.from_origin(105.85, 17.60, 1 / 1200, 1 / 1200)
+    data = np.full((360, 360), 10, dtype=np.int16)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=360,
+        width=360,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=transform,
+        nodata=-32768,
+    ) as dst:
+        dst.write(data, 1)
+    return path

@@ -96,3 +96,13 @@ def test_png_is_a4_and_not_blank(tiny_result, tmp_path):
     image = np.asarray(Image.open(path).convert("L"))
     assert image.shape == (int(8.27 * 50), int(11.69 * 50))  # A4 landscape
     assert image.std() > 10
+
+
+def test_raster_model_layers_are_image_overlays(tiny, tiny_dem):
+    from coverage import Settings
+
+    result = run(**tiny, settings=Settings(dem=(str(tiny_dem),)), model="terrain")
+    html = map_html(gap_map(result, lang="en"))
+    # one transparent PNG per technology with sites (2G, 3G, 4G in the tiny fixture)
+    assert html.count("L.imageOverlay(") == 3
+    assert "4G coverage" in html

@@ -153,28 +153,6 @@ def test_area_share_from_raster():
     assert pred.max_signal(polys, ["2G"]).tolist() == pytest.approx([-80, -80, -120])
 
 
-@pytest.fixture
-def tiny_dem(tmp_path):
-    """A flat 10 m DEM in EPSG:4326 around the tiny fixture, with a ridge variant."""
-    path = tmp_path / "dem.tif"
-    transform = rasterio.transform.from_origin(105.85, 17.60, 1 / 1200, 1 / 1200)
-    data = np.full((360, 360), 10, dtype=np.int16)
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=360,
-        width=360,
-        count=1,
-        dtype="int16",
-        crs="EPSG:4326",
-        transform=transform,
-        nodata=-32768,
-    ) as dst:
-        dst.write(data, 1)
-    return path
-
-
 def test_load_dem_reprojects_and_mosaics(tiny_dem):
     grid = load_dem(
         [tiny_dem],

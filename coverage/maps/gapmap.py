@@ -341,14 +341,27 @@ def _add_gaps(m, villages, lang: str, tech: str) -> None:
 
 def _add_technology(m, result: Result, tech: str, detail: Detail, lang: str) -> None:
     prediction = result.prediction
+    group = folium.FeatureGroup(name=text("layer_tech", lang, tech=tech), show=False)
+    colour = TECH_COLOURS[tech]
+    if hasattr(prediction, "best"):  # a raster model: the covered pixels as an image
+        if tech not in prediction.best:
+            return
+        png, bounds = _covered_png(prediction, tech, colour)
+        folium.raster_layers.ImageOverlay(
+            image="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+            bounds=bounds,
+            name=f"tech-{tech}",
+            interactive=False,
+            zindex=2,
+        ).add_to(group)
+        group.add_to(m)
+        return
     footprints = getattr(prediction, "footprints", {}).get(tech)
     if footprints is None or len(footprints) == 0:
         return
     union = shapely.union_all(footprints)
     geom = _display(np.array([union]), result.crs, detail, coverage=False)
     frame = gpd.GeoDataFrame({"tech": [tech]}, geometry=geom, crs=4326)
-    colour = TECH_COLOURS[tech]
-    group = folium.FeatureGroup(name=text("layer_tech", lang, tech=tech), show=False)
     folium.GeoJson(
         _geojson(frame, ["tech"]),
         name=f"tech-{tech}",
@@ -360,6 +373,41 @@ def _add_technology(m, result: Result, tech: str, detail: Detail, lang: str) -> 
         },
     ).add_to(group)
     group.add_to(m)
+
+
+def _covered_png(prediction, tech: str, colour: str) -> tuple[bytes, list]:
+    """The pixels where ``tech`` reaches its threshold, warped to Web Mercator, as a PNG."""
+    import io
+
+    from PIL import Image
+    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
+
+    covered = prediction.covered([tech]).astype(np.uint8)
+    h, w = covered.shape
+    left, top = prediction.transform.c, prediction.transform.f
+    res = prediction.transform.a
+    bounds = (left, top - h * res, left + w * res, top)
+    dst_transform, dw, dh = calculate_default_transform(prediction.crs, "EPSG:3857", w, h, *bounds)
+    merc = np.zeros((dh, dw), dtype=np.uint8)
+    reproject(
+        covered,
+        merc,
+        src_transform=prediction.transform,
+        src_crs=prediction.crs,
+        dst_transform=dst_transform,
+        dst_crs="EPSG:3857",
+        resampling=Resampling.nearest,
+    )
+    rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    rgba = np.zeros((dh, dw, 4), dtype=np.uint8)
+    rgba[..., 0], rgba[..., 1], rgba[..., 2] = rgb
+    rgba[..., 3] = merc * 110
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", optimize=True)
+    x0, y1 = dst_transform.c, dst_transform.f
+    x1, y0 = x0 + dw * dst_transform.a, y1 + dh * dst_transform.e
+    west, south, east, north = transform_bounds("EPSG:3857", "EPSG:4326", x0, y0, x1, y1)
+    return buffer.getvalue(), [[south, west], [north, east]]
 
 
 def _sites_table(result: Result) -> gpd.GeoDataFrame | None:
