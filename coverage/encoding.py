@@ -27,6 +27,7 @@ code table; every one of the 134 accented letters round-trips (see the tests).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -363,6 +364,9 @@ def _score(texts: Iterable[str]) -> tuple[int, int]:
     return valid, invalid
 
 
+#: Distinct values of a column :func:`detect` looks at.
+_SAMPLE = 5000
+
 #: Largest share of non-ASCII words a conversion may leave invalid.
 _MAX_INVALID_SHARE = 0.2
 
@@ -393,7 +397,7 @@ def detect(values: Iterable[object]) -> str | None:
     >>> detect(["Village 1", "José", "Café"]) is None
     True
     """
-    texts = list(dict.fromkeys(v for v in values if isinstance(v, str)))
+    texts = list(itertools.islice(dict.fromkeys(v for v in values if isinstance(v, str)), _SAMPLE))
     if not texts:
         return None
     valid0, invalid0 = _score(texts)

@@ -243,6 +243,9 @@ def test_to_unicode_utf8_and_errors() -> None:
         ["José", "Café", "Hôtel de Ville", "Peña", "Niño", "Müller", "Ærøskøbing"],
         ["Place de l'Église", "São Paulo", "Crème brûlée", "Señora"],
         ["Thôn Đông", "Café Sông Gianh", "José"],
+        # ethnic-minority village names of Minh Hóa and Tuyên Hóa, in Unicode
+        ["Bản Mò O Ồ Ồ", "Bản Ón", "Bản Phù Nhì", "Xã Trọng Hóa", "Bản Ra Mai", "Bản Hà Vi"],
+        sorted({w for name in NAMES for w in name.split()}),
         [],
         [None, np.nan, 3, 4.5],
         ["", " ", "123"],
