@@ -85,6 +85,7 @@ def read_layer(
     *,
     csv_crs: str = "EPSG:4326",
     use_opencellid_range: bool = True,
+    encoding: str = "auto",
 ) -> gpd.GeoDataFrame:
     """Read one input layer and return it with canonical columns.
 
@@ -98,6 +99,10 @@ def read_layer(
         CRS of coordinate columns in CSV files.
     use_opencellid_range
         Keep OpenCelliD's ``range`` as ``range_m`` (otherwise the default table applies).
+    encoding
+        Text encoding of the attributes: ``auto`` (UTF-8, with legacy Vietnamese TCVN3,
+        VNI and Windows-1258 text detected and converted, with a warning), or one of
+        :data:`coverage.encoding.ENCODINGS` to force it.
 
     Returns
     -------
@@ -123,7 +128,13 @@ def read_layer(
         raise InputError("file is empty", path=source)
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
-        frame = _read_csv(path, kind, csv_crs=csv_crs, use_opencellid_range=use_opencellid_range)
+        frame = _read_csv(
+            path,
+            kind,
+            csv_crs=csv_crs,
+            use_opencellid_range=use_opencellid_range,
+            encoding=encoding,
+        )
     elif suffix in _PARQUET_SUFFIXES:
         frame = _read_parquet(path)
     else:
@@ -131,6 +142,7 @@ def read_layer(
     frame.attrs["source"] = source
     if len(frame) == 0:
         raise InputError(f"layer is empty: no {kind} to read", path=source)
+    frame = _fix_encoding(frame, source, encoding)
     if frame.crs is None:
         raise InputError(
             "layer has no CRS; add one (e.g. a .prj beside a shapefile, or "
@@ -173,9 +185,49 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def _csv_table(path: Path, delimiter: str, has_header: bool, encoding: str) -> pd.DataFrame:
+    return pd.read_csv(
+        path,
+        sep=delimiter,
+        dtype=str,
+        keep_default_na=False,
+        encoding=encoding,
+        header=0 if has_header else None,
+        names=None if has_header else list(OPENCELLID_COLUMNS),
+    )
+
+
+def _fix_encoding(frame: gpd.GeoDataFrame, source: str, encoding: str) -> gpd.GeoDataFrame:
+    """Convert legacy Vietnamese text to Unicode, saying so; NFC happens later anyway."""
+    from .encoding import fix_frame
+
+    not_utf8 = frame.attrs.get("not_utf8")
+    attrs = dict(frame.attrs)
+    fixed, changed = fix_frame(frame, encoding=encoding)
+    fixed = gpd.GeoDataFrame(fixed, geometry=frame.geometry.name, crs=frame.crs)
+    fixed.attrs.update(attrs)
+    if changed:
+        cols = ", ".join(f"{c} ({e})" for c, e in changed.items())
+        fixed.attrs["repairs"] = {**fixed.attrs.get("repairs", {}), "text_encoding": changed}
+        warnings.warn(
+            f"{source}: legacy Vietnamese text encoding converted to Unicode in column(s) {cols}"
+            "; check a few names, or pass --encoding to choose",
+            CoverageWarning,
+            stacklevel=3,
+        )
+    elif not_utf8:
+        warnings.warn(
+            f"{source}: not UTF-8 ({not_utf8}) and no Vietnamese legacy encoding recognised: "
+            "read as Latin-1; re-save the file as UTF-8 or pass --encoding",
+            CoverageWarning,
+            stacklevel=3,
+        )
+    return fixed
+
+
 def _sniff_delimiter(path: Path) -> tuple[str, bool]:
     """Return the delimiter and whether the first line looks like a header."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
         sample = fh.read(16384)
     first = sample.splitlines()[0] if sample else ""
     try:
@@ -192,23 +244,24 @@ def _sniff_delimiter(path: Path) -> tuple[str, bool]:
 
 
 def _read_csv(
-    path: Path, kind: str, *, csv_crs: str, use_opencellid_range: bool
+    path: Path, kind: str, *, csv_crs: str, use_opencellid_range: bool, encoding: str = "auto"
 ) -> gpd.GeoDataFrame:
     source = str(path)
+    # Legacy 8-bit text is read byte-for-byte (Latin-1) and repaired by _fix_encoding.
+    text_encoding = "utf-8-sig" if encoding in ("auto", "utf-8") else "latin-1"
     try:
         delimiter, has_header = _sniff_delimiter(path)
-        table = pd.read_csv(
-            path,
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            header=0 if has_header else None,
-            names=None if has_header else list(OPENCELLID_COLUMNS),
-        )
+        try:
+            table = _csv_table(path, delimiter, has_header, text_encoding)
+        except UnicodeDecodeError as exc:
+            if encoding != "auto":
+                raise
+            table = _csv_table(path, delimiter, has_header, "latin-1")
+            table.attrs["not_utf8"] = f"byte {exc.start}"
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"is not UTF-8 text (byte {exc.start}); re-save it as UTF-8", path=source
+            f"is not UTF-8 text (byte {exc.start}); re-save it as UTF-8 or pass --encoding",
+            path=source,
         ) from None
     except pd.errors.ParserError as exc:
         raise InputError(f"cannot parse as CSV ({_first_line(exc)})", path=source) from None
@@ -221,8 +274,12 @@ def _read_csv(
     if {"radio", "mcc", "net", "area", "cell", "lon", "lat"} <= lower:
         if kind != "sites":
             raise InputError(f"is an OpenCelliD cell file, not a {kind} layer", path=source)
-        return _from_opencellid(table, source, use_opencellid_range=use_opencellid_range)
-    return _points_from_table(table, source, csv_crs)
+        frame = _from_opencellid(table, source, use_opencellid_range=use_opencellid_range)
+    else:
+        frame = _points_from_table(table, source, csv_crs)
+    if "not_utf8" in table.attrs:
+        frame.attrs["not_utf8"] = table.attrs["not_utf8"]
+    return frame
 
 
 def _coordinate_columns(table: pd.DataFrame) -> tuple[str, str, bool] | None:

@@ -117,6 +117,7 @@ def load_inputs(
                 kind,
                 csv_crs=settings.csv_crs,
                 use_opencellid_range=settings.use_opencellid_range,
+                encoding=settings.encoding,
             )
         except ValidationError as exc:
             problems.extend(exc.problems)

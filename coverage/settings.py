@@ -122,6 +122,9 @@ class Settings:
         villages (EPSG:32648 for Quang Binh).
     csv_crs
         CRS of CSV ``lon``/``lat`` or ``x``/``y`` columns (default EPSG:4326).
+    encoding
+        Attribute text encoding: ``auto`` (UTF-8; legacy TCVN3/VNI/Windows-1258
+        Vietnamese detected and converted with a warning) or one to force.
     quad_segs
         Segments per quarter circle when drawing range discs (16: the polygon's
         area is 0.16 % below the true disc).
@@ -140,6 +143,7 @@ class Settings:
     use_opencellid_range: bool = True
     crs: str | None = None
     csv_crs: str = "EPSG:4326"
+    encoding: str = "auto"
     quad_segs: int = 16
     n_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     dem: tuple[str, ...] = ()
@@ -187,6 +191,12 @@ class Settings:
         self._check_radio()
 
     def _check_radio(self) -> None:
+        from .encoding import ENCODINGS
+
+        if self.encoding != "auto" and self.encoding not in ENCODINGS:
+            raise ConfigError(
+                f"encoding must be auto or one of {', '.join(ENCODINGS)}; got {self.encoding!r}"
+            )
         if self.base_model not in ("hata", "free-space"):
             raise ConfigError(f"base model must be hata or free-space; got {self.base_model!r}")
         if self.environment not in ("urban", "suburban", "open"):
@@ -241,6 +251,7 @@ _CONFIG_KEYS = {
     "use_opencellid_range": ("sites", "use_opencellid_range"),
     "crs": ("projection", "crs"),
     "csv_crs": ("projection", "csv_crs"),
+    "encoding": ("input", "encoding"),
     "quad_segs": ("model", "quad_segs"),
     "n_jobs": ("model", "n_jobs"),
     "dem": ("terrain", "dem"),

@@ -244,3 +244,58 @@ def test_swapped_lon_lat_is_detected(tiny, tmp_path):
     with pytest.raises(ValidationError, match="swapped") as err:
         run(**{**tiny, "sites": path})
     assert "swapped.csv" in str(err.value)
+
+
+def test_legacy_tcvn3_shapefile_is_converted_with_a_warning(tiny, tmp_path):
+    import pyogrio
+
+    from coverage import CoverageWarning
+
+    villages = gpd.read_file(tiny["villages"])
+    # TCVN3 bytes of "Thôn Một" etc., as GDAL reads a .dbf without .cpg (Latin-1)
+    from coverage.encoding import to_unicode  # noqa: F401  (the module under test elsewhere)
+
+    tcvn3 = {
+        "Thôn Một": "Th«n Mét",
+        "Thôn Hai": "Th«n Hai",
+        "Bản Ba": "B¶n Ba",
+        "Bản Bốn": "B¶n Bèn",
+    }
+    villages["name"] = villages["name"].map(tcvn3)
+    path = tmp_path / "thon.shp"
+    pyogrio.write_dataframe(villages, path, encoding="latin1")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    with pytest.warns(CoverageWarning, match=r"legacy Vietnamese .*name \(tcvn3\)"):
+        layer = read_layer(path, "villages")
+    assert sorted(layer["name"]) == sorted(tcvn3)
+    assert layer.attrs["repairs"]["text_encoding"] == {"name": "tcvn3"}
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258 bytes: vowels with circumflex/breve/horn precomposed, tones combining."""
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    out = []
+    for char in text:
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append(base + "".join(c for c in parts if c in tones))
+    return "".join(out).encode("cp1258")
+
+
+def test_cp1258_csv_is_read_and_converted(tiny, tmp_path):
+    from coverage import CoverageWarning
+
+    table = pd.read_csv(tiny["sites"])
+    table["operator"] = ["Viễn thông Quảng Bình", "Viettel Quảng Bình", "Mạng Đông", "VNPT"]
+    path = tmp_path / "sites.csv"
+    path.write_bytes(_cp1258(table.to_csv(index=False)))
+    with pytest.warns(CoverageWarning, match="cp1258"):
+        sites = read_layer(path, "sites")
+    assert sites["operator"].iloc[0] == "Viễn thông Quảng Bình"
+
+
+def test_explicit_utf8_refuses_a_legacy_csv(tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_bytes(_cp1258("site_id,lon,lat,technology,operator\nA,106,17,4G,Mạng\n"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_layer(path, "sites", encoding="utf-8")

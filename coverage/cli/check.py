@@ -12,9 +12,16 @@ from .options import build_settings, layer_options, resolve_layers, verbosity_op
 @layer_options
 @click.option("--config", type=click.Path(dir_okay=False), metavar="TOML")
 @click.option("--csv-crs", metavar="CRS", help="CRS of coordinates in CSV inputs.")
+@click.option(
+    "--encoding",
+    type=click.Choice(["auto", "utf-8", "cp1258", "tcvn3", "vni"]),
+    help="Attribute text encoding [default: auto].",
+)
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings (repairs) too.")
 @verbosity_options
-def check(villages, communes, centres, sites, fibre, postal, config, csv_crs, strict) -> None:
+def check(
+    villages, communes, centres, sites, fibre, postal, config, csv_crs, encoding, strict
+) -> None:
     """Check the layers: formats, CRS, columns, values, geometry, cross-layer consistency.
 
     Prints one line per problem: errors (a run would refuse the data) and warnings
@@ -26,7 +33,7 @@ def check(villages, communes, centres, sites, fibre, postal, config, csv_crs, st
     $ coverage check --villages thon.gpkg --sites bts.csv --strict
     """
     layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
-    settings = build_settings(config, None, None, None, None, csv_crs)
+    settings = build_settings(config, None, None, None, None, csv_crs, encoding=encoding)
     report = check_inputs(**layers, settings=settings)
     for line in report.errors:
         click.echo(f"error: {line}")

@@ -44,6 +44,7 @@ def compute(
     fibre_distance,
     crs,
     csv_crs,
+    encoding,
     dem,
     model,
     as_json,
@@ -65,7 +66,9 @@ def compute(
     """
     layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
     demo = is_demo(layers["villages"])
-    settings = build_settings(config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo)
+    settings = build_settings(
+        config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo, encoding=encoding
+    )
     model = choose_model(model, settings)
     quiet = click.get_current_context().meta.get("coverage.quiet", False)
     with stage_progress(quiet=quiet) as step:

@@ -62,6 +62,7 @@ def map_command(
     fibre_distance,
     crs,
     csv_crs,
+    encoding,
     dem,
     model,
     variant,
@@ -84,7 +85,9 @@ def map_command(
     variant = variant or "html"
     layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
     demo = is_demo(layers["villages"])
-    settings = build_settings(config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo)
+    settings = build_settings(
+        config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo, encoding=encoding
+    )
     model = choose_model(model, settings)
     basemap = settings.dem[0] if settings.dem else None
     quiet = click.get_current_context().meta.get("coverage.quiet", False)

@@ -71,6 +71,12 @@ def settings_options(func: Callable) -> Callable:
             help="CRS of coordinates in CSV inputs [default: EPSG:4326].",
         ),
         click.option(
+            "--encoding",
+            type=click.Choice(["auto", "utf-8", "cp1258", "tcvn3", "vni"]),
+            help="Attribute text encoding [default: auto: UTF-8, legacy TCVN3/VNI/"
+            "Windows-1258 Vietnamese detected and converted].",
+        ),
+        click.option(
             "--dem",
             metavar="FILE",
             multiple=True,
@@ -114,6 +120,7 @@ def build_settings(
     dem: tuple[str, ...] = (),
     *,
     demo: bool = False,
+    encoding: str | None = None,
 ) -> Settings:
     """Defaults < config file < command-line options; the demo brings its own DEM."""
     settings = load_config(
@@ -124,6 +131,7 @@ def build_settings(
         crs=crs,
         csv_crs=csv_crs,
         dem=tuple(dem) or None,
+        encoding=encoding,
     )
     if demo and not settings.dem:
         settings = settings.replace(dem=(str(datasets.get_path("dem")),))

@@ -57,6 +57,7 @@ def predict(
     fibre_distance,
     crs,
     csv_crs,
+    encoding,
     dem,
     model,
     site_ids,
@@ -78,7 +79,15 @@ def predict(
     """
     layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
     settings = build_settings(
-        config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=is_demo(layers["villages"])
+        config,
+        rule,
+        threshold,
+        fibre_distance,
+        crs,
+        csv_crs,
+        dem,
+        demo=is_demo(layers["villages"]),
+        encoding=encoding,
     )
     if resolution:
         settings = settings.replace(resolution_m=resolution)

@@ -235,9 +235,7 @@ def _hzns(
 
 
 @njit(cache=True, nogil=True)
-def _zlsq1(
-    z: npt.NDArray[np.float64], xi: float, x1: float, x2: float
-) -> tuple[float, float]:
+def _zlsq1(z: npt.NDArray[np.float64], xi: float, x1: float, x2: float) -> tuple[float, float]:
     """Least-squares line through the profile between two distances (Hufford §zlsq1).
 
     Parameters
@@ -868,9 +866,7 @@ def _avar(
     q = math.log(0.133 * wn)
     gm = _BFM1[k] + _BFM2[k] / ((_BFM3[k] * q) ** 2 + 1.0)
     gp = _BFP1[k] + _BFP2[k] / ((_BFP3[k] * q) ** 2 + 1.0)
-    dexa = (
-        math.sqrt(18e6 * he0) + math.sqrt(18e6 * he1) + (575.7e12 / wn) ** _THIRD
-    )
+    dexa = math.sqrt(18e6 * he0) + math.sqrt(18e6 * he1) + (575.7e12 / wn) ** _THIRD
     if dist < dexa:
         de = 130e3 * dist / dexa
     else:
@@ -1115,7 +1111,9 @@ def _check_common(
     if climate not in range(1, 8):
         raise ValueError(f"climate must be an integer 1..7, got {climate!r}")
     if polarization not in (0, 1):
-        raise ValueError(f"polarization must be 0 (horizontal) or 1 (vertical), got {polarization!r}")
+        raise ValueError(
+            f"polarization must be 0 (horizontal) or 1 (vertical), got {polarization!r}"
+        )
     if not isinstance(mdvar, (int, np.integer)) or (
         mdvar % 10 not in _MDVAR_BASE or mdvar < 0 or mdvar > 33
     ):
