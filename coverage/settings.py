@@ -130,6 +130,10 @@ class Settings:
         area is 0.16 % below the true disc).
     n_jobs
         Threads for the geometry work (shapely releases the GIL); default: all cores.
+    itm_epsilon, itm_sigma, itm_n0, itm_climate
+        Longley-Rice (ITM) ground and atmosphere: average ground (relative permittivity
+        15, conductivity 0.005 S/m), surface refractivity 301 N-units, climate 3
+        "maritime subtropical" (coastal central Vietnam; NTIA's codes 1-7).
     """
 
     rule: str = "area"
@@ -162,6 +166,10 @@ class Settings:
     front_to_back_db: float = 25.0
     vertical_beamwidth_deg: float = 10.0
     side_lobe_db: float = 20.0
+    itm_epsilon: float = 15.0
+    itm_sigma: float = 0.005
+    itm_n0: float = 301.0
+    itm_climate: int = 3
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
@@ -265,6 +273,10 @@ _CONFIG_KEYS = {
     "front_to_back_db": ("radio", "front_to_back_db"),
     "vertical_beamwidth_deg": ("radio", "vertical_beamwidth_deg"),
     "side_lobe_db": ("radio", "side_lobe_db"),
+    "itm_epsilon": ("itm", "epsilon"),
+    "itm_sigma": ("itm", "sigma"),
+    "itm_n0": ("itm", "n0"),
+    "itm_climate": ("itm", "climate"),
 }
 
 #: Per-technology tables in the config file: [thresholds] 4G = -105, etc.

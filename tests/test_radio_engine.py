@@ -240,6 +240,9 @@ def test_link_over_flat_ground(runner, tiny_dem):
     fspl = 20 * math.log10(4 * math.pi * d3 * 900e6 / 299_792_458)
     assert data["path_loss_db"]["free_space"] == pytest.approx(fspl, abs=0.02)
     assert data["received_dbm"]["free_space"] == pytest.approx(58 - fspl, abs=0.02)
+    # ITM on the same profile: line of sight over smooth ground, never below free space
+    assert data["itm"]["mode"] == "line of sight"
+    assert data["path_loss_db"]["itm"] >= data["path_loss_db"]["free_space"] - 0.01
 
 
 def test_link_outside_the_dem_is_an_error(runner, tiny_dem):

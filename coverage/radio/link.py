@@ -18,6 +18,7 @@ from .._errors import InputError
 from ..settings import DEFAULT_FREQUENCY_MHZ, Settings
 from . import pathloss
 from .dem import Grid, load_dem, native_resolution_m
+from .itm import itm_p2p
 from .linkbudget import reference_signal_offset_db
 
 
@@ -42,6 +43,7 @@ class LinkReport:
     k_factor: float
     crs: str
     notes: list[str] = field(default_factory=list)
+    itm: dict = field(default_factory=dict)
 
     @property
     def length_m(self) -> float:
@@ -78,6 +80,7 @@ class LinkReport:
             "k_factor": self.k_factor,
             "crs": self.crs,
             "profile_samples": len(self.distance_m),
+            "itm": self.itm,
             "notes": self.notes,
         }
 
@@ -175,6 +178,22 @@ def analyse_link(
     bullington = float(pathloss.bullington_loss(dist, elev, htx, hrx, freq, k=k))
     deygout = float(pathloss.deygout_loss(dist, elev, htx, hrx, freq, k=k))
     base = max(empirical, fs) if settings.base_model == "hata" else fs
+    itm = itm_p2p(
+        elev,
+        float(dist[1] - dist[0]),
+        htx,
+        hrx,
+        frequency_mhz=freq,
+        epsilon=settings.itm_epsilon,
+        sigma=settings.itm_sigma,
+        n0=settings.itm_n0,
+        climate=settings.itm_climate,
+        polarization=1,
+        mdvar=12,
+        time=50.0,
+        location=50.0,
+        situation=50.0,
+    )
     losses = {
         "free_space": fs,
         empirical_name: empirical,
@@ -183,10 +202,22 @@ def analyse_link(
         "hata": max(empirical, fs),
         "terrain": base + bullington,
         "terrain_deygout": base + deygout,
+        "itm": float(itm.loss_db),
     }
     level0 = eirp - reference_signal_offset_db(technology)
     received = {
-        name: level0 - losses[name] for name in ("free_space", "hata", "terrain", "terrain_deygout")
+        name: level0 - losses[name]
+        for name in ("free_space", "hata", "terrain", "terrain_deygout", "itm")
+    }
+    itm_info = {
+        "mode": itm.mode_name,
+        "warning": itm.warning_text,
+        "delta_h_m": round(float(itm.delta_h_m), 1),
+        "horizon_distance_m": [round(float(v), 1) for v in itm.horizon_distance_m],
+        "horizon_angle_mrad": [round(1000 * float(v), 3) for v in itm.horizon_angle_rad],
+        "effective_height_m": [round(float(v), 1) for v in itm.effective_height_m],
+        "n_s": round(float(itm.n_s), 2),
+        "reference_attenuation_db": round(float(itm.a_ref_db), 2),
     }
     notes = [
         f"received level is the {_quantity(technology)}: EIRP minus "
@@ -195,6 +226,9 @@ def analyse_link(
         f"terrain = {settings.base_model} base (antenna {hb:.0f} m above the receiver's "
         "ground) + Bullington knife-edge diffraction (ITU-R P.526/P.1812), k = "
         f"{k:.3g}",
+        f"itm = Longley-Rice ITM 1.2.2, median (50 % time, location, situation), "
+        f"eps {settings.itm_epsilon:g}, sigma {settings.itm_sigma:g} S/m, N0 "
+        f"{settings.itm_n0:g}, climate {settings.itm_climate}, vertical polarisation",
     ]
     return LinkReport(
         tx_lonlat=tuple(tx_lonlat),
@@ -214,6 +248,7 @@ def analyse_link(
         k_factor=k,
         crs=crs.to_string(),
         notes=notes,
+        itm=itm_info,
     )
 
 
