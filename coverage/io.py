@@ -597,6 +597,14 @@ def _validate(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFra
     if kind == "villages" and "population" in frame.columns:
         pop = frame["population"].to_numpy(dtype=float)
         report(pop < 0, "negative population", "population")
+        with np.errstate(invalid="ignore"):
+            fractional = np.isfinite(pop) & (pop != np.round(pop))
+        report(
+            fractional,
+            "population is not a whole number (a thousands separator such as 1.234 read as "
+            "a decimal point?); write plain digits",
+            "population",
+        )
     if kind == "sites":
         _validate_sites(frame, source, labels, problems, report)
     for col in ("fibre", "broadband"):
@@ -737,7 +745,11 @@ def _validate_sites(frame, source, labels, problems, report) -> None:
     checks = {
         "height_m": (lambda v: (v < 0) | (v > 500), "antenna height must be 0-500 m"),
         "beamwidth_deg": (lambda v: (v <= 0) | (v > 360), "beamwidth must be in (0, 360] degrees"),
-        "range_m": (lambda v: v <= 0, "range must be a positive number of metres"),
+        "range_m": (
+            lambda v: v < 10,
+            "range must be at least 10 m (metres; a thousands separator such as 2.000 read "
+            "as a decimal point?)",
+        ),
         "frequency_mhz": (
             lambda v: (v < 100) | (v > 100000),
             "frequency must be in MHz (100-100000); was it given in GHz or Hz?",

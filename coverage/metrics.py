@@ -73,8 +73,8 @@ def village_coverage(
         )
     if is_point.any() and rule in ("area", "population"):
         warnings.warn(
-            f"{int(is_point.sum())} village(s) are points, not polygons: for them the "
-            f"{rule} rule uses whether the point is covered",
+            f"{villages.attrs.get('source', 'villages')}: {int(is_point.sum())} village(s) are "
+            f"points, not polygons: for them the {rule} rule uses whether the point is covered",
             CoverageWarning,
             stacklevel=2,
         )

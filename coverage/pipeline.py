@@ -170,6 +170,25 @@ def project_inputs(inputs: Inputs, *, settings: Settings) -> tuple[Inputs, CRS]:
         return ~shapely.dwithin(layer.geometry.to_numpy(), study, margin)
 
     problems: list[Problem] = []
+    # Zero-area polygons measured where it matters: a sliver in degrees may be flat in metres.
+    for layer in (villages, inputs.communes):
+        if layer is None:
+            continue
+        metric = villages if layer is villages else to_crs(layer, crs)
+        geoms = metric.geometry.to_numpy()
+        flat = np.isin(shapely.get_type_id(geoms), [3, 6]) & (shapely.area(geoms) < 1.0)
+        if flat.any():
+            first = int(np.flatnonzero(flat)[0])
+            labels = layer.attrs.get("row_labels")
+            problems.append(
+                Problem(
+                    f"{int(flat.sum())} polygon(s) have (almost) zero area in metres "
+                    "(< 1 m2); fix or remove them",
+                    layer.attrs.get("source"),
+                    "geometry",
+                    labels[first] if labels else first + 1,
+                )
+            )
     out = Inputs(villages=villages, sites=to_crs(inputs.sites, crs), sources=inputs.sources)
     for name in ("communes", "centres", "postal"):
         layer = getattr(inputs, name)
@@ -278,7 +297,8 @@ def commune_centres(inputs: Inputs) -> gpd.GeoDataFrame | None:
     unknown = ~given["commune_id"].isin(set(ids))
     if unknown.any():
         warnings.warn(
-            f"{int(unknown.sum())} commune centre(s) name a commune_id missing from the communes "
+            f"{inputs.sources.get('centres', 'centres')}: {int(unknown.sum())} commune centre(s) "
+            "name a commune_id missing from the communes "
             f"layer (first: {given['commune_id'][unknown].iloc[0]!r}); they are still counted",
             CoverageWarning,
             stacklevel=2,
@@ -304,7 +324,8 @@ def assign_communes(
         unknown = ~villages["commune_id"].isin(set(communes["commune_id"]))
         if unknown.any():
             warnings.warn(
-                f"{int(unknown.sum())} village(s) name a commune_id missing from the communes "
+                f"{villages.attrs.get('source', 'villages')}: {int(unknown.sum())} village(s) "
+                "name a commune_id missing from the communes "
                 f"layer (first: {villages['commune_id'][unknown].iloc[0]!r}); they are counted "
                 "in the province totals but under an unknown commune",
                 CoverageWarning,
@@ -644,6 +665,31 @@ def predict_sites(
     return runs
 
 
+def _cheap_stage_warnings(villages, projected: Inputs, centres, settings: Settings) -> None:
+    """Raise the warnings the compute stages would raise, without computing coverage."""
+    from .models.range import site_ranges
+
+    points = shapely.get_type_id(villages.geometry.to_numpy()) == 0
+    if points.any() and settings.rule in ("area", "population"):
+        warn_point_villages(villages, int(points.sum()), settings.rule)
+    site_ranges(projected.sites, settings=settings)
+    for layer, attribute in ((centres, "fibre"), (projected.postal, "broadband")):
+        if layer is not None:
+            fibre_connectivity(
+                layer, projected.fibre, attribute=attribute, max_distance=settings.fibre_distance_m
+            )
+
+
+def warn_point_villages(villages: gpd.GeoDataFrame, count: int, rule: str) -> None:
+    """The warning of :func:`coverage.metrics.village_coverage` for point villages."""
+    warnings.warn(
+        f"{villages.attrs.get('source', 'villages')}: {count} village(s) are points, not "
+        f"polygons: for them the {rule} rule uses whether the point is covered",
+        CoverageWarning,
+        stacklevel=3,
+    )
+
+
 @dataclass
 class CheckReport:
     """What ``coverage check`` found: errors (a run would refuse) and warnings (repairs)."""
@@ -698,7 +744,8 @@ def check_inputs(
             village_layer = assign_communes(projected.villages, projected.communes)
             for message in consistency_warnings(village_layer, projected.communes):
                 warnings.warn(message, CoverageWarning, stacklevel=2)
-            commune_centres(projected)
+            centres = commune_centres(projected)
+            _cheap_stage_warnings(village_layer, projected, centres, settings)
         except ValidationError as exc:
             errors = [str(p) for p in exc.problems]
         except InputError as exc:

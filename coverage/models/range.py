@@ -51,8 +51,8 @@ def site_ranges(sites: gpd.GeoDataFrame, *, settings: Settings) -> np.ndarray:
     capped = radius > settings.max_range_m
     if capped.any():
         warnings.warn(
-            f"{int(capped.sum())} site row(s) have a range above {settings.max_range_m:,.0f} m; "
-            "capped to it",
+            f"{sites.attrs.get('source', 'sites')}: {int(capped.sum())} site row(s) have a "
+            f"range above {settings.max_range_m:,.0f} m; capped to it",
             CoverageWarning,
             stacklevel=2,
         )
