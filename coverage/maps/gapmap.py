@@ -35,7 +35,7 @@ from ..pipeline import Result
 from ..settings import TECHNOLOGIES
 from . import _assets
 from .basemap import hillshade_png
-from .i18n import number, percent, ratio, text
+from .i18n import headline_figures, number, percent, text
 
 log = logging.getLogger(__name__)
 
@@ -682,43 +682,7 @@ def _rule_text(summary: dict, lang: str) -> str:
 
 def _header_html(result: Result, *, lang: str, title: str, demo: bool) -> str:
     s = result.summary
-    tech = s["headline_technologies"]
-    figures = [
-        (
-            text("villages_covered", lang, tech=tech),
-            ratio(s["villages_covered"], s["villages_total"], s["village_coverage_share"], lang),
-        ),
-        (
-            text("centres_fibre", lang),
-            ratio(
-                s["commune_centres_fibre"],
-                s["commune_centres_total"],
-                s["commune_centre_fibre_share"],
-                lang,
-            ),
-        ),
-        (
-            text("postal_broadband", lang),
-            ratio(
-                s["postal_points_broadband"],
-                s["postal_points_total"],
-                s["postal_broadband_share"],
-                lang,
-            ),
-        ),
-    ]
-    if "population_total" in s:
-        figures.append(
-            (
-                text("population_covered", lang, tech=tech),
-                ratio(
-                    s["population_covered"],
-                    s["population_total"],
-                    s["population_coverage_share"],
-                    lang,
-                ),
-            )
-        )
+    figures = headline_figures(s, lang)
     items = "".join(
         f'<div class="cov-figure" data-key="{i}">{html.escape(label)}: <b>{html.escape(value)}</b>'
         f"</div>"

@@ -130,3 +130,61 @@ def percent(share: float | None, lang: str, decimals: int = 1) -> str:
 def ratio(part: int, total: int, share: float | None, lang: str) -> str:
     """Format ``1.435 / 1.467 (97,8%)``."""
     return f"{number(part, lang)} / {number(total, lang)} ({percent(share, lang)})"
+
+
+def headline_figures(summary: dict, lang: str) -> list[tuple[str, str]]:
+    """The headline (label, value) pairs of a run's summary, in ``lang``.
+
+    Examples
+    --------
+    >>> s = {"headline_technologies": "3G/4G", "villages_covered": 1, "villages_total": 4,
+    ...      "village_coverage_share": 0.25, "commune_centres_fibre": 1,
+    ...      "commune_centres_total": 2, "commune_centre_fibre_share": 0.5,
+    ...      "postal_points_broadband": 0, "postal_points_total": 0,
+    ...      "postal_broadband_share": None}
+    >>> headline_figures(s, "en")[0]
+    ('Villages with 3G/4G', '1 / 4 (25.0%)')
+    """
+    tech = summary["headline_technologies"]
+    figures = [
+        (
+            text("villages_covered", lang, tech=tech),
+            ratio(
+                summary["villages_covered"],
+                summary["villages_total"],
+                summary["village_coverage_share"],
+                lang,
+            ),
+        ),
+        (
+            text("centres_fibre", lang),
+            ratio(
+                summary["commune_centres_fibre"],
+                summary["commune_centres_total"],
+                summary["commune_centre_fibre_share"],
+                lang,
+            ),
+        ),
+        (
+            text("postal_broadband", lang),
+            ratio(
+                summary["postal_points_broadband"],
+                summary["postal_points_total"],
+                summary["postal_broadband_share"],
+                lang,
+            ),
+        ),
+    ]
+    if "population_total" in summary:
+        figures.append(
+            (
+                text("population_covered", lang, tech=tech),
+                ratio(
+                    summary["population_covered"],
+                    summary["population_total"],
+                    summary["population_coverage_share"],
+                    lang,
+                ),
+            )
+        )
+    return figures

@@ -14,7 +14,7 @@ from ..output import atomic_path
 from ..pipeline import Result
 from .basemap import shaded_relief
 from .gapmap import COVERED, NO_DATA_COLOUR, SHARE_CLASSES, UNCOVERED, share_colour
-from .i18n import percent, ratio, text
+from .i18n import headline_figures, percent, text
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
 
@@ -101,30 +101,7 @@ def gap_png(
     fig.suptitle(
         title or text("title", lang), x=0.02, y=0.975, ha="left", fontsize=15, fontweight="bold"
     )
-    lines = [
-        (
-            text("villages_covered", lang, tech=tech),
-            ratio(s["villages_covered"], s["villages_total"], s["village_coverage_share"], lang),
-        ),
-        (
-            text("centres_fibre", lang),
-            ratio(
-                s["commune_centres_fibre"],
-                s["commune_centres_total"],
-                s["commune_centre_fibre_share"],
-                lang,
-            ),
-        ),
-        (
-            text("postal_broadband", lang),
-            ratio(
-                s["postal_points_broadband"],
-                s["postal_points_total"],
-                s["postal_broadband_share"],
-                lang,
-            ),
-        ),
-    ]
+    lines = headline_figures(s, lang)[:3]
     y = 0.99
     for label, value in lines:
         side.text(0, y, label, fontsize=9, va="top", transform=side.transAxes)
