@@ -85,8 +85,10 @@ def settings_options(func: Callable) -> Callable:
         ),
         click.option(
             "--model",
-            type=click.Choice(["range", "hata", "terrain"]),
-            help="Coverage model [default: terrain with a DEM, else hata].",
+            type=click.Choice(["range", "hata", "terrain", "itm"]),
+            help="Coverage model: range, hata, terrain (knife-edge over the DEM) or itm "
+            "(Longley-Rice on every pixel's DEM profile, slower) "
+            "[default: terrain with a DEM, else hata].",
         ),
     ]
     for opt in reversed(opts):

@@ -93,7 +93,7 @@ def predict(
         settings = settings.replace(resolution_m=resolution)
     model = model or ("terrain" if settings.dem else "hata")
     if model == "range":
-        raise click.UsageError("the range model has no rasters: use --model hata or terrain")
+        raise click.UsageError("the range model has no rasters: use --model hata, terrain or itm")
     quiet = click.get_current_context().meta.get("coverage.quiet", False)
     start = time.perf_counter()
     with stage_progress(quiet=quiet) as step:

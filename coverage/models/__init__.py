@@ -13,13 +13,14 @@ from collections.abc import Callable
 from .base import FootprintPrediction, Prediction
 from .range import predict as predict_range
 from .range import range_footprints
-from .terrain import predict_hata, predict_terrain
+from .terrain import predict_hata, predict_itm, predict_terrain
 
 #: Registered models by name, simplest first.
 MODELS: dict[str, Callable[..., Prediction]] = {
     "range": predict_range,
     "hata": predict_hata,
     "terrain": predict_terrain,
+    "itm": predict_itm,
 }
 
 

@@ -1,9 +1,11 @@
 """Raster predictions: received signal per pixel, best server and server count per technology.
 
 Used by the ``hata`` model (no terrain) and the ``terrain`` model (DEM profile with
-Bullington knife-edge diffraction). Both run :func:`coverage.radio.engine.sweep` for
-each site row; rows of one site and technology (its sectors) are merged first, so
-the server count counts sites, not sectors.
+Bullington knife-edge diffraction), which run :func:`coverage.radio.engine.sweep`, and
+by the ``itm`` model (Longley-Rice on each pixel's profile), which runs
+:func:`coverage.radio.itm_area.sweep_itm` with the same window/gather contract. Rows of
+one site and technology (its sectors) are merged first, so the server count counts
+sites, not sectors.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rasterio import features
 from .._errors import CoverageWarning, InputError
 from ..radio.dem import Grid
 from ..radio.engine import BASE_MODELS, ENVIRONMENTS, reach_m, sweep, window
+from ..radio.itm_area import itm_deviates, sweep_itm
 from ..radio.linkbudget import reference_signal_offset_db
 from ..settings import DEFAULT_FREQUENCY_MHZ, TECHNOLOGIES, Settings
 from .base import Prediction
@@ -217,16 +220,20 @@ def predict_raster(
     x0, y0, res = grid.transform.c, grid.transform.f, grid.res
     base = BASE_MODELS[settings.base_model]
     env = ENVIRONMENTS[settings.environment]
-    thresholds_row = np.array([settings.thresholds_dbm[t] for t in table["tech"]])
-    table["radius"] = reach_m(
-        table["level0"],
-        thresholds_row,
-        table["freq"],
-        rx_height_m=settings.rx_height_m,
-        env=env,
-        base=base,
-        cap_m=table["radius"],
-    )
+    itm = model == "itm"
+    if not itm:
+        # ITM has no closed-form inversion: it keeps the settings' prediction radius
+        thresholds_row = np.array([settings.thresholds_dbm[t] for t in table["tech"]])
+        table["radius"] = reach_m(
+            table["level0"],
+            thresholds_row,
+            table["freq"],
+            rx_height_m=settings.rx_height_m,
+            env=env,
+            base=base,
+            cap_m=table["radius"],
+        )
+    zt, zl, zc = itm_deviates(50.0, 50.0, 50.0)
     # One group per site and technology (the server count counts sites); inside it, one
     # sweep per mast position, height and frequency, sectors evaluated together.
     groups: dict[tuple, dict[tuple, list[int]]] = {}
@@ -247,7 +254,7 @@ def predict_raster(
         for rows in masts.values():
             i = rows[0]
             idx = np.array(rows)
-            status = sweep(
+            common = (
                 dem,
                 x0,
                 y0,
@@ -266,13 +273,24 @@ def predict_raster(
                 float(table["radius"][idx].max()),
                 settings.rx_height_m,
                 settings.k_factor,
-                base,
-                env,
-                terrain,
-                r0,
-                c0,
-                out,
             )
+            if itm:
+                status = sweep_itm(
+                    *common,
+                    float(settings.itm_epsilon),
+                    float(settings.itm_sigma),
+                    float(settings.itm_n0),
+                    int(settings.itm_climate),
+                    1,  # vertical polarisation
+                    zt,
+                    zl,
+                    zc,
+                    r0,
+                    c0,
+                    out,
+                )
+            else:
+                status = sweep(*common, base, env, terrain, r0, c0, out)
             if status < 0:
                 return first, None, -1
             voids += status
@@ -326,6 +344,18 @@ def predict_raster(
         "k_factor": settings.k_factor,
         "rx_height_m": settings.rx_height_m,
     }
+    if itm:
+        for name in ("base_model", "environment"):
+            del info[name]
+        info["itm"] = {
+            "epsilon": settings.itm_epsilon,
+            "sigma": settings.itm_sigma,
+            "n0": settings.itm_n0,
+            "climate": settings.itm_climate,
+            "polarization": "vertical",
+            "mdvar": 12,
+            "time_location_situation_percent": [50, 50, 50],
+        }
     return RasterPrediction(
         best=best,
         count=count,

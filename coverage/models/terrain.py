@@ -1,4 +1,4 @@
-"""Models "hata" and "terrain": signal rasters from a link budget and a path-loss model.
+"""Models "hata", "terrain" and "itm": signal rasters from a link budget and a path-loss model.
 
 ``hata``
     Okumura-Hata below 1.5 GHz, COST-231 Hata above (suburban by default), on
@@ -7,6 +7,11 @@
     The same base plus knife-edge diffraction over the DEM profile of every pixel
     (Bullington's equivalent edge, ITU-R P.526, with earth curvature k = 4/3), and
     the base model's antenna height measured above each receiver's ground.
+``itm``
+    Longley-Rice ITM 1.2.2 point-to-point (median: time, location and situation
+    50 %) on every pixel's own DEM profile, as SPLAT! maps it
+    (:mod:`coverage.radio.itm_area`); ground, refractivity and climate from the
+    ``[itm]`` settings. Slower than ``terrain`` (one full ITM run per pixel).
 
 A pixel is covered by a technology when its best server reaches the technology's
 threshold (:data:`coverage.radio.linkbudget.DEFAULT_THRESHOLDS_DBM`).
@@ -39,12 +44,9 @@ def _extent(area: tuple[float, float, float, float], settings: Settings, sites) 
     return xmin - margin, ymin - margin, xmax + margin, ymax + margin
 
 
-def predict_terrain(
-    sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None, progress=None
-) -> RasterPrediction:
-    """Run the terrain model over ``area`` (metric bounds; default: the sites' extent)."""
+def _predict_on_dem(sites, *, settings: Settings, area, progress, model: str):
     if not settings.dem:
-        raise ConfigError("the terrain model needs a DEM: give one with --dem FILE")
+        raise ConfigError(f"the {model} model needs a DEM: give one with --dem FILE")
     area = area or tuple(sites.total_bounds)
     grid = load_dem(
         settings.dem,
@@ -53,8 +55,22 @@ def predict_terrain(
         resolution=settings.resolution_m,
     )
     return predict_raster(
-        sites, grid, settings=settings, terrain=True, model="terrain", progress=progress
+        sites, grid, settings=settings, terrain=True, model=model, progress=progress
     )
+
+
+def predict_terrain(
+    sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None, progress=None
+) -> RasterPrediction:
+    """Run the terrain model over ``area`` (metric bounds; default: the sites' extent)."""
+    return _predict_on_dem(sites, settings=settings, area=area, progress=progress, model="terrain")
+
+
+def predict_itm(
+    sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None, progress=None
+) -> RasterPrediction:
+    """Run the ITM (Longley-Rice) model over ``area`` (needs a DEM, like terrain)."""
+    return _predict_on_dem(sites, settings=settings, area=area, progress=progress, model="itm")
 
 
 def predict_hata(

@@ -1,0 +1,176 @@
+"""The ITM area kernel (coverage.radio.itm_area) against coverage.radio.itm.itm_p2p on
+profiles extracted independently here, and `coverage compute --model itm`."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+
+from coverage import Settings
+from coverage.cli.main import cli
+from coverage.models import MODELS
+from coverage.models.raster import predict_raster
+from coverage.radio.dem import Grid
+from coverage.radio.itm import itm_p2p
+from coverage.radio.linkbudget import reference_signal_offset_db
+
+from .conftest import tiny_args
+
+RES = 30.0
+N = 161  # 4.8 km square
+X0, Y0 = 600_000.0, 1_940_000.0  # top-left corner, EPSG:32648
+CENTRE = N // 2
+SITE = (X0 + (CENTRE + 0.5) * RES, Y0 - (CENTRE + 0.5) * RES)  # a pixel centre
+RADIUS = 2300.0
+SETTINGS = Settings(
+    n_jobs=1, prediction_radius_m={"2G": RADIUS, "3G": RADIUS, "4G": RADIUS, "5G": RADIUS}
+)
+EIRP, MAST, F = 50.0, 30.0, 900.0
+
+
+def dem(kind: str) -> np.ndarray:
+    rows, cols = np.mgrid[0:N, 0:N].astype(float)
+    z = 20.0 + 0.0 * rows
+    if kind == "ridge":
+        # an east-west ridge 1.2 km north of the site and a gentle slope across the grid
+        north = (CENTRE - rows) * RES
+        z = z + 80.0 * np.exp(-(((north - 1200.0) / 150.0) ** 2)) + 0.01 * cols * RES
+    return z.astype(np.float32)
+
+
+def grid(kind: str) -> Grid:
+    return Grid(
+        array=dem(kind),
+        transform=Affine(RES, 0, X0, 0, -RES, Y0),
+        crs=gpd.GeoSeries(crs=32648).crs,
+    )
+
+
+def one_site() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "site_id": ["S"],
+            "technology": ["2G"],
+            "frequency_mhz": [F],
+            "height_m": [MAST],
+            "eirp_dbm": [EIRP],
+        },
+        geometry=[shapely.Point(*SITE)],
+        crs=32648,
+    )
+
+
+def bilinear(z: np.ndarray, x: float, y: float) -> float:
+    """Height at metric (x, y), interpolated between the four surrounding pixel centres."""
+    col = (x - X0) / RES - 0.5
+    row = (Y0 - y) / RES - 0.5
+    c, r = math.floor(col), math.floor(row)
+    fc, fr = col - c, row - r
+    z = z.astype(float)
+    return (
+        z[r, c] * (1 - fc) * (1 - fr)
+        + z[r, c + 1] * fc * (1 - fr)
+        + z[r + 1, c] * (1 - fc) * fr
+        + z[r + 1, c + 1] * fc * fr
+    )
+
+
+def expected(z: np.ndarray, row: int, col: int) -> float:
+    """Signal at pixel (row, col): ITM on the profile along its nearest radial."""
+    px, py = X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES
+    dx, dy = px - SITE[0], py - SITE[1]
+    n_rad = max(16, math.ceil(2 * math.pi * RADIUS / RES))
+    a = round((math.atan2(dx, dy) % (2 * math.pi)) / (2 * math.pi) * n_rad) % n_rad
+    s = round(math.hypot(dx, dy) / RES)
+    theta = 2 * math.pi * a / n_rad
+    profile = [
+        bilinear(z, SITE[0] + i * RES * math.sin(theta), SITE[1] + i * RES * math.cos(theta))
+        for i in range(s + 1)
+    ]
+    s = Settings()
+    loss = itm_p2p(
+        profile,
+        RES,
+        MAST,
+        s.rx_height_m,
+        frequency_mhz=F,
+        epsilon=s.itm_epsilon,
+        sigma=s.itm_sigma,
+        n0=s.itm_n0,
+        climate=s.itm_climate,
+        polarization=1,
+        mdvar=12,
+    ).loss_db
+    return EIRP - reference_signal_offset_db("2G") - loss
+
+
+# (row, col) offsets from the site: due north (on a radial, exact pixel heights), beyond
+# the ridge, and arbitrary bearings (bilinear heights between radials)
+PIXELS = [(-10, 0), (-50, 0), (-70, 0), (-45, 20), (31, -17), (-3, 64), (12, 5), (-2, 1)]
+
+
+@pytest.mark.parametrize("kind", ["flat", "ridge"])
+def test_pixels_match_itm_p2p_on_their_profile(kind):
+    g = grid(kind)
+    pred = predict_raster(one_site(), g, settings=SETTINGS, terrain=True, model="itm")
+    assert pred.model == "itm"
+    assert pred.info["itm"]["climate"] == 3
+    raster = pred.best["2G"]
+    for dr, dc in PIXELS:
+        row, col = CENTRE + dr, CENTRE + dc
+        assert raster[row, col] == pytest.approx(expected(g.array, row, col), abs=0.05), (dr, dc)
+
+
+def test_ridge_shadows_and_radius_cap():
+    flat = predict_raster(one_site(), grid("flat"), settings=SETTINGS, terrain=True, model="itm")
+    ridge = predict_raster(one_site(), grid("ridge"), settings=SETTINGS, terrain=True, model="itm")
+    behind = (CENTRE - 55, CENTRE)  # 1.65 km north, in the ridge's shadow
+    assert ridge.best["2G"][behind] < flat.best["2G"][behind] - 10
+    # no Hata inversion: everything within the prediction radius is computed, nothing beyond
+    rows, cols = np.mgrid[0:N, 0:N]
+    dist = np.hypot(cols - CENTRE, rows - CENTRE) * RES
+    b = flat.best["2G"]
+    assert np.isfinite(b[dist <= RADIUS - 1]).all()
+    assert np.isnan(b[dist > RADIUS + 1]).all()
+
+
+def test_radials_stop_at_the_dem_edge():
+    g = grid("flat")
+    shift = g.transform * Affine.translation(CENTRE - 40, 0)
+    edge = Grid(array=g.array[:, CENTRE - 40 :], transform=shift, crs=g.crs)
+    pred = predict_raster(one_site(), edge, settings=SETTINGS, terrain=True, model="itm")
+    b = pred.best["2G"]
+    assert np.isnan(b[CENTRE, 0])  # on the DEM's first pixel column: no profile to it
+    assert np.isfinite(b[CENTRE, 20])
+
+
+def test_model_is_registered():
+    assert "itm" in MODELS
+
+
+def test_compute_with_itm_model(runner, tiny, tiny_dem, tmp_path):
+    result = runner.invoke(
+        cli,
+        [
+            "compute",
+            *tiny_args(tiny, model="itm"),
+            "--dem",
+            str(tiny_dem),
+            "--json",
+            "-q",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["model"] == "itm"
+    assert 0 <= data["village_coverage_share"] <= 1
+    villages = gpd.read_file(tmp_path / "o" / "villages.gpkg")
+    assert villages["best_signal_dbm"].notna().all()
