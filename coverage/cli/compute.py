@@ -8,15 +8,7 @@ from rich.console import Console
 from ..output import summary_json, write_result
 from ..pipeline import run
 from ._report import print_summary
-from .options import (
-    build_settings,
-    choose_model,
-    is_demo,
-    layer_options,
-    resolve_layers,
-    settings_options,
-    verbosity_options,
-)
+from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
 
@@ -31,25 +23,7 @@ from .progress import stage_progress
     help="Write villages/communes (GeoPackage + CSV), centres, postal and summary.json.",
 )
 @verbosity_options
-def compute(
-    villages,
-    communes,
-    centres,
-    sites,
-    fibre,
-    postal,
-    config,
-    rule,
-    threshold,
-    fibre_distance,
-    crs,
-    csv_crs,
-    encoding,
-    dem,
-    model,
-    as_json,
-    out,
-) -> None:
+def compute(as_json, out, **options) -> None:
     """Compute coverage shares for leadership, overall and per commune/district.
 
     With no layer options it runs on the embedded demo province (modelled on
@@ -64,15 +38,9 @@ def compute(
     $ coverage compute --model range            # fixed radii, no terrain
     $ coverage compute --villages thon.gpkg --sites bts.csv --dem N17E106.hgt --dem N18E106.hgt
     """
-    layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
-    demo = is_demo(layers["villages"])
-    settings = build_settings(
-        config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo, encoding=encoding
-    )
-    model = choose_model(model, settings)
-    quiet = click.get_current_context().meta.get("coverage.quiet", False)
-    with stage_progress(quiet=quiet) as step:
-        result = run(**layers, settings=settings, model=model, progress=step)
+    run_ = prepare_run(**options)
+    with stage_progress(quiet=run_.quiet) as step:
+        result = run(**run_.layers, settings=run_.settings, model=run_.model, progress=step)
     if out:
         for path in write_result(result, out):
             click.echo(f"wrote {path}", err=True)
@@ -82,5 +50,5 @@ def compute(
     console = Console(highlight=False, soft_wrap=True)
     if not console.is_terminal:  # piped to a file: do not wrap tables at 80 columns
         console = Console(highlight=False, soft_wrap=True, width=120)
-    title = "Demo province (Quảng Bình model)" if demo else "Coverage"
+    title = "Demo province (Quảng Bình model)" if run_.demo else "Coverage"
     print_summary(result.summary, console, title=title)

@@ -9,15 +9,7 @@ import click
 from ..maps import LANGUAGES, gap_map, write_map
 from ..maps.png import gap_png
 from ..pipeline import run
-from .options import (
-    build_settings,
-    choose_model,
-    is_demo,
-    layer_options,
-    resolve_layers,
-    settings_options,
-    verbosity_options,
-)
+from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
 DEFAULT_NAMES = {"html": "gap_map.html", "static": "gap_map_leadership.html", "png": "gap_map.png"}
@@ -49,27 +41,7 @@ DEFAULT_NAMES = {"html": "gap_map.html", "static": "gap_map_leadership.html", "p
     help="Output file [default: gap_map.html, gap_map_leadership.html or gap_map.png].",
 )
 @verbosity_options
-def map_command(
-    villages,
-    communes,
-    centres,
-    sites,
-    fibre,
-    postal,
-    config,
-    rule,
-    threshold,
-    fibre_distance,
-    crs,
-    csv_crs,
-    encoding,
-    dem,
-    model,
-    variant,
-    lang,
-    title,
-    out,
-) -> None:
+def map_command(variant, lang, title, out, **options) -> None:
     """Write the gap map: commune choropleth, uncovered villages, sites, fibre, centres.
 
     Uses the same inputs, config, model and defaults as `coverage compute`; the
@@ -83,24 +55,23 @@ def map_command(
     $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
     """
     variant = variant or "html"
-    layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
-    demo = is_demo(layers["villages"])
-    settings = build_settings(
-        config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo, encoding=encoding
-    )
-    model = choose_model(model, settings)
-    basemap = settings.dem[0] if settings.dem else None
-    quiet = click.get_current_context().meta.get("coverage.quiet", False)
+    run_ = prepare_run(**options)
+    basemap = run_.settings.dem[0] if run_.settings.dem else None
     target = out or DEFAULT_NAMES[variant]
-    with stage_progress(quiet=quiet) as step:
-        result = run(**layers, settings=settings, model=model, progress=step)
+    with stage_progress(quiet=run_.quiet) as step:
+        result = run(**run_.layers, settings=run_.settings, model=run_.model, progress=step)
         step("drawing the map")
         start = time.perf_counter()
         if variant == "png":
             path = gap_png(result, target, lang=lang, dem=basemap, title=title)
         else:
             m = gap_map(
-                result, lang=lang, static=variant == "static", dem=basemap, title=title, demo=demo
+                result,
+                lang=lang,
+                static=variant == "static",
+                dem=basemap,
+                title=title,
+                demo=run_.demo,
             )
             path = write_map(m, target)
     size = path.stat().st_size / 1e6

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,48 @@ def is_demo(path: Any) -> bool:
         return Path(path).resolve().parent == datasets.data_dir().resolve()
     except Exception:
         return False
+
+
+@dataclass
+class RunSetup:
+    """What a command needs to run: layer paths, settings, model, whether on the demo."""
+
+    layers: dict
+    settings: Settings
+    model: str
+    demo: bool
+    quiet: bool
+
+
+def prepare_run(
+    *,
+    villages: str | None,
+    communes: str | None,
+    centres: str | None,
+    sites: str | None,
+    fibre: tuple[str, ...],
+    postal: str | None,
+    config: str | None,
+    rule: str | None,
+    threshold: float | None,
+    fibre_distance: float | None,
+    crs: str | None,
+    csv_crs: str | None,
+    encoding: str | None,
+    dem: tuple[str, ...],
+    model: str | None,
+) -> RunSetup:
+    """Resolve the options shared by compute, map and predict (see the decorators above)."""
+    layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
+    demo = is_demo(layers["villages"])
+    settings = build_settings(
+        config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo, encoding=encoding
+    )
+    quiet = click.get_current_context().meta.get("coverage.quiet", False)
+    return RunSetup(
+        layers=layers,
+        settings=settings,
+        model=choose_model(model, settings),
+        demo=demo,
+        quiet=quiet,
+    )

@@ -8,14 +8,7 @@ import click
 
 from ..pipeline import predict_sites
 from ..radio.rasters import write_prediction
-from .options import (
-    build_settings,
-    is_demo,
-    layer_options,
-    resolve_layers,
-    settings_options,
-    verbosity_options,
-)
+from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
 
@@ -44,27 +37,7 @@ from .progress import stage_progress
     help="Output folder.",
 )
 @verbosity_options
-def predict(
-    villages,
-    communes,
-    centres,
-    sites,
-    fibre,
-    postal,
-    config,
-    rule,
-    threshold,
-    fibre_distance,
-    crs,
-    csv_crs,
-    encoding,
-    dem,
-    model,
-    site_ids,
-    per_site,
-    resolution,
-    out,
-) -> None:
+def predict(site_ids, per_site, resolution, out, **options) -> None:
     """Predict received signal on a grid: best server (dBm) and server count per technology.
 
     Writes best_<tech>.tif (float32 dBm, nodata -9999) and servers_<tech>.tif (number
@@ -75,31 +48,18 @@ def predict(
     $ coverage predict                            # the demo province, terrain model
     $ coverage predict --model hata -o rasters/
     $ coverage predict --sites bts.csv --villages thon.gpkg --dem N17E106.hgt
-    $ coverage predict --site 18853-S01 --per-site -o one_site/
+    $ coverage predict --site QB0122 --per-site -o one_site/
     """
-    layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
-    settings = build_settings(
-        config,
-        rule,
-        threshold,
-        fibre_distance,
-        crs,
-        csv_crs,
-        dem,
-        demo=is_demo(layers["villages"]),
-        encoding=encoding,
-    )
-    if resolution:
-        settings = settings.replace(resolution_m=resolution)
-    model = model or ("terrain" if settings.dem else "hata")
+    run_ = prepare_run(**options)
+    settings = run_.settings.replace(resolution_m=resolution)
+    model = run_.model
     if model == "range":
         raise click.UsageError("the range model has no rasters: use --model hata, terrain or itm")
-    quiet = click.get_current_context().meta.get("coverage.quiet", False)
     start = time.perf_counter()
-    with stage_progress(quiet=quiet) as step:
+    with stage_progress(quiet=run_.quiet) as step:
         runs = predict_sites(
-            layers["villages"],
-            layers["sites"],
+            run_.layers["villages"],
+            run_.layers["sites"],
             settings=settings,
             model=model,
             site_ids=site_ids,
