@@ -1,4 +1,5 @@
-"""Render the demo province's maps and screenshot them in headless Chromium (for the README).
+"""Render the demo province's maps (default model: terrain) and screenshot them in headless
+Chromium, for the README.
 
     python docs/make_screenshots.py
 """
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from coverage import datasets
+from coverage import Settings, datasets
 from coverage.maps import gap_map, write_map
 from coverage.maps.png import gap_png
 from coverage.pipeline import run
@@ -22,8 +23,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 
 def main() -> None:
-    result = run(**datasets.demo_layers())
     dem = datasets.get_path("dem")
+    result = run(**datasets.demo_layers(), settings=Settings(dem=(str(dem),)), model="terrain")
     tmp = Path(tempfile.mkdtemp())
     pages = {
         "gap_map_planner.png": write_map(gap_map(result, lang="vi", dem=dem, demo=True),
