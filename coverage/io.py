@@ -625,11 +625,18 @@ def _check_crs_range(frame, xy, owner, source, labels, problems) -> None:
     if crs.is_geographic:
         bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
         if bad.any():
+            # latitude beyond 90 but a valid longitude, and the swap is valid: swapped axes
+            swapped = (np.abs(xy[bad][:, 1]) <= 180) & (np.abs(xy[bad][:, 0]) <= 90)
+            hint = (
+                "longitude and latitude appear to be swapped; swap them back"
+                if swapped.all()
+                else "they look projected (metres); declare the layer's real CRS"
+            )
             problems.append(
                 Problem(
                     f"{len(np.unique(owner[bad]))} feature(s) have coordinates outside the degree "
-                    f"range of {crs.to_string()} (e.g. {xy[bad][0][0]:.0f}, {xy[bad][0][1]:.0f}): "
-                    "they look projected (metres); declare the layer's real CRS",
+                    f"range of {crs.to_string()} (e.g. {xy[bad][0][0]:.4g}, {xy[bad][0][1]:.4g}): "
+                    + hint,
                     source,
                     "geometry",
                     labels[owner[bad][0]],

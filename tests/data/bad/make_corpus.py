@@ -665,7 +665,7 @@ def _(d: Path) -> None:
     "centres GeoJSON with x and y swapped",
     {"--centres": "centres.geojson"},
     "error",
-    r"outside the degree range",
+    r"outside the degree range.*appear to be swapped",
     "coordinates",
 )
 def _(d: Path) -> None:
