@@ -99,6 +99,55 @@ def _tangent(hd, hh, m, dq, hq):
 
 
 @njit(cache=True, nogil=True)
+def horizontal_pattern(theta, azimuth, beamwidth, front_to_back, ah):
+    """Fill ``ah`` with each antenna's horizontal attenuation towards bearing ``theta``
+    (radians, compass); 0 for omni antennas (azimuth NaN). 3GPP TR 36.814."""
+    for q in range(azimuth.shape[0]):
+        ah[q] = 0.0
+        if not np.isnan(azimuth[q]):
+            phi = (math.degrees(theta) - azimuth[q] + 180.0) % 360.0 - 180.0
+            ah[q] = -min(12.0 * (phi / beamwidth[q]) ** 2, front_to_back)
+
+
+@njit(cache=True, nogil=True)
+def best_antenna(level0_dbm, ah, azimuth, el, tilt, vbw, side_lobe, front_to_back):
+    """Strongest level0 + pattern gain among the antennas, at elevation ``el`` (degrees)."""
+    top = -np.inf
+    for q in range(level0_dbm.shape[0]):
+        gain = 0.0
+        if not np.isnan(azimuth[q]):
+            av = -min(12.0 * ((-el - tilt[q]) / vbw) ** 2, side_lobe)
+            gain = -min(-(ah[q] + av), front_to_back)
+        top = max(top, level0_dbm[q] + gain)
+    return top
+
+
+@njit(cache=True, nogil=True)
+def off_dem(dem, x0, y0, res, px, py):
+    """True where a sample leaves the DEM grid (bilinear needs a one-pixel margin)."""
+    return (
+        px < x0 + res
+        or px > x0 + (dem.shape[1] - 1) * res
+        or py > y0 - res
+        or py < y0 - (dem.shape[0] - 1) * res
+    )
+
+
+@njit(cache=True, nogil=True)
+def radial_sample(dx, dy, res, n_rad, n_smp):
+    """(radial, sample) nearest to the offset (dx, dy) from the site."""
+    dist = math.sqrt(dx * dx + dy * dy)
+    s = int(dist / res + 0.5)
+    if s >= n_smp:
+        s = n_smp - 1
+    ang = math.atan2(dx, dy)
+    if ang < 0:
+        ang += 2.0 * math.pi
+    a = int(ang / (2.0 * math.pi) * n_rad + 0.5) % n_rad
+    return a, s
+
+
+@njit(cache=True, nogil=True)
 def sweep(
     dem,
     x0,
@@ -153,11 +202,7 @@ def sweep(
         theta = 2.0 * math.pi * a / n_rad
         st = math.sin(theta)
         ct = math.cos(theta)
-        for q in range(n_ant):
-            ah[q] = 0.0
-            if not np.isnan(azimuth[q]):
-                phi = (math.degrees(theta) - azimuth[q] + 180.0) % 360.0 - 180.0
-                ah[q] = -min(12.0 * (phi / beamwidth[q]) ** 2, front_to_back)
+        horizontal_pattern(theta, azimuth, beamwidth, front_to_back, ah)
         hull_d[0] = 0.0
         hull_h[0] = htx
         m = 1
@@ -173,12 +218,7 @@ def sweep(
             d = s * res if s > 0 else 0.25 * res
             px = sx + d * st
             py = sy + d * ct
-            if (
-                px < x0 + res
-                or px > x0 + (dem.shape[1] - 1) * res
-                or py > y0 - res
-                or (py < y0 - (dem.shape[0] - 1) * res)
-            ):
+            if off_dem(dem, x0, y0, res, px, py):
                 # off the DEM: nothing is predicted beyond (never assume sea level)
                 stopped = True
                 sig[a, s] = np.nan
@@ -218,13 +258,7 @@ def sweep(
                         )
                         diff = knife_edge_db(v)
             el = math.degrees(math.atan2(hrx - htx, d))
-            top = -np.inf
-            for q in range(n_ant):
-                gain = 0.0
-                if not np.isnan(azimuth[q]):
-                    av = -min(12.0 * ((-el - tilt[q]) / vbw) ** 2, side_lobe)
-                    gain = -min(-(ah[q] + av), front_to_back)
-                top = max(top, level0_dbm[q] + gain)
+            top = best_antenna(level0_dbm, ah, azimuth, el, tilt, vbw, side_lobe, front_to_back)
             sig[a, s] = top - pl - diff
             if s > 0:
                 slope = (zc - htx) / d
@@ -255,13 +289,7 @@ def sweep(
             if dist > radius:
                 out[r, c] = np.nan
                 continue
-            s = int(dist / res + 0.5)
-            if s >= n_smp:
-                s = n_smp - 1
-            ang = math.atan2(dx, dy)
-            if ang < 0:
-                ang += 2.0 * math.pi
-            a = int(ang / (2.0 * math.pi) * n_rad + 0.5) % n_rad
+            a, s = radial_sample(dx, dy, res, n_rad, n_smp)
             out[r, c] = sig[a, s]
     return voids
 

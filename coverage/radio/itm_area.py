@@ -35,7 +35,14 @@ import math
 import numpy as np
 
 from .._numba import njit
-from .engine import EARTH_RADIUS_M, _bilinear
+from .engine import (
+    EARTH_RADIUS_M,
+    _bilinear,
+    best_antenna,
+    horizontal_pattern,
+    off_dem,
+    radial_sample,
+)
 from .itm import _itm_p2p_core, _qerfi
 
 #: ITM variability mode used by the area kernel (point-to-point, as SPLAT!).
@@ -114,13 +121,7 @@ def sweep_itm(
             dist = math.sqrt(dx * dx + dy * dy)
             if dist > radius:
                 continue
-            s = int(dist / res + 0.5)
-            if s >= n_smp:
-                s = n_smp - 1
-            ang = math.atan2(dx, dy)
-            if ang < 0:
-                ang += 2.0 * math.pi
-            a = int(ang / (2.0 * math.pi) * n_rad + 0.5) % n_rad
+            a, s = radial_sample(dx, dy, res, n_rad, n_smp)
             if s == 0:
                 s = 1  # the site's own pixel: the first sample's value
             pix[r, c] = a * n_smp + s
@@ -141,11 +142,7 @@ def sweep_itm(
         theta = 2.0 * math.pi * a / n_rad
         st = math.sin(theta)
         ct = math.cos(theta)
-        for q in range(n_ant):
-            ah[q] = 0.0
-            if not np.isnan(azimuth[q]):
-                phi = (math.degrees(theta) - azimuth[q] + 180.0) % 360.0 - 180.0
-                ah[q] = -min(12.0 * (phi / beamwidth[q]) ** 2, front_to_back)
+        horizontal_pattern(theta, azimuth, beamwidth, front_to_back, ah)
         z[0] = z_tx
         z_prev = z_tx
         n_ok = 1  # samples 0..n_ok-1 lie on the DEM
@@ -153,12 +150,7 @@ def sweep_itm(
             d = s * res
             px = sx + d * st
             py = sy + d * ct
-            if (
-                px < x0 + res
-                or px > x0 + (dem.shape[1] - 1) * res
-                or py > y0 - res
-                or (py < y0 - (dem.shape[0] - 1) * res)
-            ):
+            if off_dem(dem, x0, y0, res, px, py):
                 break  # off the DEM: nothing is predicted beyond (never assume sea level)
             h = _bilinear(dem, x0, y0, res, px, py)
             if h < -1.0e4:
@@ -190,13 +182,7 @@ def sweep_itm(
             loss = t[0]
             hrx = z[s] - d * d / (2.0 * r_eff) + rx_h
             el = math.degrees(math.atan2(hrx - htx, d))
-            top = -np.inf
-            for q in range(n_ant):
-                gain = 0.0
-                if not np.isnan(azimuth[q]):
-                    av = -min(12.0 * ((-el - tilt[q]) / vbw) ** 2, side_lobe)
-                    gain = -min(-(ah[q] + av), front_to_back)
-                top = max(top, level0_dbm[q] + gain)
+            top = best_antenna(level0_dbm, ah, azimuth, el, tilt, vbw, side_lobe, front_to_back)
             sig[a, s] = top - loss
 
     # 3. gather
