@@ -189,12 +189,13 @@ def test_predict_writes_geotiffs(runner, tiny, tiny_dem, tmp_path):
         assert src.read(1).max() >= 1
 
 
-def test_compute_with_terrain_model(runner, tiny, tiny_dem, tmp_path):
+@pytest.mark.parametrize("model", ["hata", "terrain", "itm"])
+def test_compute_with_raster_models(runner, tiny, tiny_dem, tmp_path, model):
     result = runner.invoke(
         cli,
         [
             "compute",
-            *tiny_args(tiny, model="terrain"),
+            *tiny_args(tiny, model=model),
             "--dem",
             str(tiny_dem),
             "--json",
@@ -205,7 +206,7 @@ def test_compute_with_terrain_model(runner, tiny, tiny_dem, tmp_path):
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["model"] == "terrain"
+    assert data["model"] == model
     assert 0 <= data["village_coverage_share"] <= 1
     villages = gpd.read_file(tmp_path / "o" / "villages.gpkg")
     assert "best_signal_dbm" in villages.columns

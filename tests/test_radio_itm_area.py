@@ -3,7 +3,6 @@ profiles extracted independently here, and `coverage compute --model itm`."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import geopandas as gpd
@@ -13,14 +12,11 @@ import shapely
 from affine import Affine
 
 from coverage import Settings
-from coverage.cli.main import cli
 from coverage.models import MODELS
 from coverage.models.raster import predict_raster
 from coverage.radio.dem import Grid
 from coverage.radio.itm import itm_p2p
 from coverage.radio.linkbudget import reference_signal_offset_db
-
-from .conftest import tiny_args
 
 RES = 30.0
 N = 161  # 4.8 km square
@@ -152,25 +148,3 @@ def test_radials_stop_at_the_dem_edge():
 
 def test_model_is_registered():
     assert "itm" in MODELS
-
-
-def test_compute_with_itm_model(runner, tiny, tiny_dem, tmp_path):
-    result = runner.invoke(
-        cli,
-        [
-            "compute",
-            *tiny_args(tiny, model="itm"),
-            "--dem",
-            str(tiny_dem),
-            "--json",
-            "-q",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["model"] == "itm"
-    assert 0 <= data["village_coverage_share"] <= 1
-    villages = gpd.read_file(tmp_path / "o" / "villages.gpkg")
-    assert villages["best_signal_dbm"].notna().all()
