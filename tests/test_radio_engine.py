@@ -252,3 +252,27 @@ def test_link_outside_the_dem_is_an_error(runner, tiny_dem):
     )
     assert result.exit_code == 2
     assert "no data along the path" in result.stderr
+
+
+def test_dem_not_covering_the_villages_is_refused(runner, tiny, tmp_path):
+    # a DEM covering only the western half of the tiny fixture's villages
+    path = tmp_path / "half.tif"
+    transform = rasterio.transform.from_origin(105.93, 17.60, 1 / 1200, 1 / 1200)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=360,
+        width=48,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=transform,
+        nodata=-32768,
+    ) as dst:
+        dst.write(np.full((360, 48), 10, dtype=np.int16), 1)
+    result = runner.invoke(
+        cli, ["compute", *tiny_args(tiny, model="terrain"), "--dem", str(path), "-q"]
+    )
+    assert result.exit_code == 2
+    assert "half.tif" in result.stderr and "covers only" in result.stderr

@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 from affine import Affine
 
-from .._errors import ConfigError
+from .._errors import ConfigError, InputError
 from ..radio.dem import Grid, load_dem
 from ..settings import Settings
 from .raster import RasterPrediction, predict_raster
@@ -54,9 +54,32 @@ def _predict_on_dem(sites, *, settings: Settings, area, progress, model: str):
         bounds=_extent(area, settings, sites),
         resolution=settings.resolution_m,
     )
+    _require_dem_over(grid, area, settings)
     return predict_raster(
         sites, grid, settings=settings, terrain=True, model=model, progress=progress
     )
+
+
+def _require_dem_over(grid, area: tuple, settings: Settings) -> None:
+    """Refuse a DEM that leaves part of the area of interest (the villages) uncovered:
+    those villages would silently count as uncovered. Never assume sea level."""
+    from ..radio.dem import OFF_DEM
+
+    xmin, ymin, xmax, ymax = area
+    inv = ~grid.transform
+    c0, r0 = (int(v) for v in inv * (xmin, ymax))
+    c1, r1 = (int(np.ceil(v)) for v in inv * (xmax, ymin))
+    h, w = grid.shape
+    box = grid.array[max(r0, 0) : min(r1, h), max(c0, 0) : min(c1, w)]
+    missing = float((box <= OFF_DEM / 2).mean()) if box.size else 1.0
+    if missing > 0:
+        raise InputError(
+            f"the DEM covers only {100 * (1 - missing):.1f}% of the villages' extent "
+            f"({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f} in {grid.crs.to_string()}); "
+            "give DEM tiles covering every village (repeat --dem to mosaic), or use "
+            "--model hata or range",
+            path=str(settings.dem[0]),
+        )
 
 
 def predict_terrain(
