@@ -18,8 +18,14 @@ from coverage.maps.png import gap_png
 from coverage.pipeline import run
 
 HERE = Path(__file__).resolve().parent
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main() -> None:
@@ -27,8 +33,9 @@ def main() -> None:
     result = run(**datasets.demo_layers(), settings=Settings(dem=(str(dem),)), model="terrain")
     tmp = Path(tempfile.mkdtemp())
     pages = {
-        "gap_map_planner.png": write_map(gap_map(result, lang="vi", dem=dem, demo=True),
-                                         tmp / "planner.html"),
+        "gap_map_planner.png": write_map(
+            gap_map(result, lang="vi", dem=dem, demo=True), tmp / "planner.html"
+        ),
         "gap_map_leadership.png": write_map(
             gap_map(result, lang="en", static=True, dem=dem, demo=True), tmp / "static.html"
         ),
