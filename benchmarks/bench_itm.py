@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import subprocess
 import sys
 import tempfile
@@ -44,13 +43,18 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "splat"
 
-TX_LAT, TX_LON = 17.45, 106.55
-TX_HEIGHT_M = 30.0
-RX_HEIGHT_M = 1.5
-EIRP_DBM = 10.0 * math.log10(40.0 * 1000.0) + 2.14  # SPLAT! adds 2.14 dB: 48.16 dBm
-TECHNOLOGY_OF_MHZ = {900.0: "2G", 1800.0: "4G"}
-CRS = "EPSG:32648"
-GRID_MARGIN_M = 1000.0
+# The scenario (site, heights, EIRP, CRS) and its helpers are those of the terrain benchmark.
+from bench_terrain import (  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+    CRS,
+    EIRP_DBM,
+    RX_HEIGHT_M,
+    TECHNOLOGY_OF_MHZ,
+    TX_LAT,
+    TX_LON,
+    load_grid,
+    make_sites,
+)
+
 WARMUP_RADIUS_M = 2000.0
 CASES = ((90.0, 10_000.0), (90.0, 20_000.0), (30.0, 10_000.0))
 
@@ -65,35 +69,11 @@ def to_metric():
     return Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
 
 
-def make_sites(x: float, y: float, freq_mhz: float):
-    import geopandas as gpd
-    from shapely.geometry import Point
-
-    return gpd.GeoDataFrame(
-        {
-            "site_id": ["TX"],
-            "technology": [TECHNOLOGY_OF_MHZ[freq_mhz]],
-            "frequency_mhz": [freq_mhz],
-            "height_m": [TX_HEIGHT_M],
-            "eirp_dbm": [EIRP_DBM],
-        },
-        geometry=[Point(x, y)],
-        crs=CRS,
-    )
-
-
 def make_settings(radius_m: float):
     from coverage import Settings
 
     radii = dict.fromkeys(("2G", "3G", "4G", "5G"), radius_m)
     return Settings(n_jobs=1, prediction_radius_m=radii, rx_height_m=RX_HEIGHT_M)
-
-
-def load_grid(dem: Path, x: float, y: float, radius_m: float, res: float):
-    from coverage.radio.dem import load_dem
-
-    half = radius_m + GRID_MARGIN_M
-    return load_dem(dem, crs=CRS, bounds=(x - half, y - half, x + half, y + half), resolution=res)
 
 
 def run(grid, x: float, y: float, freq_mhz: float, radius_m: float, repeats: int):

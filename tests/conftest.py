@@ -53,23 +53,26 @@ V3_3G = math.pi * 500**2 / 4e6  # 0.19635
 POLY_TOL = 0.002
 
 
-@pytest.fixture
-def tiny_dem(tmp_path):
-    """A flat 10 m DEM in EPSG:4326 around the tiny fixture, with a ridge variant."""
-    path = tmp_path / "dem.tif"
-    transform = rasterio.transform.from_origin(105.85, 17.60, 1 / 1200, 1 / 1200)
-    data = np.full((360, 360), 10, dtype=np.int16)
+def write_flat_dem(path: Path, *, west: float, north: float, height: int, width: int) -> Path:
+    """A flat 10 m int16 DEM in EPSG:4326 at 3 arc-seconds, top-left corner (west, north)."""
+    transform = rasterio.transform.from_origin(west, north, 1 / 1200, 1 / 1200)
     with rasterio.open(
         path,
         "w",
         driver="GTiff",
-        height=360,
-        width=360,
+        height=height,
+        width=width,
         count=1,
         dtype="int16",
         crs="EPSG:4326",
         transform=transform,
         nodata=-32768,
     ) as dst:
-        dst.write(data, 1)
+        dst.write(np.full((height, width), 10, dtype=np.int16), 1)
     return path
+
+
+@pytest.fixture
+def tiny_dem(tmp_path):
+    """A flat 10 m DEM in EPSG:4326 covering the tiny fixture."""
+    return write_flat_dem(tmp_path / "dem.tif", west=105.85, north=17.60, height=360, width=360)

@@ -20,7 +20,7 @@ from coverage.radio import pathloss
 from coverage.radio.dem import Grid, load_dem
 from coverage.radio.linkbudget import reference_signal_offset_db
 
-from .conftest import tiny_args
+from .conftest import tiny_args, write_flat_dem
 
 RES = 30.0
 N = 601  # 18 km square
@@ -256,21 +256,7 @@ def test_link_outside_the_dem_is_an_error(runner, tiny_dem):
 
 def test_dem_not_covering_the_villages_is_refused(runner, tiny, tmp_path):
     # a DEM covering only the western half of the tiny fixture's villages
-    path = tmp_path / "half.tif"
-    transform = rasterio.transform.from_origin(105.93, 17.60, 1 / 1200, 1 / 1200)
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=360,
-        width=48,
-        count=1,
-        dtype="int16",
-        crs="EPSG:4326",
-        transform=transform,
-        nodata=-32768,
-    ) as dst:
-        dst.write(np.full((360, 48), 10, dtype=np.int16), 1)
+    path = write_flat_dem(tmp_path / "half.tif", west=105.93, north=17.60, height=360, width=48)
     result = runner.invoke(
         cli, ["compute", *tiny_args(tiny, model="terrain"), "--dem", str(path), "-q"]
     )
