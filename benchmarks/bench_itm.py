@@ -176,7 +176,7 @@ def main() -> None:
         sample = list(csv.DictReader(fh))
     x, y = to_metric().transform(TX_LON, TX_LAT)
 
-    grid = load_grid(dem, x, y, WARMUP_RADIUS_M, 90.0)
+    grid, _ = load_grid(dem, x, y, WARMUP_RADIUS_M, 90.0)
     t0 = time.perf_counter()
     for freq in TECHNOLOGY_OF_MHZ:
         run(grid, x, y, freq, WARMUP_RADIUS_M, 1)
@@ -185,7 +185,7 @@ def main() -> None:
     for res, radius in CASES:
         if res == 30.0 and args.no_30m:
             continue
-        grid = load_grid(dem, x, y, radius, res)
+        grid, _ = load_grid(dem, x, y, radius, res)
         for freq in TECHNOLOGY_OF_MHZ:
             best, pred = run(grid, x, y, freq, radius, args.repeats)
             pixels = int(np.isfinite(pred.best[TECHNOLOGY_OF_MHZ[freq]]).sum())
