@@ -25,9 +25,11 @@ from coverage.radio.itm import (
     _dlthx,
     _hzns,
     _itm_p2p_core,
+    _order_stat,
     _path_zsys,
     _qerfi,
     _zlsq1,
+    _zlsq1_prefix,
     itm_area,
     itm_p2p,
 )
@@ -431,3 +433,31 @@ def test_area_rejects_out_of_range_inputs() -> None:
         itm_area(10.0, 30.0, 2.0, rx_siting=-1, **kw)
     with pytest.raises(ValueError, match="climate"):
         itm_area(10.0, 30.0, 2.0, climate=0, **kw)
+
+
+def test_order_stat_is_exact_with_any_guess() -> None:
+    rng = np.random.default_rng(5)
+    buf = np.empty(245)
+    for trial in range(60):
+        n = int(rng.integers(35, 246))
+        r = rng.normal(0.0, 10.0, n) if trial % 2 else rng.integers(0, 6, n).astype(float)
+        ordered = np.sort(r)
+        for k in (1, 4, 25, n // 2, n - 24, n):
+            k = min(max(k, 1), n)
+            for guess in (np.nan, ordered[k - 1], ordered[min(k + 3, n - 1)], -1e9, 1e9):
+                assert _order_stat(r.copy(), n, k, guess, buf) == ordered[k - 1]
+
+
+def test_zlsq1_prefix_equals_zlsq1() -> None:
+    rng = np.random.default_rng(6)
+    for _ in range(200):
+        n = int(rng.integers(3, 300))
+        z = np.cumsum(rng.normal(0.0, 5.0, n)) + 100.0
+        c0 = np.concatenate(([0.0], np.cumsum(z)))
+        c1 = np.concatenate(([0.0], np.cumsum(np.arange(n) * z)))
+        npts = int(rng.integers(2, n)) if n > 2 else 2
+        xi = 30.0
+        x1, x2 = sorted(rng.uniform(0.0, npts * xi, 2))
+        want = _zlsq1(z[: npts + 1].copy(), xi, x1, x2)
+        got = _zlsq1_prefix(c0, c1, z, npts, xi, x1, x2)
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-6)

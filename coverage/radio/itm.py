@@ -123,6 +123,18 @@ def _qerfi(q: float) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _refractivity(zsys: float, en0: float) -> tuple[float, float]:
+    """Surface refractivity N_s and effective earth curvature γ_e (1/m) for a mean
+    path height ``zsys`` (m; 0 means "use N_0 as it is"), as in :func:`_qlrps`.
+
+    γ_e increases with ``zsys`` (N_s falls with height)."""
+    ens = en0
+    if zsys != 0.0:
+        ens = ens * math.exp(-zsys / 9460.0)
+    return ens, 157e-9 * (1.0 - 0.04665 * math.exp(ens / 179.3))
+
+
+@njit(cache=True, nogil=True)
 def _qlrps(
     f_mhz: float, zsys: float, en0: float, pol: int, eps: float, sgm: float
 ) -> tuple[float, float, float, complex]:
@@ -149,10 +161,7 @@ def _qlrps(
         curvature γ_e (1/m) and the complex ground transfer impedance Z_g.
     """
     wn = f_mhz / 47.7
-    ens = en0
-    if zsys != 0.0:
-        ens = ens * math.exp(-zsys / 9460.0)
-    gme = 157e-9 * (1.0 - 0.04665 * math.exp(ens / 179.3))
+    ens, gme = _refractivity(zsys, en0)
     zq = complex(eps, 376.62 * sgm / wn)
     zgnd = cmath.sqrt(zq - 1.0)
     if pol != 0:
@@ -279,6 +288,35 @@ def _zlsq1(z: npt.NDArray[np.float64], xi: float, x1: float, x2: float) -> tuple
 
 
 @njit(cache=True, nogil=True)
+def _zlsq1_prefix(
+    c0: npt.NDArray[np.float64], c1: npt.NDArray[np.float64], z: npt.NDArray[np.float64],
+    npts: int, xi: float, x1: float, x2: float,
+) -> tuple[float, float]:  # fmt: skip
+    """:func:`_zlsq1` on the profile ``z[0..npts]`` in O(1) from prefix sums.
+
+    ``c0[i] = sum(z[:i])`` and ``c1[i] = sum(j * z[j] for j < i)``; the result equals
+    :func:`_zlsq1` up to rounding.
+    """
+    xn = float(npts)
+    xa = float(int(_dim(x1 / xi, 0.0)))
+    xb = xn - float(int(_dim(xn, x2 / xi)))
+    if xb <= xa:
+        xa = _dim(xa, 1.0)
+        xb = xn - _dim(xn, xb + 1.0)
+    ja = int(xa)
+    jb = int(xb)
+    span = xb - xa
+    x = -0.5 * span
+    xb += x
+    s0 = c0[jb] - c0[ja + 1]  # interior points ja+1 .. jb-1
+    s1 = c1[jb] - c1[ja + 1]
+    a = (0.5 * (z[ja] + z[jb]) + s0) / span
+    b = 0.5 * (z[ja] - z[jb]) * x + (x - ja) * s0 + s1
+    b = b * 12.0 / ((span * span + 2.0) * span)
+    return a - b * xb, a + b * (xn - xb)
+
+
+@njit(cache=True, nogil=True)
 def _dlthx(z: npt.NDArray[np.float64], xi: float, x1: float, x2: float) -> float:
     """Terrain irregularity parameter Δh between two distances (Hufford §dlthx).
 
@@ -301,7 +339,71 @@ def _dlthx(z: npt.NDArray[np.float64], xi: float, x1: float, x2: float) -> float
     float
         Δh in metres (0 when the part spans fewer than two intervals).
     """
-    npts = z.shape[0] - 1
+    guess = np.full(2, np.nan)
+    return _dlthx_into(z, z.shape[0] - 1, xi, x1, x2, np.empty(245), np.empty(245), guess)
+
+
+@njit(cache=True, nogil=True)
+def _kth(r: npt.NDArray[np.float64], n: int, e: int, buf: npt.NDArray[np.float64],
+         lower: float, upper: float, largest: bool) -> float:  # fmt: skip
+    """The ``e``-th largest (``largest``) or smallest value among ``r[:n]`` restricted to
+    ``lower < r <= upper``, with an insertion buffer of ``e`` values (``e <= len(buf)``).
+    """
+    sign = 1.0 if largest else -1.0
+    m = 0
+    for j in range(n):
+        v = r[j]
+        if v > lower and v <= upper:
+            w = sign * v
+            if m < e or w > buf[e - 1]:
+                # keep buf[:m] sorted by decreasing w
+                k = min(m, e - 1)
+                while k > 0 and buf[k - 1] < w:
+                    buf[k] = buf[k - 1]
+                    k -= 1
+                buf[k] = w
+                m = min(m + 1, e)
+    return sign * buf[e - 1]
+
+
+@njit(cache=True, nogil=True)
+def _order_stat(r: npt.NDArray[np.float64], n: int, k: int, guess: float,
+                buf: npt.NDArray[np.float64]) -> float:  # fmt: skip
+    """The ``k``-th smallest (1-based) of ``r[:n]``, exactly, in O(n).
+
+    ``guess`` (any value, NaN for none) only steers the work: when about ``k`` values
+    lie at or below it, the answer is found among the few values between the guess and
+    it. Otherwise the ``min(k, n - k + 1)`` values at that end are kept in the buffer,
+    which must hold at least that many.
+    """
+    e_max = min(16, buf.shape[0])
+    if not np.isnan(guess):
+        c = 0
+        for j in range(n):
+            c += r[j] <= guess
+        if k <= c < k + e_max:
+            return _kth(r, n, c - k + 1, buf, -np.inf, guess, True)
+        if c < k <= c + e_max:
+            return _kth(r, n, k - c, buf, guess, np.inf, False)
+    if 2 * k > n:
+        return _kth(r, n, n - k + 1, buf, -np.inf, np.inf, True)
+    return _kth(r, n, k, buf, -np.inf, np.inf, False)
+
+
+@njit(cache=True, nogil=True)
+def _dlthx_into(
+    z: npt.NDArray[np.float64], npts: int, xi: float, x1: float, x2: float,
+    s: npt.NDArray[np.float64], buf: npt.NDArray[np.float64],
+    guess: npt.NDArray[np.float64],
+) -> float:  # fmt: skip
+    """:func:`_dlthx` on the profile ``z[0..npts]`` with caller-owned work buffers.
+
+    ``s`` holds at least 245 values and ``buf`` at least 25. The two order statistics
+    (``ka``-th smallest and largest residual) are selected in O(n), ``n <= 245``, without
+    sorting. ``guess`` (2 values, NaN for none) holds the previous call's two order
+    statistics, which speeds up the selection along a radial, and is updated; it never
+    changes the result.
+    """
     xa = x1 / xi
     xb = x2 / xi
     if xb - xa < 2.0:
@@ -310,25 +412,37 @@ def _dlthx(z: npt.NDArray[np.float64], xi: float, x1: float, x2: float) -> float
     ka = min(max(4, ka), 25)
     n = 10 * ka - 5
     sn = float(n - 1)
-    s = np.empty(n)
     xb = (xb - xa) / sn
     k = int(xa + 1.0)
     xa -= k
+    tot = 0.0
+    mom = 0.0
     for j in range(n):
         while xa > 0.0 and k < npts:
             xa -= 1.0
             k += 1
-        s[j] = z[k] + (z[k] - z[k - 1]) * xa
+        v = z[k] + (z[k] - z[k - 1]) * xa
+        s[j] = v
+        tot += v
+        mom += j * v
         xa += xb
-    za, zb = _zlsq1(s, 1.0, 0.0, sn)
-    zb = (zb - za) / sn
+    # least-squares line through s[0..n-1] (:func:`_zlsq1` with x1 = 0, x2 = n - 1)
+    first = s[0]
+    last = s[n - 1]
+    x = -0.5 * sn
+    inner = tot - first - last
+    a = (0.5 * (first + last) + inner) / sn
+    b = 0.5 * (first - last) * x + x * inner + (mom - (n - 1) * last)
+    b = b * 12.0 / ((sn * sn + 2.0) * sn)
+    za = a + b * x
     for j in range(n):
-        s[j] -= za
-        za += zb
-    s.sort()
+        s[j] -= za + b * j
     # ka-th largest minus ka-th smallest residual
-    dh = s[n - ka] - s[ka - 1]
-    return dh / (1.0 - 0.8 * math.exp(-(x2 - x1) / 50e3))
+    lo = _order_stat(s, n, ka, guess[0], buf)
+    hi = _order_stat(s, n, n - ka + 1, guess[1], buf)
+    guess[0] = lo
+    guess[1] = hi
+    return (hi - lo) / (1.0 - 0.8 * math.exp(-(x2 - x1) / 50e3))
 
 
 @njit(cache=True, nogil=True)
@@ -365,28 +479,39 @@ def _qlrpfl(
     dh = _dlthx(z, xi, xl0, xl1)
     if dl0 + dl1 > 1.5 * dist:
         za, zb = _zlsq1(z, xi, xl0, xl1)
-        he0 = hg0 + _dim(z[0], za)
-        he1 = hg1 + _dim(z[npts], zb)
-        dl0 = math.sqrt(2.0 * he0 / gme) * math.exp(-0.07 * math.sqrt(dh / max(he0, 5.0)))
-        dl1 = math.sqrt(2.0 * he1 / gme) * math.exp(-0.07 * math.sqrt(dh / max(he1, 5.0)))
-        q = dl0 + dl1
-        if q <= dist:
-            q = dist / q
-            q = q * q
-            he0 *= q
-            he1 *= q
-            dl0 = math.sqrt(2.0 * he0 / gme) * math.exp(-0.07 * math.sqrt(dh / max(he0, 5.0)))
-            dl1 = math.sqrt(2.0 * he1 / gme) * math.exp(-0.07 * math.sqrt(dh / max(he1, 5.0)))
-        q = math.sqrt(2.0 * he0 / gme)
-        the0 = (0.65 * dh * (q / dl0 - 1.0) - 2.0 * he0) / q
-        q = math.sqrt(2.0 * he1 / gme)
-        the1 = (0.65 * dh * (q / dl1 - 1.0) - 2.0 * he1) / q
+        he0, he1, dl0, dl1, the0, the1 = _los_horizons(
+            dist, hg0 + _dim(z[0], za), hg1 + _dim(z[npts], zb), dh, gme
+        )
     else:
         za, _ = _zlsq1(z, xi, xl0, 0.9 * dl0)
         _, zb = _zlsq1(z, xi, dist - 0.9 * dl1, xl1)
         he0 = hg0 + _dim(z[0], za)
         he1 = hg1 + _dim(z[npts], zb)
     return dist, he0, he1, dl0, dl1, the0, the1, dh
+
+
+@njit(cache=True, nogil=True)
+def _los_horizons(
+    dist: float, he0: float, he1: float, dh: float, gme: float
+) -> tuple[float, float, float, float, float, float]:
+    """Empirical effective heights, horizon distances and angles of a line-of-sight
+    profile (the ``dl0 + dl1 > 1.5 d`` branch of Hufford §qlrpfl), from the effective
+    heights above the least-squares fit."""
+    dl0 = math.sqrt(2.0 * he0 / gme) * math.exp(-0.07 * math.sqrt(dh / max(he0, 5.0)))
+    dl1 = math.sqrt(2.0 * he1 / gme) * math.exp(-0.07 * math.sqrt(dh / max(he1, 5.0)))
+    q = dl0 + dl1
+    if q <= dist:
+        q = dist / q
+        q = q * q
+        he0 *= q
+        he1 *= q
+        dl0 = math.sqrt(2.0 * he0 / gme) * math.exp(-0.07 * math.sqrt(dh / max(he0, 5.0)))
+        dl1 = math.sqrt(2.0 * he1 / gme) * math.exp(-0.07 * math.sqrt(dh / max(he1, 5.0)))
+    q = math.sqrt(2.0 * he0 / gme)
+    the0 = (0.65 * dh * (q / dl0 - 1.0) - 2.0 * he0) / q
+    q = math.sqrt(2.0 * he1 / gme)
+    the1 = (0.65 * dh * (q / dl1 - 1.0) - 2.0 * he1) / q
+    return he0, he1, dl0, dl1, the0, the1
 
 
 @njit(cache=True, nogil=True)
@@ -661,7 +786,9 @@ def _lrprop(
         Reference attenuation A_ref (dB, >= 0); mode 0 line of sight (``dist < dlsa``),
         1 diffraction, 2 troposcatter (``dist > dx``); warning code; smooth-earth
         line-of-sight distance ``dlsa`` and diffraction/troposcatter transition ``dx``
-        (NaN on line-of-sight paths, where it is not needed).
+        (NaN where it is not needed: on line-of-sight paths, and on diffraction paths
+        shorter than its lower bound ``dla + 0.3 xae ln(47.7 k)``, where the scatter
+        line is not computed at all).
     """
     kwx = 0
     dls0 = math.sqrt(2.0 * he0 / gme)
@@ -757,6 +884,9 @@ def _lrprop(
         if ad < 0.0:
             ad = -ad
             rr = 1.0 / rr
+        if dist <= dla + 0.3 * xae * math.log(47.7 * wn):
+            # dx >= this bound whatever the scatter line: diffraction, no need for it
+            return max(aed + emd * dist, 0.0), 1, kwx, dlsa, dx
         etq = (5.67e-6 * ens - 2.32e-3) * ens + 0.031
         h0s = -15.0
         d5 = dla + 200e3

@@ -7,21 +7,32 @@ one pixel apart at the edge), one sample per pixel step along each radial (bilin
 DEM heights, stopping where the radial leaves the DEM), and each pixel of the output
 window takes the value of its nearest radial sample.
 
-For every radial sample ``s >= 2`` that some pixel reads, the full ITM 1.2.2
-point-to-point model (:func:`coverage.radio.itm._itm_p2p_core`: median loss, time,
-location and situation 50 %, mdvar 12, N_s from the profile's mean height) runs on the
-prefix ``z[0..s]`` of the radial's elevations, i.e. on the pixel's own TX -> RX profile,
-as SPLAT! does in its area mode. Sample 1 uses a 3-point profile at half spacing (ITM
-needs three points) and sample 0 (the site's own pixel) takes sample 1's value.
+Every radial sample ``s >= 2`` that some pixel reads gets the full ITM 1.2.2
+point-to-point result (median loss, time, location and situation 50 %, mdvar 12) of the
+profile ``z[0..s]``, the pixel's own TX -> RX profile, as SPLAT! does in its area mode;
+the result equals :func:`coverage.radio.itm._itm_p2p_core` on that profile up to
+rounding. What is not recomputed from scratch for each sample:
 
-Nothing is incremental: ITM's horizons, terrain irregularity Δh (the 10-90 % range of
-the residuals of a least-squares line over the middle of the path) and effective
-heights are recomputed from scratch on every profile, because Δh of a prefix cannot be
-updated from the previous one. One call costs O(samples) for the horizon search plus a
-bounded resampling (ITM's ``dlthx`` uses at most ~250 points), about 4-10 µs: a site
-costs roughly ``pi (R / res)^2`` such calls, e.g. ~40 k calls (0.2-0.3 s) at 90 m and
-R = 10 km, ~350 k calls (a few seconds) at 30 m. Samples that no pixel reads (most of
-the outer samples of the over-sampled inner radials) are skipped.
+* **horizons** (Hufford §hzns). Each pixel has its own earth curvature γ_e, because
+  N_s depends on the profile's mean height. For a fixed curvature q the TX horizon is
+  the tangent from the antenna to the upper convex hull of the profile's heights
+  lowered by ``q x²``, and the RX horizon the tangent from the receiver. Walking out
+  along the radial we keep two such hulls, for the smallest and largest curvature any
+  prefix of this radial can have (γ_e grows with the mean height, which lies between
+  the radial's lowest and highest sample), and the running TX horizon for both. The
+  horizon point at the pixel's own curvature lies between the two bracketing answers
+  (as q grows, the TX horizon point moves towards the TX and the RX one away from the
+  RX), and the hull for the largest curvature contains every vertex of the hull for
+  any smaller one, so scanning its few vertices between the two answers gives the
+  exact horizon: O(log n) per sample instead of O(n);
+* **mean height and least-squares fits** (§zlsq1): O(1) from prefix sums;
+* **terrain irregularity Δh** (§dlthx) cannot be updated from the previous sample (the
+  resampled points all move), but costs at most 245 resampled points per pixel with
+  no sort (two order statistics are selected), independently of the path length;
+* **troposcatter** is only evaluated when the path is long enough to possibly need it.
+
+So the cost per pixel is bounded and the time of a site grows with its pixel count,
+``pi (R / res)^2``, not faster.
 
 Signal = level0 - ITM loss + antenna gain (the same horizontal/vertical pattern as
 :func:`~coverage.radio.engine.sweep`; the elevation angle uses the k-factor earth).
@@ -43,7 +54,19 @@ from .engine import (
     off_dem,
     radial_sample,
 )
-from .itm import _itm_p2p_core, _qerfi
+from .itm import (
+    _avar,
+    _dim,
+    _dlthx_into,
+    _free_space_db,
+    _itm_p2p_core,
+    _los_horizons,
+    _lrprop,
+    _qerfi,
+    _qlrps,
+    _refractivity,
+    _zlsq1_prefix,
+)
 
 #: ITM variability mode used by the area kernel (point-to-point, as SPLAT!).
 MDVAR = 12
@@ -52,6 +75,204 @@ MDVAR = 12
 def itm_deviates(time: float = 50.0, location: float = 50.0, situation: float = 50.0):
     """Standard normal deviates ``(zt, zl, zc)`` of the given percentages."""
     return _qerfi(time / 100.0), _qerfi(location / 100.0), _qerfi(situation / 100.0)
+
+
+@njit(cache=True, nogil=True)
+def _hull_push(idx, hw, m, i, w):
+    """Append sample ``i`` (height ``w``) to the upper convex hull ``idx[:m]``, ``hw[:m]``
+    of earlier samples (x = sample number); returns the new vertex count."""
+    while m >= 2:
+        i1 = idx[m - 2]
+        i2 = idx[m - 1]
+        # drop the last vertex when it is on or below the segment to the new point
+        if (hw[m - 1] - hw[m - 2]) * (i - i1) <= (w - hw[m - 2]) * (i2 - i1):
+            m -= 1
+        else:
+            break
+    idx[m] = i
+    hw[m] = w
+    return m + 1
+
+
+@njit(cache=True, nogil=True)
+def _rx_value(z, i, xi, d, zb, q):
+    """RX elevation angle of sample ``i`` seen from the receiver at ``d`` (§hzns)."""
+    y = d - i * xi
+    return (z[i] - zb) / y - q * y
+
+
+@njit(cache=True, nogil=True)
+def _rx_tangent(idx, m, z, xi, d, zb, q):
+    """Sample number of the hull vertex with the highest RX elevation angle (curvature
+    ``q``; the hull ``idx[:m]`` must be the one built for ``q``)."""
+    lo = 0
+    hi = m - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _rx_value(z, idx[mid + 1], xi, d, zb, q) > _rx_value(z, idx[mid], xi, d, zb, q):
+            lo = mid + 1
+        else:
+            hi = mid
+    return idx[lo]
+
+
+@njit(cache=True, nogil=True)
+def _first_at_least(idx, m, i):
+    """Position of the first hull vertex with sample number >= ``i``."""
+    lo = 0
+    hi = m
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if idx[mid] < i:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _itm_sample(
+    z, s, xi, c0, c1, hg0, hg1, za, qlo, qhi, tx_lo, tx_hi, idx_lo, m_lo, idx_hi, m_hi,
+    f_mhz, wn, zgnd, n0, klim, zt, zl, zc, sbuf, sel_buf, guess,
+):  # fmt: skip
+    """ITM loss (dB) of the profile ``z[0..s]`` (``s >= 2``) from the incremental state.
+
+    ``tx_lo`` / ``tx_hi`` are the samples giving the TX horizon for curvature ``qlo`` /
+    ``qhi`` among samples ``1..s-1``; ``idx_lo[:m_lo]``, ``idx_hi[:m_hi]`` the upper
+    hulls of those samples for the two curvatures.
+    """
+    d = s * xi
+    # mean height of the middle of the path (1985 memo) -> N_s, gamma_e
+    p10 = int(0.1 * s)
+    zsys = (c0[s - p10 + 1] - c0[p10]) / (s - 2 * p10 + 1)
+    ens, gme = _refractivity(zsys, n0)
+    q = 0.5 * gme
+    zb = z[s] + hg1
+    # direct ray (line of sight)
+    the0 = (zb - za) / d - q * d
+    the1 = -(zb - za) / d - q * d
+    dl0 = d
+    dl1 = d
+    # TX horizon: the best sample for q lies between those for qhi and qlo (hull_hi)
+    j0 = tx_hi
+    j1 = tx_lo
+    best = (z[j0] - za) / (j0 * xi) - q * j0 * xi
+    arg = j0
+    if j1 != j0:
+        k = _first_at_least(idx_hi, m_hi, j0 + 1)
+        while True:
+            i = idx_hi[k] if k < m_hi and idx_hi[k] < j1 else j1
+            v = (z[i] - za) / (i * xi) - q * i * xi
+            if v > best:
+                best = v
+                arg = i
+            if i == j1:
+                break
+            k += 1
+    if best > the0:
+        the0 = best
+        dl0 = arg * xi
+        # RX horizon: between the tangents for qlo (nearer the TX) and qhi
+        r0 = _rx_tangent(idx_lo, m_lo, z, xi, d, zb, qlo)
+        r1 = _rx_tangent(idx_hi, m_hi, z, xi, d, zb, qhi)
+        if r1 < r0:
+            r0, r1 = r1, r0
+        best = _rx_value(z, r0, xi, d, zb, q)
+        arg = r0
+        if r1 != r0:
+            k = _first_at_least(idx_hi, m_hi, r0 + 1)
+            while True:
+                i = idx_hi[k] if k < m_hi and idx_hi[k] < r1 else r1
+                v = _rx_value(z, i, xi, d, zb, q)
+                if v > best:
+                    best = v
+                    arg = i
+                if i == r1:
+                    break
+                k += 1
+        if best > the1:
+            the1 = best
+            dl1 = d - arg * xi
+    # Hufford §qlrpfl with O(1) fits and the bounded Δh
+    xl0 = min(15.0 * hg0, 0.1 * dl0)
+    xl1 = d - min(15.0 * hg1, 0.1 * dl1)
+    dh = _dlthx_into(z, s, xi, xl0, xl1, sbuf, sel_buf, guess)
+    if dl0 + dl1 > 1.5 * d:
+        fa, fb = _zlsq1_prefix(c0, c1, z, s, xi, xl0, xl1)
+        he0, he1, dl0, dl1, the0, the1 = _los_horizons(
+            d, hg0 + _dim(z[0], fa), hg1 + _dim(z[s], fb), dh, gme
+        )
+    else:
+        fa, _ = _zlsq1_prefix(c0, c1, z, s, xi, xl0, 0.9 * dl0)
+        _, fb = _zlsq1_prefix(c0, c1, z, s, xi, d - 0.9 * dl1, xl1)
+        he0 = hg0 + _dim(z[0], fa)
+        he1 = hg1 + _dim(z[s], fb)
+    aref, _mode, _kwx, _dlsa, _dx = _lrprop(
+        d, hg0, hg1, he0, he1, dl0, dl1, the0, the1, dh, wn, gme, ens, zgnd, True
+    )
+    a, _kv, _sgc = _avar(zt, zl, zc, aref, d, he0, he1, dh, wn, klim, MDVAR)
+    return a + _free_space_db(d, f_mhz)
+
+
+@njit(cache=True, nogil=True)
+def _radial_losses(
+    z, n_ok, need, loss, xi, hg0, hg1, f_mhz, wn, zgnd, n0, klim, zt, zl, zc, work, iwork,
+):  # fmt: skip
+    """ITM loss into ``loss[s]`` of every profile ``z[0..s]`` with ``need[s]``,
+    ``2 <= s < n_ok``, walking once along the radial ``z[0..n_ok-1]``.
+
+    ``work`` is a float array of at least 7 rows of ``n_ok + 245``, ``iwork`` an int64
+    array of at least 2 rows of ``n_ok``.
+    """
+    c0 = work[0]  # prefix sums of z and of j * z
+    c1 = work[1]
+    hw_lo = work[2]
+    hw_hi = work[3]
+    sbuf = work[4]
+    sel_buf = work[5]
+    guess = work[6, :2]
+    guess[:] = np.nan
+    idx_lo = iwork[0]
+    idx_hi = iwork[1]
+    za = z[0] + hg0
+    # curvature bracket: gamma_e grows with the mean height, which lies in [min z, max z]
+    # of the radial (widened by a hair against rounding)
+    zmin = z[0]
+    zmax = z[0]
+    c0[0] = 0.0
+    c1[0] = 0.0
+    for s in range(n_ok):
+        zmin = min(zmin, z[s])
+        zmax = max(zmax, z[s])
+        c0[s + 1] = c0[s] + z[s]
+        c1[s + 1] = c1[s] + s * z[s]
+    qlo = 0.5 * _refractivity(zmin, n0)[1] * (1.0 - 1e-9)
+    qhi = 0.5 * _refractivity(zmax, n0)[1] * (1.0 + 1e-9)
+    m_lo = 0
+    m_hi = 0
+    tx_lo = 1
+    tx_hi = 1
+    best_lo = -np.inf
+    best_hi = -np.inf
+    for s in range(2, n_ok):
+        # sample s - 1 joins the horizon candidates
+        i = s - 1
+        x = i * xi
+        v = (z[i] - za) / x
+        if v - qlo * x > best_lo:
+            best_lo = v - qlo * x
+            tx_lo = i
+        if v - qhi * x > best_hi:
+            best_hi = v - qhi * x
+            tx_hi = i
+        m_lo = _hull_push(idx_lo, hw_lo, m_lo, i, z[i] - qlo * x * x)
+        m_hi = _hull_push(idx_hi, hw_hi, m_hi, i, z[i] - qhi * x * x)
+        if need[s]:
+            loss[s] = _itm_sample(
+                z, s, xi, c0, c1, hg0, hg1, za, qlo, qhi, tx_lo, tx_hi,
+                idx_lo, m_lo, idx_hi, m_hi, f_mhz, wn, zgnd, n0, klim, zt, zl, zc,
+                sbuf, sel_buf, guess,
+            )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -133,6 +354,10 @@ def sweep_itm(
     sig = np.full((n_rad, n_smp), np.nan, dtype=np.float32)
     z = np.empty(n_smp)
     z3 = np.empty(3)
+    loss = np.empty(n_smp)
+    work = np.empty((7, n_smp + 245))
+    iwork = np.empty((2, n_smp), dtype=np.int64)
+    wn, _ens, _gme, zgnd = _qlrps(f_mhz, 0.0, n0, pol, eps, sgm)
     n_ant = level0_dbm.shape[0]
     ah = np.zeros(n_ant)
     voids = 0
@@ -161,6 +386,10 @@ def sweep_itm(
             z_prev = h
             z[s] = h
             n_ok = s + 1
+        _radial_losses(
+            z, n_ok, need[a], loss, res, hg0, hg1, f_mhz, wn, zgnd, n0, klim, zt, zl, zc,
+            work, iwork,
+        )  # fmt: skip
         for s in range(1, n_ok):
             if not need[a, s]:
                 continue
@@ -172,18 +401,13 @@ def sweep_itm(
                 z3[0] = z[0]
                 z3[1] = zm
                 z3[2] = z[1]
-                t = _itm_p2p_core(
+                loss[1] = _itm_p2p_core(
                     z3, 0.5 * res, hg0, hg1, f_mhz, eps, sgm, n0, klim, pol, MDVAR, zt, zl, zc
-                )
-            else:
-                t = _itm_p2p_core(
-                    z[: s + 1], res, hg0, hg1, f_mhz, eps, sgm, n0, klim, pol, MDVAR, zt, zl, zc
-                )
-            loss = t[0]
+                )[0]
             hrx = z[s] - d * d / (2.0 * r_eff) + rx_h
             el = math.degrees(math.atan2(hrx - htx, d))
             top = best_antenna(level0_dbm, ah, azimuth, el, tilt, vbw, side_lobe, front_to_back)
-            sig[a, s] = top - loss
+            sig[a, s] = top - loss[s]
 
     # 3. gather
     for r in range(nr):
