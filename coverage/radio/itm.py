@@ -368,19 +368,22 @@ def _kth(r: npt.NDArray[np.float64], n: int, e: int, buf: npt.NDArray[np.float64
 
 @njit(cache=True, nogil=True)
 def _order_stat(r: npt.NDArray[np.float64], n: int, k: int, guess: float,
-                buf: npt.NDArray[np.float64]) -> float:  # fmt: skip
+                buf: npt.NDArray[np.float64], count: int = -1) -> float:  # fmt: skip
     """The ``k``-th smallest (1-based) of ``r[:n]``, exactly, in O(n).
 
     ``guess`` (any value, NaN for none) only steers the work: when about ``k`` values
     lie at or below it, the answer is found among the few values between the guess and
-    it. Otherwise the ``min(k, n - k + 1)`` values at that end are kept in the buffer,
-    which must hold at least that many.
+    it. ``count``, when given (>= 0), is the number of values ``<= guess``. Otherwise
+    the ``min(k, n - k + 1)`` values at that end are kept in the buffer, which must hold
+    at least that many.
     """
     e_max = min(16, buf.shape[0])
     if not np.isnan(guess):
-        c = 0
-        for j in range(n):
-            c += r[j] <= guess
+        c = count
+        if c < 0:
+            c = 0
+            for j in range(n):
+                c += r[j] <= guess
         if k <= c < k + e_max:
             return _kth(r, n, c - k + 1, buf, -np.inf, guess, True)
         if c < k <= c + e_max:
@@ -435,11 +438,18 @@ def _dlthx_into(
     b = 0.5 * (first - last) * x + x * inner + (mom - (n - 1) * last)
     b = b * 12.0 / ((sn * sn + 2.0) * sn)
     za = a + b * x
+    g0 = guess[0]
+    g1 = guess[1]
+    c0 = 0
+    c1 = 0
     for j in range(n):
-        s[j] -= za + b * j
+        v = s[j] - (za + b * j)
+        s[j] = v
+        c0 += v <= g0
+        c1 += v <= g1
     # ka-th largest minus ka-th smallest residual
-    lo = _order_stat(s, n, ka, guess[0], buf)
-    hi = _order_stat(s, n, n - ka + 1, guess[1], buf)
+    lo = _order_stat(s, n, ka, g0, buf, c0)
+    hi = _order_stat(s, n, n - ka + 1, g1, buf, c1)
     guess[0] = lo
     guess[1] = hi
     return (hi - lo) / (1.0 - 0.8 * math.exp(-(x2 - x1) / 50e3))
