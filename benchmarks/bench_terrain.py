@@ -1,4 +1,4 @@
-"""Speed of the terrain area engine, per site, side by side with SPLAT! 1.4.2.
+"""Speed of the terrain (or ITM) area engine, per site, side by side with SPLAT! 1.4.2.
 
 Scenario (the one of ``shared/reference/splat/README.md``): one TX at 17.45 N 106.55 E,
 30 m above ground, RX 1.5 m, 900 MHz ("2G") and 1800 MHz ("4G"), ERP 40 W, on the
@@ -7,7 +7,9 @@ synthetic tile ``dem_N17E106.tif``. Our engine, :func:`coverage.models.raster.pr
 runs on 30 m and 90 m metric grids (EPSG:32648, bilinear from the 3" tile) for radii of
 10, 20 and 30 km: best of ``--repeats`` runs, numba compilation (one warm-up at 2 km)
 and DEM loading (reported on its own) excluded. One extra row uses ``base_model="hata"``,
-for which the engine shortens the radius itself.
+for which the engine shortens the radius itself. With ``--model itm`` our rows run the
+Longley-Rice area model instead (``model="itm"``: ITM on every pixel's own profile),
+which is what SPLAT! ``-olditm`` computes; there is no Hata row then.
 
 SPLAT! (when ``splat``/``splat-hd`` are on PATH, e.g. ``apt-get install -y splat``) runs in
 a temporary directory: ``splat-hd`` on a 1" tile bilinearly resampled from the 3" tile (so
@@ -20,6 +22,7 @@ Usage, from the repository root::
     python benchmarks/bench_terrain.py              # 10/20/30 km, ours and SPLAT!
     python benchmarks/bench_terrain.py --quick      # 10 km only
     python benchmarks/bench_terrain.py --no-splat   # our engine only
+    python benchmarks/bench_terrain.py --model itm  # our ITM against SPLAT!'s ITM
 
 Prints one JSON line per measurement, then a plain table.
 """
@@ -137,8 +140,9 @@ def finite_pixels(pred, tech: str, x: float, y: float, radius_m: float) -> tuple
 
 
 def run_ours(
-    grid, x: float, y: float, freq_mhz: float, radius_m: float, base_model: str, repeats: int
-) -> dict[str, Any]:
+    grid, x: float, y: float, freq_mhz: float, radius_m: float, base_model: str, repeats: int,
+    model: str = "terrain",
+) -> dict[str, Any]:  # fmt: skip
     """Best-of-``repeats`` wall time of predict_raster for the one site, and its pixels."""
     from coverage.models.raster import predict_raster
 
@@ -149,7 +153,7 @@ def run_ours(
         warnings.simplefilter("always")
         for _ in range(repeats):
             t0 = time.perf_counter()
-            pred = predict_raster(sites, grid, settings=settings, terrain=True, model="terrain")
+            pred = predict_raster(sites, grid, settings=settings, terrain=True, model=model)
             times.append(time.perf_counter() - t0)
     pixels, far = finite_pixels(pred, TECHNOLOGY_OF_MHZ[freq_mhz], x, y, radius_m)
     best = min(times)
@@ -164,13 +168,13 @@ def run_ours(
     }
 
 
-def warm_up(dem: Path, x: float, y: float) -> float:
+def warm_up(dem: Path, x: float, y: float, model: str = "terrain") -> float:
     """Compile the numba kernel (small radius, both frequencies); return the seconds."""
     grid, _ = load_grid(dem, x, y, WARMUP_RADIUS_M, 90.0)
     t0 = time.perf_counter()
     for freq in TECHNOLOGY_OF_MHZ:
         for base in ("free-space", "hata"):
-            run_ours(grid, x, y, freq, WARMUP_RADIUS_M, base, repeats=1)
+            run_ours(grid, x, y, freq, WARMUP_RADIUS_M, base, repeats=1, model=model)
     return time.perf_counter() - t0
 
 
@@ -315,7 +319,7 @@ def fmt(value: Any, spec: str = "") -> str:
     return "-" if value is None else format(value, spec)
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
+def print_table(rows: list[dict[str, Any]], model: str = "terrain") -> None:
     """The plain summary table."""
     head = (
         f"{'res':>4} {'R km':>4} {'MHz':>5} {'base':>10} {'ours s':>8} {'x R10':>6} "
@@ -344,7 +348,11 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         "load excluded);\nx R10: its time over the 10 km time (pixels grow x4, x9); "
         "SPLAT s: whole process; compute = SPLAT s - SPLAT s at R = 1 km;\n"
         "ratio = SPLAT compute / ours. SPLAT! runs ITM (Longley-Rice) per pixel, "
-        "ours a Bullington knife edge on a base model."
+        + (
+            "and so do we (model itm)."
+            if model == "itm"
+            else "ours a Bullington knife edge on a base model."
+        )
     )
 
 
@@ -353,6 +361,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="10 km only")
+    parser.add_argument(
+        "--model", choices=("terrain", "itm"), default="terrain", help="our model to time"
+    )
     parser.add_argument("--no-splat", action="store_true", help="skip SPLAT!")
     parser.add_argument("--repeats", type=int, default=3, help="runs of ours (best kept)")
     parser.add_argument("--splat-repeats", type=int, default=3, help="runs of each SPLAT! case")
@@ -371,7 +382,7 @@ def main(argv: list[str] | None = None) -> None:
     freqs = list(TECHNOLOGY_OF_MHZ)
     x, y = tx_xy()
 
-    emit({"kind": "warmup", "seconds": round(warm_up(dem, x, y), 3)})
+    emit({"kind": "warmup", "seconds": round(warm_up(dem, x, y, args.model), 3)})
     rows: list[dict[str, Any]] = []
     for res in SPLAT_FOR_RESOLUTION:
         for radius in radii_km:
@@ -386,32 +397,37 @@ def main(argv: list[str] | None = None) -> None:
                 }
             )
             for freq in freqs:
-                rec = run_ours(grid, x, y, freq, radius * 1000.0, "free-space", args.repeats)
+                rec = run_ours(
+                    grid, x, y, freq, radius * 1000.0, "free-space", args.repeats, args.model
+                )
                 row = {
                     "resolution_m": res,
                     "radius_km": radius,
                     "freq_mhz": freq,
-                    "base_model": "free-space",
+                    "base_model": "itm" if args.model == "itm" else "free-space",
                     "dem_load_s": round(t_load, 4),
                     **rec,
                 }
                 emit({"kind": "ours", **row})
                 rows.append(row)
             del grid
-    # for information: Hata base model, the engine shortens the radius itself
-    radius = radii_km[-1]
-    grid, t_load = load_grid(dem, x, y, radius * 1000.0, 30.0)
-    rec = run_ours(grid, x, y, 900.0, radius * 1000.0, "hata", args.repeats)
-    hata = {
-        "resolution_m": 30.0,
-        "radius_km": radius,
-        "freq_mhz": 900.0,
-        "base_model": "hata",
-        "dem_load_s": round(t_load, 4),
-        **rec,
-    }
-    emit({"kind": "ours", **hata})
-    del grid
+    extra: list[dict[str, Any]] = []
+    if args.model == "terrain":
+        # for information: Hata base model, the engine shortens the radius itself
+        radius = radii_km[-1]
+        grid, t_load = load_grid(dem, x, y, radius * 1000.0, 30.0)
+        rec = run_ours(grid, x, y, 900.0, radius * 1000.0, "hata", args.repeats)
+        hata = {
+            "resolution_m": 30.0,
+            "radius_km": radius,
+            "freq_mhz": 900.0,
+            "base_model": "hata",
+            "dem_load_s": round(t_load, 4),
+            **rec,
+        }
+        emit({"kind": "ours", **hata})
+        extra.append(hata)
+        del grid
 
     first = {(r["resolution_m"], r["freq_mhz"]): r["s_per_site"] for r in rows[::-1]}
     for r in rows:  # time over the time at the smallest radius
@@ -435,7 +451,7 @@ def main(argv: list[str] | None = None) -> None:
                         r["splat"] = series[key]
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     emit({"kind": "peak_rss", "self_mb": round(rss_self, 1), "children_mb": round(rss_children, 1)})
-    print_table([*rows, hata])
+    print_table([*rows, *extra], args.model)
 
 
 if __name__ == "__main__":
