@@ -134,6 +134,12 @@ class Settings:
         Longley-Rice (ITM) ground and atmosphere: average ground (relative permittivity
         15, conductivity 0.005 S/m), surface refractivity 301 N-units, climate 3
         "maritime subtropical" (coastal central Vietnam; NTIA's codes 1-7).
+    itm_time, itm_location, itm_situation
+        ITM reliability and confidence (percent, 0.1-99.9): the loss not exceeded for
+        this share of the time, of the locations, and of the situations (mdvar 12:
+        point-to-point, time and situation variability only; ``itm_location`` is
+        accepted for completeness and has no effect there). 50/50/50 gives the median;
+        SPLAT!'s area maps use time 90 %.
     """
 
     rule: str = "area"
@@ -170,6 +176,9 @@ class Settings:
     itm_sigma: float = 0.005
     itm_n0: float = 301.0
     itm_climate: int = 3
+    itm_time: float = 50.0
+    itm_location: float = 50.0
+    itm_situation: float = 50.0
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
@@ -222,6 +231,23 @@ class Settings:
                 raise ConfigError(f"{name}: unknown technology {unknown[0]!r}")
         if any(float(v) <= 0 for v in self.prediction_radius_m.values()):
             raise ConfigError("prediction radii must be positive")
+        self._check_itm()
+
+    def _check_itm(self) -> None:
+        if not float(self.itm_epsilon) >= 1.0:
+            raise ConfigError(f"[itm] epsilon must be >= 1; got {self.itm_epsilon!r}")
+        if not float(self.itm_sigma) > 0.0:
+            raise ConfigError(f"[itm] sigma must be > 0 S/m; got {self.itm_sigma!r}")
+        if not 250.0 <= float(self.itm_n0) <= 400.0:
+            raise ConfigError(f"[itm] n0 must be within 250-400 N-units; got {self.itm_n0!r}")
+        if self.itm_climate not in range(1, 8) or isinstance(self.itm_climate, bool):
+            raise ConfigError(f"[itm] climate must be an integer 1-7; got {self.itm_climate!r}")
+        for key in ("time", "location", "situation"):
+            value = getattr(self, f"itm_{key}")
+            if isinstance(value, bool) or not 0.1 <= float(value) <= 99.9:
+                raise ConfigError(
+                    f"[itm] {key} must be a percentage within 0.1-99.9; got {value!r}"
+                )
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with the non-``None`` entries of ``changes`` applied."""
@@ -277,6 +303,9 @@ _CONFIG_KEYS = {
     "itm_sigma": ("itm", "sigma"),
     "itm_n0": ("itm", "n0"),
     "itm_climate": ("itm", "climate"),
+    "itm_time": ("itm", "time"),
+    "itm_location": ("itm", "location"),
+    "itm_situation": ("itm", "situation"),
 }
 
 #: Per-technology tables in the config file: [thresholds] 4G = -105, etc.
@@ -299,8 +328,16 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
             [connectivity]  fibre_distance_m
             [sites]         max_range_m, use_opencellid_range
             [projection]    crs, csv_crs
+            [input]         encoding
             [model]         quad_segs, n_jobs
+            [terrain]       dem, resolution_m, k_factor
+            [radio]         base_model, environment, rx_height_m, default_height_m,
+                            default_tilt_deg, front_to_back_db, vertical_beamwidth_deg,
+                            side_lobe_db
+            [itm]           epsilon, sigma, n0, climate, time, location, situation
             [ranges.4G]     low, mid, high   (metres, per band class)
+            [thresholds] / [eirp] / [prediction_radius]   2G = ..., 4G = ... (per
+                            technology: dBm, dBm, metres)
     **overrides
         Keyword values (e.g. from the CLI) that win over the file; ``None`` is ignored.
 

@@ -78,7 +78,9 @@ def bilinear(z: np.ndarray, x: float, y: float) -> float:
     )
 
 
-def expected(z: np.ndarray, row: int, col: int) -> float:
+def expected(
+    z: np.ndarray, row: int, col: int, time: float = 50.0, situation: float = 50.0
+) -> float:
     """Signal at pixel (row, col): ITM on the profile along its nearest radial."""
     px, py = X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES
     dx, dy = px - SITE[0], py - SITE[1]
@@ -103,6 +105,8 @@ def expected(z: np.ndarray, row: int, col: int) -> float:
         climate=s.itm_climate,
         polarization=1,
         mdvar=12,
+        time=time,
+        situation=situation,
     ).loss_db
     return EIRP - reference_signal_offset_db("2G") - loss
 
@@ -122,6 +126,21 @@ def test_pixels_match_itm_p2p_on_their_profile(kind):
     for dr, dc in PIXELS:
         row, col = CENTRE + dr, CENTRE + dc
         assert raster[row, col] == pytest.approx(expected(g.array, row, col), abs=0.05), (dr, dc)
+
+
+def test_reliability_settings_reach_the_kernel():
+    """Time 90 % / situation 80 %: the same pixels equal ITM at those percentages, and
+    the signal is lower than the median (a loss exceeded less often is larger)."""
+    g = grid("ridge")
+    settings = SETTINGS.replace(itm_time=90.0, itm_situation=80.0)
+    pred = predict_raster(one_site(), g, settings=settings, terrain=True, model="itm")
+    median = predict_raster(one_site(), g, settings=SETTINGS, terrain=True, model="itm")
+    assert pred.info["itm"]["time_location_situation_percent"] == [90.0, 50.0, 80.0]
+    for dr, dc in PIXELS:
+        row, col = CENTRE + dr, CENTRE + dc
+        want = expected(g.array, row, col, time=90.0, situation=80.0)
+        assert pred.best["2G"][row, col] == pytest.approx(want, abs=0.05), (dr, dc)
+        assert pred.best["2G"][row, col] < median.best["2G"][row, col]
 
 
 def test_ridge_shadows_and_radius_cap():

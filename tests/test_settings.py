@@ -28,6 +28,13 @@ def test_precedence(tmp_path):
         ("[ranges.6G]\nlow = 1\n", "unknown technology"),
         ("[ranges.4G]\nlow = -1\n", "positive number"),
         ("not toml", "not valid TOML"),
+        ("[itm]\ntime = 100\n", r"\[itm\] time must be a percentage"),
+        ("[itm]\nsituation = 0\n", r"\[itm\] situation must be a percentage"),
+        ("[itm]\nclimate = 8\n", r"\[itm\] climate must be an integer 1-7"),
+        ("[itm]\nclimate = 2.5\n", r"\[itm\] climate must be an integer 1-7"),
+        ("[itm]\nn0 = 30\n", r"\[itm\] n0 must be within"),
+        ("[itm]\nsigma = 0\n", r"\[itm\] sigma must be > 0"),
+        ("[itm]\nepsilon = 0.5\n", r"\[itm\] epsilon must be >= 1"),
     ],
 )
 def test_bad_config(tmp_path, text, message):
@@ -40,3 +47,10 @@ def test_bad_config(tmp_path, text, message):
 def test_missing_config(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_itm_reliability_from_the_config(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[itm]\ntime = 90\nsituation = 95\nclimate = 5\n")
+    s = load_config(path)
+    assert (s.itm_time, s.itm_location, s.itm_situation, s.itm_climate) == (90, 50.0, 95, 5)

@@ -233,7 +233,9 @@ def predict_raster(
             base=base,
             cap_m=table["radius"],
         )
-    zt, zl, zc = itm_deviates(50.0, 50.0, 50.0)
+    zt, zl, zc = itm_deviates(
+        float(settings.itm_time), float(settings.itm_location), float(settings.itm_situation)
+    )
     # One group per site and technology (the server count counts sites); inside it, one
     # sweep per mast position, height and frequency, sectors evaluated together.
     groups: dict[tuple, dict[tuple, list[int]]] = {}
@@ -354,7 +356,11 @@ def predict_raster(
             "climate": settings.itm_climate,
             "polarization": "vertical",
             "mdvar": 12,
-            "time_location_situation_percent": [50, 50, 50],
+            "time_location_situation_percent": [
+                settings.itm_time,
+                settings.itm_location,
+                settings.itm_situation,
+            ],
         }
     return RasterPrediction(
         best=best,

@@ -109,7 +109,12 @@ def _rx_tangent(idx, m, z, xi, d, zb, q):
     hi = m - 1
     while lo < hi:
         mid = (lo + hi) // 2
-        if _rx_value(z, idx[mid + 1], xi, d, zb, q) > _rx_value(z, idx[mid], xi, d, zb, q):
+        i0 = idx[mid]
+        i1 = idx[mid + 1]
+        y0 = d - i0 * xi
+        y1 = d - i1 * xi
+        # _rx_value(i1) > _rx_value(i0), multiplied through by y0 * y1 > 0
+        if (z[i1] - zb - q * y1 * y1) * y0 > (z[i0] - zb - q * y0 * y0) * y1:
             lo = mid + 1
         else:
             hi = mid
@@ -235,19 +240,27 @@ def _radial_losses(
     idx_lo = iwork[0]
     idx_hi = iwork[1]
     za = z[0] + hg0
-    # curvature bracket: gamma_e grows with the mean height, which lies in [min z, max z]
-    # of the radial (widened by a hair against rounding)
-    zmin = z[0]
-    zmax = z[0]
+    # prefix sums, then the curvature bracket: gamma_e grows with the mean height zsys,
+    # so the extreme zsys over the samples walked give the extreme curvatures (widened
+    # by a hair against rounding)
     c0[0] = 0.0
     c1[0] = 0.0
     for s in range(n_ok):
-        zmin = min(zmin, z[s])
-        zmax = max(zmax, z[s])
         c0[s + 1] = c0[s] + z[s]
         c1[s + 1] = c1[s] + s * z[s]
-    qlo = 0.5 * _refractivity(zmin, n0)[1] * (1.0 - 1e-9)
-    qhi = 0.5 * _refractivity(zmax, n0)[1] * (1.0 + 1e-9)
+    zmin = np.inf
+    zmax = -np.inf
+    for s in range(2, n_ok):
+        p10 = int(0.1 * s)
+        zsys = (c0[s - p10 + 1] - c0[p10]) / (s - 2 * p10 + 1)
+        zmin = min(zmin, zsys)
+        zmax = max(zmax, zsys)
+    if zmin > zmax:
+        return
+    qlo = 0.5 * _refractivity(zmin, n0)[1]
+    qhi = 0.5 * _refractivity(zmax, n0)[1]
+    qlo -= 1e-9 * qlo + 1e-20
+    qhi += 1e-9 * qhi + 1e-20
     m_lo = 0
     m_hi = 0
     tx_lo = 1
