@@ -231,7 +231,7 @@ def main() -> None:
     summary = read_summary(args.reference / "area_summary.md")
     x, y = to_metric().transform(TX_LON, TX_LAT)
 
-    grid, _ = load_grid(dem, x, y, WARMUP_RADIUS_M, 90.0)
+    grid, _ = load_grid(dem, x, y, WARMUP_RADIUS_M, 90.0, "nearest")
     t0 = time.perf_counter()
     for freq in TECHNOLOGY_OF_MHZ:
         run(grid, x, y, freq, WARMUP_RADIUS_M, 1)
@@ -240,7 +240,7 @@ def main() -> None:
     for res, radius in CASES:
         if res == 30.0 and args.no_30m:
             continue
-        grid, _ = load_grid(dem, x, y, radius, res)
+        grid, _ = load_grid(dem, x, y, radius, res, "nearest")
         for freq in TECHNOLOGY_OF_MHZ:
             best, pred = run(grid, x, y, freq, radius, args.repeats)
             pixels = int(np.isfinite(pred.best[TECHNOLOGY_OF_MHZ[freq]]).sum())

@@ -107,13 +107,17 @@ def make_sites(x: float, y: float, freq_mhz: float):
     )
 
 
-def load_grid(dem: Path, x: float, y: float, radius_m: float, res: float):
-    """Load the DEM onto a grid of ``res`` metres around (x, y); return it and the seconds."""
+def load_grid(
+    dem: Path, x: float, y: float, radius_m: float, res: float, resampling: str = "bilinear"
+):
+    """Load the DEM onto a grid of ``res`` metres around (x, y); return it and the seconds.
+    ``resampling`` as the run would: ``nearest`` for the itm model, else ``bilinear``."""
     from coverage.radio.dem import load_dem
 
     half = radius_m + GRID_MARGIN_M
     t0 = time.perf_counter()
-    grid = load_dem(dem, crs=CRS, bounds=(x - half, y - half, x + half, y + half), resolution=res)
+    bounds = (x - half, y - half, x + half, y + half)
+    grid = load_dem(dem, crs=CRS, bounds=bounds, resolution=res, resampling=resampling)
     return grid, time.perf_counter() - t0
 
 
@@ -386,7 +390,8 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[dict[str, Any]] = []
     for res in SPLAT_FOR_RESOLUTION:
         for radius in radii_km:
-            grid, t_load = load_grid(dem, x, y, radius * 1000.0, res)
+            resampling = "nearest" if args.model == "itm" else "bilinear"
+            grid, t_load = load_grid(dem, x, y, radius * 1000.0, res, resampling)
             emit(
                 {
                     "kind": "dem_load",

@@ -242,10 +242,11 @@ def loss(z: Array, xi: float, freq: float, time_pct: float) -> float:
 def stats(diff: Array) -> str:
     a = np.abs(diff[np.isfinite(diff)])
     if a.size == 0:
-        return f"{'n=0':>26}"
+        return f"{'n=0':>33}"
+    mean = float(np.mean(diff[np.isfinite(diff)]))
     return (
         f"{np.median(a):5.2f} {np.percentile(a, 95):6.2f} {100 * (a <= 1.0).mean():5.1f}% "
-        f"(n={a.size:3d})"
+        f"{mean:+6.2f} (n={a.size:3d})"
     )
 
 
@@ -284,9 +285,9 @@ def main() -> None:
         (p, e, h) for p in ("radial", "direct") for e in ("trunc", "full")
         for h in ("nearest", "bilinear")
     ]  # fmt: skip
-    header = "median   p95  ±1dB"
-    print(f"\n{'variant':<26} {'MHz':>4} {'time':>4} | {'all: ' + header:<32} | "
-          f"{'LOS: ' + header:<32} | {'obstructed: ' + header}")  # fmt: skip
+    header = "median   p95  ±1dB   mean"
+    print(f"\n{'variant':<26} {'MHz':>4} {'time':>4} | {'all: ' + header:<39} | "
+          f"{'LOS: ' + header:<39} | {'obstructed: ' + header}")  # fmt: skip
     results: dict[tuple, Array] = {}
     for var in variants:
         profs = [profile(var, r, rad, dem) for r, rad in zip(rows, radials, strict=True)]
@@ -296,8 +297,8 @@ def main() -> None:
                 ours = np.array([np.nan if pr is None else loss(*pr, freq, tpct) for pr in profs])
                 diff = ours - splat
                 results[(var, freq, tpct)] = diff
-                print(f"{'/'.join(var):<26} {freq:4.0f} {tpct:4.0f} | {stats(diff):<32} | "
-                      f"{stats(diff[~obstructed]):<32} | {stats(diff[obstructed])}")  # fmt: skip
+                print(f"{'/'.join(var):<26} {freq:4.0f} {tpct:4.0f} | {stats(diff):<39} | "
+                      f"{stats(diff[~obstructed]):<39} | {stats(diff[obstructed])}")  # fmt: skip
 
     # 2. the best variant and its worst pixels
     def score(key: tuple) -> float:

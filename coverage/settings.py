@@ -134,6 +134,12 @@ class Settings:
         Longley-Rice (ITM) ground and atmosphere: average ground (relative permittivity
         15, conductivity 0.005 S/m), surface refractivity 301 N-units, climate 3
         "maritime subtropical" (coastal central Vietnam; NTIA's codes 1-7).
+    itm_heights
+        Profile heights of the ``itm`` model: ``nearest`` (default; the DEM is
+        reprojected and sampled without interpolation, so every profile point is a
+        real DEM height, as SPLAT! does) or ``bilinear`` (smoother; ridges between DEM
+        posts are lowered, which lowers diffraction losses: on the SPLAT! reference
+        tile it raises the share of pixels above a level by 2-8 points).
     itm_time, itm_location, itm_situation
         ITM reliability and confidence (percent, 0.1-99.9): the loss not exceeded for
         this share of the time, of the locations, and of the situations (mdvar 12:
@@ -176,6 +182,7 @@ class Settings:
     itm_sigma: float = 0.005
     itm_n0: float = 301.0
     itm_climate: int = 3
+    itm_heights: str = "nearest"
     itm_time: float = 50.0
     itm_location: float = 50.0
     itm_situation: float = 50.0
@@ -242,6 +249,10 @@ class Settings:
             raise ConfigError(f"[itm] n0 must be within 250-400 N-units; got {self.itm_n0!r}")
         if self.itm_climate not in range(1, 8) or isinstance(self.itm_climate, bool):
             raise ConfigError(f"[itm] climate must be an integer 1-7; got {self.itm_climate!r}")
+        if self.itm_heights not in ("nearest", "bilinear"):
+            raise ConfigError(
+                f"[itm] heights must be nearest or bilinear; got {self.itm_heights!r}"
+            )
         for key in ("time", "location", "situation"):
             value = getattr(self, f"itm_{key}")
             if isinstance(value, bool) or not 0.1 <= float(value) <= 99.9:
@@ -303,6 +314,7 @@ _CONFIG_KEYS = {
     "itm_sigma": ("itm", "sigma"),
     "itm_n0": ("itm", "n0"),
     "itm_climate": ("itm", "climate"),
+    "itm_heights": ("itm", "heights"),
     "itm_time": ("itm", "time"),
     "itm_location": ("itm", "location"),
     "itm_situation": ("itm", "situation"),
@@ -334,7 +346,8 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
             [radio]         base_model, environment, rx_height_m, default_height_m,
                             default_tilt_deg, front_to_back_db, vertical_beamwidth_deg,
                             side_lobe_db
-            [itm]           epsilon, sigma, n0, climate, time, location, situation
+            [itm]           epsilon, sigma, n0, climate, heights, time, location,
+                            situation
             [ranges.4G]     low, mid, high   (metres, per band class)
             [thresholds] / [eirp] / [prediction_radius]   2G = ..., 4G = ... (per
                             technology: dBm, dBm, metres)

@@ -262,3 +262,29 @@ def test_dem_not_covering_the_villages_is_refused(runner, tiny, tmp_path):
     )
     assert result.exit_code == 2
     assert "half.tif" in result.stderr and "covers only" in result.stderr
+
+
+def test_nearest_resampling_keeps_real_posts(tmp_path):
+    """A random 3" DEM reprojected to UTM: with ``nearest`` every pixel is one of the
+    source posts (no peak is lowered); bilinear produces values between posts."""
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(4)
+    posts = rng.integers(0, 1000, (240, 240)).astype(np.float32)
+    path = tmp_path / "rough.tif"
+    profile = dict(
+        driver="GTiff", width=240, height=240, count=1, dtype="float32", crs="EPSG:4326",
+        transform=from_origin(106.0, 17.6, 1 / 1200, 1 / 1200),
+    )  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(posts, 1)
+    kw = dict(crs=gpd.GeoSeries(crs=32648).crs, bounds=(608_000, 1_930_000, 612_000, 1_934_000))
+    near = load_dem(path, resampling="nearest", **kw)
+    smooth = load_dem(path, **kw)
+    assert np.isin(near.array, posts).all()
+    assert not np.isin(smooth.array, posts).all()
+    assert near.array.max() > smooth.array.max()
+    # Grid.sample(method="nearest") returns the containing pixel's value
+    x = near.transform.c + (np.array([3, 10]) + 0.9) * near.res
+    y = near.transform.f - (np.array([5, 7]) + 0.1) * near.res
+    assert near.sample(x, y, "nearest").tolist() == [near.array[5, 3], near.array[7, 10]]

@@ -78,8 +78,18 @@ def bilinear(z: np.ndarray, x: float, y: float) -> float:
     )
 
 
+def nearest(z: np.ndarray, x: float, y: float) -> float:
+    """Height of the pixel containing metric (x, y)."""
+    return float(z[math.floor((Y0 - y) / RES), math.floor((x - X0) / RES)])
+
+
 def expected(
-    z: np.ndarray, row: int, col: int, time: float = 50.0, situation: float = 50.0
+    z: np.ndarray,
+    row: int,
+    col: int,
+    time: float = 50.0,
+    situation: float = 50.0,
+    heights: str = "nearest",
 ) -> float:
     """Signal at pixel (row, col): ITM on the profile along its nearest radial."""
     px, py = X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES
@@ -88,8 +98,9 @@ def expected(
     a = round((math.atan2(dx, dy) % (2 * math.pi)) / (2 * math.pi) * n_rad) % n_rad
     s = round(math.hypot(dx, dy) / RES)
     theta = 2 * math.pi * a / n_rad
+    height = nearest if heights == "nearest" else bilinear
     profile = [
-        bilinear(z, SITE[0] + i * RES * math.sin(theta), SITE[1] + i * RES * math.cos(theta))
+        height(z, SITE[0] + i * RES * math.sin(theta), SITE[1] + i * RES * math.cos(theta))
         for i in range(s + 1)
     ]
     s = Settings()
@@ -116,16 +127,20 @@ def expected(
 PIXELS = [(-10, 0), (-50, 0), (-70, 0), (-45, 20), (31, -17), (-3, 64), (12, 5), (-2, 1)]
 
 
+@pytest.mark.parametrize("heights", ["nearest", "bilinear"])
 @pytest.mark.parametrize("kind", ["flat", "ridge"])
-def test_pixels_match_itm_p2p_on_their_profile(kind):
+def test_pixels_match_itm_p2p_on_their_profile(kind, heights):
     g = grid(kind)
-    pred = predict_raster(one_site(), g, settings=SETTINGS, terrain=True, model="itm")
+    settings = SETTINGS.replace(itm_heights=heights)
+    pred = predict_raster(one_site(), g, settings=settings, terrain=True, model="itm")
     assert pred.model == "itm"
     assert pred.info["itm"]["climate"] == 3
+    assert pred.info["itm"]["heights"] == heights
     raster = pred.best["2G"]
     for dr, dc in PIXELS:
         row, col = CENTRE + dr, CENTRE + dc
-        assert raster[row, col] == pytest.approx(expected(g.array, row, col), abs=0.05), (dr, dc)
+        want = expected(g.array, row, col, heights=heights)
+        assert raster[row, col] == pytest.approx(want, abs=0.05), (dr, dc)
 
 
 def test_reliability_settings_reach_the_kernel():

@@ -287,6 +287,7 @@ def predict_raster(
                     zt,
                     zl,
                     zc,
+                    settings.itm_heights == "nearest",
                     r0,
                     c0,
                     out,
@@ -355,6 +356,7 @@ def predict_raster(
             "n0": settings.itm_n0,
             "climate": settings.itm_climate,
             "polarization": "vertical",
+            "heights": settings.itm_heights,
             "mdvar": 12,
             "time_location_situation_percent": [
                 settings.itm_time,

@@ -53,6 +53,7 @@ def _predict_on_dem(sites, *, settings: Settings, area, progress, model: str):
         crs=sites.crs,
         bounds=_extent(area, settings, sites),
         resolution=settings.resolution_m,
+        resampling=settings.itm_heights if model == "itm" else "bilinear",
     )
     _require_dem_over(grid, area, settings)
     return predict_raster(

@@ -52,8 +52,18 @@ class Grid:
         x0, y0 = self.transform.c, self.transform.f
         return x0, y0 - h * self.res, x0 + w * self.res, y0
 
-    def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Bilinear elevation at metric coordinates (NaN outside or next to voids)."""
+    def sample(self, x: np.ndarray, y: np.ndarray, method: str = "bilinear") -> np.ndarray:
+        """Elevation at metric coordinates (NaN outside or next to voids): ``bilinear``
+        between the four nearest pixel centres, or ``nearest``, the pixel's own value."""
+        if method == "nearest":
+            col = np.floor((np.asarray(x, float) - self.transform.c) / self.res).astype(int)
+            row = np.floor((self.transform.f - np.asarray(y, float)) / self.res).astype(int)
+            h, w = self.array.shape
+            ok = (col >= 0) & (row >= 0) & (col < w) & (row < h)
+            out = np.full(np.shape(col), np.nan)
+            out[ok] = self.array[row[ok], col[ok]]
+            out[out <= OFF_DEM / 2] = np.nan
+            return out
         col = (np.asarray(x, float) - self.transform.c) / self.res - 0.5
         row = (self.transform.f - np.asarray(y, float)) / self.res - 0.5
         c0, r0 = np.floor(col).astype(int), np.floor(row).astype(int)
@@ -105,6 +115,7 @@ def load_dem(
     crs: CRS,
     bounds: tuple[float, float, float, float],
     resolution: float | None = None,
+    resampling: str = "bilinear",
 ) -> Grid:
     """Mosaic and reproject DEM file(s) onto a metric grid covering ``bounds``.
 
@@ -119,6 +130,9 @@ def load_dem(
         (xmin, ymin, xmax, ymax) in ``crs`` to cover.
     resolution
         Pixel size in metres; default: the first DEM's native resolution.
+    resampling
+        ``bilinear`` (smooth; lowers peaks that fall between posts) or ``nearest``
+        (every pixel keeps a real post's height; used by the ITM model).
 
     Returns
     -------
@@ -146,7 +160,7 @@ def load_dem(
                 dst_transform=transform,
                 dst_crs=crs,
                 dst_nodata=np.nan,
-                resampling=Resampling.bilinear,
+                resampling=Resampling[resampling],
             )
             fill = np.isnan(mosaic) & ~np.isnan(part)
             mosaic[fill] = part[fill]

@@ -65,6 +65,16 @@ def hata_db(d_m: float, f_mhz: float, hb_m: float, hm_m: float, env: int) -> flo
 
 
 @njit(cache=True, nogil=True)
+def _nearest(dem, x0, y0, res, x, y):
+    """Height of the DEM pixel containing (x, y); NaN outside the grid."""
+    c = math.floor((x - x0) / res)
+    r = math.floor((y0 - y) / res)
+    if c < 0 or r < 0 or c >= dem.shape[1] or r >= dem.shape[0]:
+        return np.nan
+    return dem[r, c]
+
+
+@njit(cache=True, nogil=True)
 def _bilinear(dem, x0, y0, res, x, y):
     col = (x - x0) / res - 0.5
     row = (y0 - y) / res - 0.5

@@ -3,12 +3,15 @@
 :func:`sweep_itm` has the same window/gather contract as
 :func:`coverage.radio.engine.sweep`, so :func:`coverage.models.raster.predict_raster`
 can run either: radials around the site (enough that neighbouring radials are at most
-one pixel apart at the edge), one sample per pixel step along each radial (bilinear
-DEM heights, stopping where the radial leaves the DEM), and each pixel of the output
-window takes the value of its nearest radial sample.
+one pixel apart at the edge), one sample per pixel step along each radial (stopping
+where the radial leaves the DEM), and each pixel of the output window takes the value
+of its nearest radial sample. The heights of the samples are those of the DEM pixel
+they fall in (``nearest``, the default of the ``itm`` model: every profile point is a
+real DEM height, as in SPLAT!) or interpolated between the four nearest (``bilinear``,
+which lowers ridges that fall between pixel centres and so lowers diffraction losses).
 
 Every radial sample ``s >= 2`` that some pixel reads gets the full ITM 1.2.2
-point-to-point result (median loss, time, location and situation 50 %, mdvar 12) of the
+point-to-point result (time, location and situation quantiles as given, mdvar 12) of the
 profile ``z[0..s]``, the pixel's own TX -> RX profile, as SPLAT! does in its area mode;
 the result equals :func:`coverage.radio.itm._itm_p2p_core` on that profile up to
 rounding. What is not recomputed from scratch for each sample:
@@ -49,6 +52,7 @@ from .._numba import njit
 from .engine import (
     EARTH_RADIUS_M,
     _bilinear,
+    _nearest,
     best_antenna,
     horizontal_pattern,
     off_dem,
@@ -316,6 +320,7 @@ def sweep_itm(
     zt,
     zl,
     zc,
+    nearest,
     r0,
     c0,
     out,
@@ -325,7 +330,8 @@ def sweep_itm(
     Arguments up to ``k`` are those of :func:`coverage.radio.engine.sweep`; ``eps``,
     ``sgm``, ``n0``, ``klim``, ``pol`` are ITM's ground, refractivity, climate and
     polarisation, ``zt``, ``zl``, ``zc`` the normal deviates of time, location and
-    situation (see :func:`itm_deviates`).
+    situation (see :func:`itm_deviates`), ``nearest`` the height rule (True: the DEM
+    pixel's own height, False: bilinear).
 
     Returns the number of radial samples that fell on DEM voids inside the DEM (filled
     with the previous sample's height), or -1 when the site itself has no terrain.
@@ -390,7 +396,10 @@ def sweep_itm(
             py = sy + d * ct
             if off_dem(dem, x0, y0, res, px, py):
                 break  # off the DEM: nothing is predicted beyond (never assume sea level)
-            h = _bilinear(dem, x0, y0, res, px, py)
+            if nearest:
+                h = _nearest(dem, x0, y0, res, px, py)
+            else:
+                h = _bilinear(dem, x0, y0, res, px, py)
             if h < -1.0e4:
                 break
             if np.isnan(h):
@@ -408,7 +417,12 @@ def sweep_itm(
                 continue
             d = s * res
             if s == 1:
-                zm = _bilinear(dem, x0, y0, res, sx + 0.5 * res * st, sy + 0.5 * res * ct)
+                xm = sx + 0.5 * res * st
+                ym = sy + 0.5 * res * ct
+                if nearest:
+                    zm = _nearest(dem, x0, y0, res, xm, ym)
+                else:
+                    zm = _bilinear(dem, x0, y0, res, xm, ym)
                 if np.isnan(zm) or zm < -1.0e4:
                     zm = 0.5 * (z[0] + z[1])
                 z3[0] = z[0]

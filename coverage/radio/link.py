@@ -91,16 +91,22 @@ def _utm_for(lon: float, lat: float) -> CRS:
 
 
 def terrain_profile(
-    grid: Grid, a_xy: tuple[float, float], b_xy: tuple[float, float], *, step: float | None = None
+    grid: Grid,
+    a_xy: tuple[float, float],
+    b_xy: tuple[float, float],
+    *,
+    step: float | None = None,
+    method: str = "bilinear",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distances from ``a`` and bilinear ground heights along the segment a-b."""
+    """Distances from ``a`` and ground heights (``method`` of :meth:`Grid.sample`) along
+    the segment a-b."""
     length = float(np.hypot(b_xy[0] - a_xy[0], b_xy[1] - a_xy[1]))
     step = step or grid.res
     n = max(2, int(np.ceil(length / step)) + 1)
     t = np.linspace(0.0, 1.0, n)
     x = a_xy[0] + t * (b_xy[0] - a_xy[0])
     y = a_xy[1] + t * (b_xy[1] - a_xy[1])
-    return t * length, grid.sample(x, y)
+    return t * length, grid.sample(x, y, method)
 
 
 def analyse_link(
@@ -178,8 +184,21 @@ def analyse_link(
     bullington = float(pathloss.bullington_loss(dist, elev, htx, hrx, freq, k=k))
     deygout = float(pathloss.deygout_loss(dist, elev, htx, hrx, freq, k=k))
     base = max(empirical, fs) if settings.base_model == "hata" else fs
+    itm_elev = elev
+    if settings.itm_heights == "nearest":
+        # as the itm area model: a nearest-resampled DEM, sampled without interpolation
+        near = load_dem(
+            paths,
+            crs=crs,
+            bounds=bounds,
+            resolution=settings.resolution_m or res,
+            resampling="nearest",
+        )
+        itm_elev = terrain_profile(near, a, b, method="nearest")[1]
+        if not np.isfinite(itm_elev).all():
+            itm_elev = elev
     itm = itm_p2p(
-        elev,
+        itm_elev,
         float(dist[1] - dist[0]),
         htx,
         hrx,
@@ -190,9 +209,9 @@ def analyse_link(
         climate=settings.itm_climate,
         polarization=1,
         mdvar=12,
-        time=50.0,
-        location=50.0,
-        situation=50.0,
+        time=settings.itm_time,
+        location=settings.itm_location,
+        situation=settings.itm_situation,
     )
     losses = {
         "free_space": fs,
@@ -226,9 +245,11 @@ def analyse_link(
         f"terrain = {settings.base_model} base (antenna {hb:.0f} m above the receiver's "
         "ground) + Bullington knife-edge diffraction (ITU-R P.526/P.1812), k = "
         f"{k:.3g}",
-        f"itm = Longley-Rice ITM 1.2.2, median (50 % time, location, situation), "
+        f"itm = Longley-Rice ITM 1.2.2 (point to point, mdvar 12) at {settings.itm_time:g} % "
+        f"time, {settings.itm_situation:g} % situations, "
         f"eps {settings.itm_epsilon:g}, sigma {settings.itm_sigma:g} S/m, N0 "
-        f"{settings.itm_n0:g}, climate {settings.itm_climate}, vertical polarisation",
+        f"{settings.itm_n0:g}, climate {settings.itm_climate}, vertical polarisation, "
+        f"{settings.itm_heights} DEM heights",
     ]
     return LinkReport(
         tx_lonlat=tuple(tx_lonlat),
