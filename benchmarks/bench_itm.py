@@ -23,7 +23,9 @@ ITM settings as SPLAT!'s area maps (``tx.lrp``): time 90 %, situations 50 %, mdv
 3. Map agreement: at 90 m (SPLAT!'s 3″ posts are 88-93 m) and R = 10/20/30 km, the
    loss percentiles p10/p50/p90 and the share of pixels at or above -75/-85/-95/-105
    dBm (48.16 dBm EIRP - loss) against ``area_summary.md``'s ITM rows.
-4. The demo province: ``coverage compute --model itm`` (all sites, ``n_jobs = 2`` via a
+4. Point losses: SPLAT!'s 40 ITM rows of ``p2p_losses.csv`` on SPLAT!'s own profiles
+   and on ours (:func:`p2p_agreement`).
+5. The demo province: ``coverage compute --model itm`` (all sites, ``n_jobs = 2`` via a
    config file), wall time of the whole process (``--no-demo`` skips it).
 
 Usage, from the repository root::
@@ -193,6 +195,67 @@ def agreement(pred, freq_mhz: float, sample: list[dict], res: float) -> dict[str
     }
 
 
+def p2p_agreement(reference: Path) -> dict[str, Any]:
+    """SPLAT!'s 40 ITM point losses (``p2p_losses.csv``, model ITM) against ours.
+
+    Level 1: our ITM on SPLAT!'s own profiles (``p2p_profiles.json`` ``itm_input``).
+    Level 2: ``coverage link``'s ITM on our own profile from the DEM, as a user gets it
+    (straight line on a UTM grid, nearest heights, ending at the receiver), and the
+    same profile less its last two samples (SPLAT!'s truncation, README quirk 2).
+    """
+    from coverage import Settings
+    from coverage.radio.itm import itm_p2p
+    from coverage.radio.link import analyse_link
+
+    profiles = json.loads((reference / "p2p_profiles.json").read_text())["points"]
+    with open(reference / "p2p_losses.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["model"] == "ITM"]
+    level1, level2, trunc = [], [], []
+    for r in rows:
+        kw = dict(
+            frequency_mhz=float(r["freq_mhz"]), epsilon=15.0, sigma=0.005, n0=301.0,
+            climate=3, polarization=1, mdvar=12, time=float(r["frac_time"]) * 100,
+            situation=float(r["frac_situations"]) * 100,
+        )  # fmt: skip
+        htx, hrx, want = float(r["tx_h_m"]), float(r["rx_h_m"]), float(r["itm_loss_db_6dp"])
+        inp = profiles[r["point_id"]]["itm_input"]
+        z = np.asarray(inp["elev_m"], dtype=float)
+        level1.append(itm_p2p(z, float(inp["xi_m"]), htx, hrx, **kw).loss_db - want)
+        settings = Settings(rx_height_m=hrx, itm_time=kw["time"], itm_situation=kw["situation"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rep = analyse_link(
+                reference / "dem_N17E106.tif",
+                (float(r["tx_lon"]), float(r["tx_lat"])),
+                (float(r["rx_lon"]), float(r["rx_lat"])),
+                technology="2G",
+                frequency_mhz=kw["frequency_mhz"],
+                tx_height_m=htx,
+                settings=settings,
+            )
+            level2.append(rep.losses_db["itm"] - want)
+            xi = float(rep.distance_m[1] - rep.distance_m[0])
+            elev = np.asarray(rep.itm_elevation_m, dtype=float)
+            trunc.append(itm_p2p(elev[:-2], xi, htx, hrx, **kw).loss_db - want)
+
+    def summary(diff: list[float]) -> dict[str, Any]:
+        a = np.abs(np.asarray(diff))
+        return {
+            "median_abs_db": round(float(np.median(a)), 4),
+            "p95_abs_db": round(float(np.percentile(a, 95)), 4),
+            "max_abs_db": round(float(a.max()), 4),
+            "within_1db": round(float((a <= 1.0).mean()), 3),
+        }
+
+    return {
+        "case": "splat-p2p",
+        "losses": len(rows),
+        "splat_profiles": summary(level1),
+        "own_profiles": summary(level2),
+        "own_profiles_truncated_like_splat": summary(trunc),
+    }
+
+
 def demo(n_jobs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "coverage.toml"
@@ -228,6 +291,7 @@ def main() -> None:
         sys.exit(f"bench_itm: {dem} not found (see --reference)")
     with open(args.reference / "area_sample_10km.csv", newline="") as fh:
         sample = list(csv.DictReader(fh))
+    emit(p2p_agreement(args.reference))
     summary = read_summary(args.reference / "area_summary.md")
     x, y = to_metric().transform(TX_LON, TX_LAT)
 

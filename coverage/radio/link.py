@@ -44,6 +44,8 @@ class LinkReport:
     crs: str
     notes: list[str] = field(default_factory=list)
     itm: dict = field(default_factory=dict)
+    #: the heights handed to ITM (``[itm] heights``: nearest DEM pixels by default)
+    itm_elevation_m: np.ndarray | None = None
 
     @property
     def length_m(self) -> float:
@@ -262,6 +264,7 @@ def analyse_link(
         threshold_dbm=float(settings.thresholds_dbm[technology]),
         distance_m=dist,
         elevation_m=elev,
+        itm_elevation_m=itm_elev,
         los=los,
         losses_db=losses,
         received_dbm=received,
