@@ -244,6 +244,13 @@ def test_link_over_flat_ground(runner, tiny_dem):
     # ITM on the same profile: line of sight over smooth ground, never below free space
     assert data["itm"]["mode"] == "line of sight"
     assert data["path_loss_db"]["itm"] >= data["path_loss_db"]["free_space"] - 0.01
+    # the text output names ITM's region, horizons and terrain irregularity
+    args = ["link", "--from", "105.90,17.50", "--to", "105.93,17.52", "--dem", str(tiny_dem)]
+    text = runner.invoke(cli, [*args, "--technology", "2G"])
+    assert text.exit_code == 0, text.output
+    itm_line = next(line for line in text.stdout.splitlines() if "itm (" in line)
+    assert "line of sight region" in itm_line
+    assert "delta h 0 m" in itm_line  # flat DEM
 
 
 def test_link_outside_the_dem_is_an_error(runner, tiny_dem):

@@ -48,8 +48,9 @@ def link(tx, rx, technology, frequency, height, eirp, dem, config, as_json, plot
     """Why is this village uncovered? The terrain between a site and a point.
 
     Prints the profile's line-of-sight clearance, the path loss of each model (free
-    space, Hata/COST-231, terrain with Bullington and Deygout diffraction) and the
-    received level against the technology's threshold.
+    space, Hata/COST-231, terrain with Bullington and Deygout diffraction, Longley-Rice
+    ITM with its mode, horizons and terrain irregularity) and the received level against
+    the technology's threshold.
 
     \b
     $ coverage link --from 106.55,17.45 --to 106.60,17.48
@@ -92,6 +93,18 @@ def link(tx, rx, technology, frequency, height, eirp, dem, config, as_json, plot
         )
     for name, value in data["path_loss_db"].items():
         click.echo(f"  {name:<28} {value:7.1f} dB")
+    itm = data.get("itm") or {}
+    if itm:
+        d0, d1 = itm["horizon_distance_m"]
+        a0, a1 = itm["horizon_angle_mrad"]
+        h0, h1 = itm["effective_height_m"]
+        click.echo(
+            f"  itm ({itm['mode']} region): horizons {d0 / 1000:.2f} km ({a0:.1f} mrad) from "
+            "the site, "
+            f"{d1 / 1000:.2f} km ({a1:.1f} mrad) from the receiver; delta h "
+            f"{itm['delta_h_m']:.0f} m; effective heights {h0:.1f} / {h1:.1f} m; "
+            f"{itm['warning']}"
+        )
     verdict = "covered" if data["covered"] else "NOT covered"
     click.echo(
         f"received ({data['model']}): {data['received_dbm'][data['model']]:.1f} dBm, "
