@@ -137,9 +137,11 @@ class Settings:
     itm_heights
         Profile heights of the ``itm`` model: ``nearest`` (default; the DEM is
         reprojected and sampled without interpolation, so every profile point is a
-        real DEM height, as SPLAT! does) or ``bilinear`` (smoother; ridges between DEM
-        posts are lowered, which lowers diffraction losses: on the SPLAT! reference
-        tile it raises the share of pixels above a level by 2-8 points).
+        real DEM height, as SPLAT! does; on a grid finer than the DEM it is first
+        interpolated bilinearly, since repeated posts would make terraces) or
+        ``bilinear`` (smoother; ridges between DEM posts are lowered, which lowers
+        diffraction losses: on the SPLAT! reference tile it raises the share of pixels
+        above a level by 2-8 points).
     itm_time, itm_location, itm_situation
         ITM reliability and confidence (percent, 0.1-99.9): the loss not exceeded for
         this share of the time, of the locations, and of the situations (mdvar 12:

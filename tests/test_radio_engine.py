@@ -291,6 +291,9 @@ def test_nearest_resampling_keeps_real_posts(tmp_path):
     assert np.isin(near.array, posts).all()
     assert not np.isin(smooth.array, posts).all()
     assert near.array.max() > smooth.array.max()
+    # a grid three times finer than the DEM would only repeat posts in terraces: bilinear
+    fine = load_dem(path, resampling="nearest", resolution=30.0, **kw)
+    assert not np.isin(fine.array, posts).all()
     # Grid.sample(method="nearest") returns the containing pixel's value
     x = near.transform.c + (np.array([3, 10]) + 0.9) * near.res
     y = near.transform.f - (np.array([5, 7]) + 0.1) * near.res

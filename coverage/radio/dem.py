@@ -132,7 +132,9 @@ def load_dem(
         Pixel size in metres; default: the first DEM's native resolution.
     resampling
         ``bilinear`` (smooth; lowers peaks that fall between posts) or ``nearest``
-        (every pixel keeps a real post's height; used by the ITM model).
+        (every pixel keeps a real post's height; used by the ITM model). ``nearest`` on
+        a grid much finer than the DEM (below 0.75 of its pixel size) would build
+        terraces of repeated posts with steps between them: bilinear is used there.
 
     Returns
     -------
@@ -143,7 +145,11 @@ def load_dem(
     paths = [Path(os.fspath(p)) for p in paths]
     if not paths:
         raise InputError("no DEM given")
-    res = float(resolution or round(native_resolution_m(paths[0]), 1))
+    native = native_resolution_m(paths[0])
+    res = float(resolution or round(native, 1))
+    if resampling == "nearest" and res < 0.75 * native:
+        log.info("DEM: %.0f m grid finer than the DEM's %.0f m: bilinear, not nearest", res, native)
+        resampling = "bilinear"
     xmin, ymin, xmax, ymax = bounds
     width = int(np.ceil((xmax - xmin) / res))
     height = int(np.ceil((ymax - ymin) / res))
