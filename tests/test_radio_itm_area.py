@@ -186,10 +186,11 @@ def test_model_is_registered():
 
 
 def radial_profiles(rng: np.random.Generator):
-    """Varied profiles: random walks, near-flat ground, hills, a wall, valley floors."""
-    for trial in range(45):
+    """Varied profiles: random walks, near-flat ground, hills, a wall, valley floors, and
+    a flat sea (exactly 0 m: every residual ties) then a coast."""
+    for trial in range(48):
         n = int(rng.integers(3, 360))
-        kind = trial % 5
+        kind = trial % 6
         x = np.arange(n, dtype=float)
         if kind == 0:
             z = np.cumsum(rng.normal(0.0, 8.0, n)) + 300.0
@@ -199,8 +200,10 @@ def radial_profiles(rng: np.random.Generator):
             z = 200.0 + 150.0 * np.sin(x / rng.uniform(3.0, 40.0)) + rng.normal(0.0, 3.0, n)
         elif kind == 3:
             z = np.where(x > n * 0.3, 400.0, 10.0) + rng.normal(0.0, 1.0, n)
-        else:
+        elif kind == 4:
             z = 900.0 - 800.0 * np.exp(-(((x - n / 2) / (n / 6 + 1)) ** 2))
+        else:
+            z = np.where(x < n * 0.7, 0.0, 5.0 + (x - n * 0.7) * 3.0)
         yield z, float(rng.choice([30.0, 90.0])), float(rng.choice([2.0, 10.0, 30.0, 60.0]))
 
 
