@@ -220,7 +220,7 @@ def test_radial_walk_equals_itm_p2p_on_every_prefix():
         loss = np.full(n, np.nan)
         need = np.ones(n, dtype=bool)
         need[rng.random(n) < 0.3] = False  # skipped samples still feed the state
-        work, iwork = np.empty((8, n + 245)), np.empty((2, n), dtype=np.int64)
+        work, iwork = np.empty((7, n + 245)), np.empty((2, n), dtype=np.int64)
         args = (F, wn, zgnd, s.itm_n0, s.itm_climate, zt, zl, zc, work, iwork)
         _radial_losses(z, n, need, loss, xi, mast, s.rx_height_m, *args)
         for k in np.flatnonzero(need[2:]) + 2:

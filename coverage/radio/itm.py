@@ -62,9 +62,6 @@ __all__ = [
 ]
 
 _THIRD = 1.0 / 3.0
-#: Most residuals :func:`_dlthx_into` collects around an order statistic before it
-#: selects from all of them instead.
-_WINDOW_MAX = 32
 
 #: Names of :attr:`ItmResult.mode` values.
 ITM_MODE_NAMES: dict[int, str] = {0: "line of sight", 1: "diffraction", 2: "troposcatter"}
@@ -342,10 +339,8 @@ def _dlthx(z: npt.NDArray[np.float64], xi: float, x1: float, x2: float) -> float
     float
         Δh in metres (0 when the part spans fewer than two intervals).
     """
-    win = np.full(4, np.nan)
-    return _dlthx_into(
-        z, z.shape[0] - 1, xi, x1, x2, np.empty(245), np.empty(245), np.empty(245), win
-    )
+    guess = np.full(2, np.nan)
+    return _dlthx_into(z, z.shape[0] - 1, xi, x1, x2, np.empty(245), np.empty(245), guess)
 
 
 @njit(cache=True, nogil=True)
@@ -399,47 +394,18 @@ def _order_stat(r: npt.NDArray[np.float64], n: int, k: int, guess: float,
 
 
 @njit(cache=True, nogil=True)
-def _sort_small(buf: npt.NDArray[np.float64], m: int) -> None:
-    """Insertion sort of ``buf[:m]`` (a handful of values)."""
-    for i in range(1, m):
-        v = buf[i]
-        k = i
-        while k > 0 and buf[k - 1] > v:
-            buf[k] = buf[k - 1]
-            k -= 1
-        buf[k] = v
-
-
-@njit(cache=True, nogil=True)
-def _next_window(w: npt.NDArray[np.float64], m: int, i: int, a: float, b: float,
-                 answer: float, width: float) -> tuple[float, float]:  # fmt: skip
-    """Bounds ``(a, b]`` to try next around rank ``i`` of the sorted window ``w[:m]``:
-    three ranks either side when the window holds them, else the old bound moved out;
-    ``answer -/+ width`` when there was no window."""
-    half = 3
-    if m == 0:
-        return answer - width, answer + width
-    span = b - a
-    lo = w[i - half] if i - half >= 0 else a - 0.5 * span
-    hi = w[i + half] if i + half < m else b + 0.5 * span
-    return lo, hi
-
-
-@njit(cache=True, nogil=True)
 def _dlthx_into(
     z: npt.NDArray[np.float64], npts: int, xi: float, x1: float, x2: float,
-    s: npt.NDArray[np.float64], w1: npt.NDArray[np.float64], w2: npt.NDArray[np.float64],
-    win: npt.NDArray[np.float64],
+    s: npt.NDArray[np.float64], buf: npt.NDArray[np.float64],
+    guess: npt.NDArray[np.float64],
 ) -> float:  # fmt: skip
     """:func:`_dlthx` on the profile ``z[0..npts]`` with caller-owned work buffers.
 
-    ``s``, ``w1`` and ``w2`` hold at least 245 values each. ``win`` (4 values, NaN for
-    none) carries, from one call to the next along a radial, a window ``(a, b]`` around
-    each of the two order statistics (the ``ka``-th smallest and largest residual):
-    counting the residuals at or below the bounds (one vectorisable pass) tells whether
-    the wanted rank falls inside the window; then only the few residuals inside it are
-    collected and sorted. Otherwise the statistic is selected from all residuals
-    (:func:`_order_stat`). The windows only steer the work, never the result.
+    ``s`` holds at least 245 values and ``buf`` at least 25. The two order statistics
+    (``ka``-th smallest and largest residual) are selected in O(n), ``n <= 245``, without
+    sorting. ``guess`` (2 values, NaN for none) holds the previous call's two order
+    statistics, which speeds up the selection along a radial, and is updated; it never
+    changes the result.
     """
     xa = x1 / xi
     xb = x2 / xi
@@ -474,48 +440,20 @@ def _dlthx_into(
     b = 0.5 * (first - last) * x + x * inner + (mom - (n - 1) * last)
     b = b * 12.0 / ((sn * sn + 2.0) * sn)
     za = a + b * x
-    la, lb, ha, hb = win[0], win[1], win[2], win[3]
-    cla = 0
-    clb = 0
-    cha = 0
-    chb = 0
+    g0 = guess[0]
+    g1 = guess[1]
+    c0 = 0
+    c1 = 0
     for j in range(n):
         v = s[j] - (za + b * j)
         s[j] = v
-        cla += v <= la
-        clb += v <= lb
-        cha += v <= ha
-        chb += v <= hb
-    # ka-th smallest (rank k1) and ka-th largest (rank k2) residual; a window is used
-    # when the rank falls inside it and it holds few values (not, e.g., a flat sea)
-    k1 = ka
-    k2 = n - ka + 1
-    in1 = cla < k1 <= clb and clb - cla <= _WINDOW_MAX
-    in2 = cha < k2 <= chb and chb - cha <= _WINDOW_MAX
-    m1 = 0
-    m2 = 0
-    if in1 or in2:
-        for j in range(n):
-            v = s[j]
-            if in1 and la < v <= lb:
-                w1[m1] = v
-                m1 += 1
-            if in2 and ha < v <= hb:
-                w2[m2] = v
-                m2 += 1
-    if in1:
-        _sort_small(w1, m1)
-        lo = w1[k1 - cla - 1]
-    else:
-        lo = _order_stat(s, n, k1, np.nan, w1)
-    if in2:
-        _sort_small(w2, m2)
-        hi = w2[k2 - cha - 1]
-    else:
-        hi = _order_stat(s, n, k2, np.nan, w2)
-    width = 0.03 * (hi - lo) + 1e-9
-    win[0], win[1] = _next_window(w1, m1, k1 - cla - 1, la, lb, lo, width)
-    win[2], win[3] = _next_window(w2, m2, k2 - cha - 1, ha, hb, hi, width)
+        c0 += v <= g0
+        c1 += v <= g1
+    # ka-th largest minus ka-th smallest residual
+    lo = _order_stat(s, n, ka, g0, buf, c0)
+    hi = _order_stat(s, n, n - ka + 1, g1, buf, c1)
+    guess[0] = lo
+    guess[1] = hi
     return (hi - lo) / (1.0 - 0.8 * math.exp(-(x2 - x1) / 50e3))
 
 

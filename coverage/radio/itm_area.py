@@ -142,7 +142,7 @@ def _first_at_least(idx, m, i):
 @njit(cache=True, nogil=True)
 def _itm_sample(
     z, s, xi, c0, c1, hg0, hg1, za, qlo, qhi, tx_lo, tx_hi, idx_lo, m_lo, idx_hi, m_hi,
-    f_mhz, wn, zgnd, n0, klim, zt, zl, zc, sbuf, w1, w2, win,
+    f_mhz, wn, zgnd, n0, klim, zt, zl, zc, sbuf, sel_buf, guess,
 ):  # fmt: skip
     """ITM loss (dB) of the profile ``z[0..s]`` (``s >= 2``) from the incremental state.
 
@@ -205,7 +205,7 @@ def _itm_sample(
     # Hufford §qlrpfl with O(1) fits and the bounded Δh
     xl0 = min(15.0 * hg0, 0.1 * dl0)
     xl1 = d - min(15.0 * hg1, 0.1 * dl1)
-    dh = _dlthx_into(z, s, xi, xl0, xl1, sbuf, w1, w2, win)
+    dh = _dlthx_into(z, s, xi, xl0, xl1, sbuf, sel_buf, guess)
     if dl0 + dl1 > 1.5 * d:
         fa, fb = _zlsq1_prefix(c0, c1, z, s, xi, xl0, xl1)
         he0, he1, dl0, dl1, the0, the1 = _los_horizons(
@@ -230,20 +230,19 @@ def _radial_losses(
     """ITM loss into ``loss[s]`` of every profile ``z[0..s]`` with ``need[s]``,
     ``2 <= s < n_ok``, walking once along the radial ``z[0..n_ok-1]``.
 
-    ``work`` is a float array of at least 8 rows of ``n_ok + 245``, ``iwork`` an int64
+    ``work`` is a float array of at least 7 rows of ``n_ok + 245``, ``iwork`` an int64
     array of at least 2 rows of ``n_ok``.
     """
-    if work.shape[0] < 8 or work.shape[1] < n_ok + 245 or iwork.shape[1] < n_ok:
+    if work.shape[0] < 7 or work.shape[1] < n_ok + 245 or iwork.shape[1] < n_ok:
         raise ValueError("_radial_losses: work arrays too small")
     c0 = work[0]  # prefix sums of z and of j * z
     c1 = work[1]
     hw_lo = work[2]
     hw_hi = work[3]
     sbuf = work[4]
-    w1 = work[5]
-    w2 = work[6]
-    win = work[7, :4]
-    win[:] = np.nan
+    sel_buf = work[5]
+    guess = work[6, :2]
+    guess[:] = np.nan
     idx_lo = iwork[0]
     idx_hi = iwork[1]
     za = z[0] + hg0
@@ -291,7 +290,7 @@ def _radial_losses(
             loss[s] = _itm_sample(
                 z, s, xi, c0, c1, hg0, hg1, za, qlo, qhi, tx_lo, tx_hi,
                 idx_lo, m_lo, idx_hi, m_hi, f_mhz, wn, zgnd, n0, klim, zt, zl, zc,
-                sbuf, w1, w2, win,
+                sbuf, sel_buf, guess,
             )  # fmt: skip
 
 
@@ -377,7 +376,7 @@ def sweep_itm(
     z = np.empty(n_smp)
     z3 = np.empty(3)
     loss = np.empty(n_smp)
-    work = np.empty((8, n_smp + 245))
+    work = np.empty((7, n_smp + 245))
     iwork = np.empty((2, n_smp), dtype=np.int64)
     wn, _ens, _gme, zgnd = _qlrps(f_mhz, 0.0, n0, pol, eps, sgm)
     n_ant = level0_dbm.shape[0]
