@@ -35,6 +35,7 @@ def test_precedence(tmp_path):
         ("[itm]\nn0 = 30\n", r"\[itm\] n0 must be within"),
         ("[itm]\nsigma = 0\n", r"\[itm\] sigma must be > 0"),
         ("[itm]\nepsilon = 0.5\n", r"\[itm\] epsilon must be >= 1"),
+        ("[itm]\nheights = 'cubic'\n", r"\[itm\] heights must be nearest or bilinear"),
     ],
 )
 def test_bad_config(tmp_path, text, message):

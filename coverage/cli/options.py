@@ -88,7 +88,7 @@ def settings_options(func: Callable) -> Callable:
             "--model",
             type=click.Choice(["range", "hata", "terrain", "itm"]),
             help="Coverage model: range, hata, terrain (knife-edge over the DEM) or itm "
-            "(Longley-Rice ITM on every pixel's DEM profile, about 5x the terrain "
+            "(Longley-Rice ITM on every pixel's DEM profile, about 7x the terrain "
             "model's time; reliability in the config's [itm] section) "
             "[default: terrain with a DEM, else hata].",
         ),
