@@ -21,8 +21,9 @@ rounding. What is not recomputed from scratch for each sample:
   the tangent from the antenna to the upper convex hull of the profile's heights
   lowered by ``q x²``, and the RX horizon the tangent from the receiver. Walking out
   along the radial we keep two such hulls, for the smallest and largest curvature any
-  prefix of this radial can have (γ_e grows with the mean height, which lies between
-  the radial's lowest and highest sample), and the running TX horizon for both. The
+  prefix of this radial has (γ_e grows with the prefix's mean height, and the extreme
+  mean heights come in O(n) from prefix sums before the walk), and the running TX
+  horizon for both. The
   horizon point at the pixel's own curvature lies between the two bracketing answers
   (as q grows, the TX horizon point moves towards the TX and the RX one away from the
   RX), and the hull for the largest curvature contains every vertex of the hull for
