@@ -416,21 +416,19 @@ def _dlthx_into(
     n = 10 * ka - 5
     sn = float(n - 1)
     step = (xb - xa) / sn
-    k0 = int(xa + 1.0)
-    f0 = xa - k0
+    k = int(xa + 1.0)
+    xa -= k
     tot = 0.0
     mom = 0.0
     for j in range(n):
-        # Hufford steps k up while the position is past it; computed directly here
-        t = f0 + j * step
-        k = k0
-        if t > 0.0:
-            it = int(t)
-            k = min(k0 + it + (t > it), npts)
-        v = z[k] + (z[k] - z[k - 1]) * (t - (k - k0))
+        while xa > 0.0 and k < npts:  # Hufford's stepping (twice as fast as ceil here)
+            xa -= 1.0
+            k += 1
+        v = z[k] + (z[k] - z[k - 1]) * xa
         s[j] = v
         tot += v
         mom += j * v
+        xa += step
     # least-squares line through s[0..n-1] (:func:`_zlsq1` with x1 = 0, x2 = n - 1)
     first = s[0]
     last = s[n - 1]
