@@ -106,3 +106,22 @@ def test_raster_model_layers_are_image_overlays(tiny, tiny_dem):
     # one transparent PNG per technology with sites (2G, 3G, 4G in the tiny fixture)
     assert html.count("L.imageOverlay(") == 3
     assert "4G coverage" in html
+
+
+def test_map_names_the_model_in_words(tiny, tiny_dem):
+    """Leadership asks "which model?": the header says it in words, ITM with its
+    reliability, in both languages."""
+    from coverage import Settings
+
+    settings = Settings(dem=(str(tiny_dem),), itm_time=90.0)
+    result = run(**tiny, settings=settings, model="itm")
+    html = map_html(gap_map(result, lang="en", static=True))
+    assert "Model: Longley-Rice ITM 1.2.2 over the DEM, 90 % of time, 50 % of situations" in html
+    vi = map_html(gap_map(result, lang="vi", static=True))
+    assert "Mô hình: Longley-Rice ITM 1.2.2 trên DEM, 90% thời gian, 50% tình huống" in vi
+    median = run(**tiny, settings=Settings(dem=(str(tiny_dem),)), model="itm")
+    assert "Longley-Rice ITM 1.2.2 over the DEM, median" in map_html(gap_map(median, lang="en"))
+    terrain = run(**tiny, settings=Settings(dem=(str(tiny_dem),)), model="terrain")
+    assert "Model: terrain (knife-edge diffraction over the DEM)" in map_html(
+        gap_map(terrain, lang="en")
+    )

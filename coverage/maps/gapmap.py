@@ -35,7 +35,7 @@ from ..pipeline import Result
 from ..settings import TECHNOLOGIES
 from . import _assets
 from .basemap import hillshade_png
-from .i18n import headline_figures, number, percent, text
+from .i18n import headline_figures, model_name, number, percent, text
 
 log = logging.getLogger(__name__)
 
@@ -688,7 +688,7 @@ def _header_html(result: Result, *, lang: str, title: str, demo: bool) -> str:
         f"</div>"
         for i, (label, value) in enumerate(figures)
     )
-    meta = text("model_rule", lang, model=s["model"], rule=_rule_text(s, lang))
+    meta = text("model_rule", lang, model=model_name(s, lang), rule=_rule_text(s, lang))
     meta += f" · CRS {s['crs']} · " + text("generated", lang, version=__version__)
     if demo:
         meta += " · " + text("demo_note", lang)

@@ -28,6 +28,21 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "Population covered by {tech}",
     },
     "model_rule": {"vi": "Mô hình: {model}; quy tắc: {rule}", "en": "Model: {model}; rule: {rule}"},
+    "model_range": {"vi": "bán kính phủ sóng cố định", "en": "fixed coverage radii"},
+    "model_hata": {"vi": "Okumura-Hata (không xét địa hình)", "en": "Okumura-Hata (no terrain)"},
+    "model_terrain": {
+        "vi": "địa hình (nhiễu xạ knife-edge trên DEM)",
+        "en": "terrain (knife-edge diffraction over the DEM)",
+    },
+    "model_itm": {
+        "vi": "Longley-Rice ITM 1.2.2 trên DEM, {reliability}",
+        "en": "Longley-Rice ITM 1.2.2 over the DEM, {reliability}",
+    },
+    "itm_median": {"vi": "giá trị trung vị", "en": "median"},
+    "itm_reliability": {
+        "vi": "{time}% thời gian, {situation}% tình huống",
+        "en": "{time} % of time, {situation} % of situations",
+    },
     "rule_area": {"vi": "≥ {threshold} diện tích thôn", "en": "≥ {threshold} of village area"},
     "rule_centroid": {"vi": "điểm trung tâm thôn", "en": "village centre point"},
     "rule_population": {
@@ -98,6 +113,35 @@ def text(key: str, lang: str, **values: object) -> str:
     'Villages with 3G/4G'
     """
     return _TEXT[key][lang].format(**values)
+
+
+def model_name(summary: dict, lang: str) -> str:
+    """The coverage model of a run, in words (ITM with its time/situation reliability).
+
+    Examples
+    --------
+    >>> model_name({"model": "range"}, "en")
+    'fixed coverage radii'
+    >>> info = {"itm": {"time_location_situation_percent": [90, 50, 50]}}
+    >>> model_name({"model": "itm", "model_info": info}, "en")
+    'Longley-Rice ITM 1.2.2 over the DEM, 90 % of time, 50 % of situations'
+    """
+    model = summary["model"]
+    if f"model_{model}" not in _TEXT:
+        return str(model)
+    if model != "itm":
+        return text(f"model_{model}", lang)
+    info = (summary.get("model_info") or {}).get("itm") or {}
+    time, _, situation = info.get("time_location_situation_percent", [50, 50, 50])
+    if time == 50 and situation == 50:
+        reliability = text("itm_median", lang)
+    else:
+
+        def pct(v: float) -> str:
+            return number(v, lang, 0 if float(v).is_integer() else 1)
+
+        reliability = text("itm_reliability", lang, time=pct(time), situation=pct(situation))
+    return text("model_itm", lang, reliability=reliability)
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:

@@ -14,7 +14,7 @@ from ..output import atomic_path
 from ..pipeline import Result
 from .basemap import shaded_relief
 from .gapmap import COVERED, NO_DATA_COLOUR, SHARE_CLASSES, UNCOVERED, share_colour
-from .i18n import headline_figures, percent, text
+from .i18n import headline_figures, model_name, percent, text
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
 
@@ -169,7 +169,7 @@ def gap_png(
     meta = text(
         "model_rule",
         lang,
-        model=s["model"],
+        model=model_name(s, lang),
         rule=text(
             f"rule_{s['rule']['name']}", lang, threshold=percent(s["rule"]["threshold"], lang, 0)
         ),
