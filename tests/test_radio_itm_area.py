@@ -49,7 +49,7 @@ def grid(kind: str) -> Grid:
     )
 
 
-def one_site() -> gpd.GeoDataFrame:
+def one_site(site: tuple[float, float] = SITE) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "site_id": ["S"],
@@ -58,7 +58,7 @@ def one_site() -> gpd.GeoDataFrame:
             "height_m": [MAST],
             "eirp_dbm": [EIRP],
         },
-        geometry=[shapely.Point(*SITE)],
+        geometry=[shapely.Point(*site)],
         crs=32648,
     )
 
@@ -90,17 +90,18 @@ def expected(
     time: float = 50.0,
     situation: float = 50.0,
     heights: str = "nearest",
+    site: tuple[float, float] = SITE,
 ) -> float:
     """Signal at pixel (row, col): ITM on the profile along its nearest radial."""
     px, py = X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES
-    dx, dy = px - SITE[0], py - SITE[1]
+    dx, dy = px - site[0], py - site[1]
     n_rad = max(16, math.ceil(2 * math.pi * RADIUS / RES))
     a = round((math.atan2(dx, dy) % (2 * math.pi)) / (2 * math.pi) * n_rad) % n_rad
     s = round(math.hypot(dx, dy) / RES)
     theta = 2 * math.pi * a / n_rad
     height = nearest if heights == "nearest" else bilinear
     profile = [
-        height(z, SITE[0] + i * RES * math.sin(theta), SITE[1] + i * RES * math.cos(theta))
+        height(z, site[0] + i * RES * math.sin(theta), site[1] + i * RES * math.cos(theta))
         for i in range(s + 1)
     ]
     s = Settings()
@@ -141,6 +142,20 @@ def test_pixels_match_itm_p2p_on_their_profile(kind, heights):
         row, col = CENTRE + dr, CENTRE + dc
         want = expected(g.array, row, col, heights=heights)
         assert raster[row, col] == pytest.approx(want, abs=0.05), (dr, dc)
+
+
+@pytest.mark.parametrize("heights", ["nearest", "bilinear"])
+def test_site_between_pixel_centres(heights):
+    """A site off its pixel's centre on sloping ground: the profile starts from the
+    site's own ground by the same height rule as every other sample."""
+    g = grid("ridge")
+    site = (SITE[0] + 0.37 * RES, SITE[1] - 0.21 * RES)
+    settings = SETTINGS.replace(itm_heights=heights)
+    pred = predict_raster(one_site(site), g, settings=settings, terrain=True, model="itm")
+    for dr, dc in [(-10, 0), (-50, 0), (-45, 20), (31, -17)]:
+        row, col = CENTRE + dr, CENTRE + dc
+        want = expected(g.array, row, col, heights=heights, site=site)
+        assert pred.best["2G"][row, col] == pytest.approx(want, abs=2e-3), (dr, dc)
 
 
 def test_reliability_settings_reach_the_kernel():

@@ -346,6 +346,8 @@ def sweep_itm(
     z_tx = _bilinear(dem, x0, y0, res, sx, sy)
     if np.isnan(z_tx) or z_tx < -1.0e4:
         return -1
+    if nearest:
+        z_tx = _nearest(dem, x0, y0, res, sx, sy)
     hg0 = min(max(mast_m, 0.5), 3000.0)
     hg1 = min(max(rx_h, 0.5), 3000.0)
     htx = z_tx + mast_m
