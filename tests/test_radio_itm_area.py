@@ -104,11 +104,17 @@ def expected(
         height(z, site[0] + i * RES * math.sin(theta), site[1] + i * RES * math.cos(theta))
         for i in range(s + 1)
     ]
+    loss = p2p_loss(profile, RES, MAST, time=time, situation=situation)
+    return EIRP - reference_signal_offset_db("2G") - loss
+
+
+def p2p_loss(profile, xi: float, mast: float, time: float = 50.0, situation: float = 50.0) -> float:
+    """ITM point to point with the default settings' ground, climate and receiver."""
     s = Settings()
-    loss = itm_p2p(
+    return itm_p2p(
         profile,
-        RES,
-        MAST,
+        xi,
+        mast,
         s.rx_height_m,
         frequency_mhz=F,
         epsilon=s.itm_epsilon,
@@ -120,7 +126,6 @@ def expected(
         time=time,
         situation=situation,
     ).loss_db
-    return EIRP - reference_signal_offset_db("2G") - loss
 
 
 # (row, col) offsets from the site: due north (on a radial, exact pixel heights), beyond
@@ -239,19 +244,7 @@ def test_radial_walk_equals_itm_p2p_on_every_prefix():
         args = (F, wn, zgnd, s.itm_n0, s.itm_climate, zt, zl, zc, work, iwork)
         _radial_losses(z, n, need, loss, xi, mast, s.rx_height_m, *args)
         for k in np.flatnonzero(need[2:]) + 2:
-            want = itm_p2p(
-                z[: k + 1],
-                xi,
-                mast,
-                s.rx_height_m,
-                frequency_mhz=F,
-                epsilon=s.itm_epsilon,
-                sigma=s.itm_sigma,
-                n0=s.itm_n0,
-                climate=s.itm_climate,
-                polarization=1,
-                mdvar=12,
-            ).loss_db
+            want = p2p_loss(z[: k + 1], xi, mast)
             assert loss[k] == pytest.approx(want, abs=1e-6), (len(z), k, xi, mast)
             checked += 1
     assert checked > 3000
