@@ -244,6 +244,18 @@ def _hzns(
 
 
 @njit(cache=True, nogil=True)
+def _fit_window(xn: float, xi: float, x1: float, x2: float) -> tuple[float, float]:
+    """Sample numbers bounding a :func:`_zlsq1` fit over ``xn`` intervals: ``x1``, ``x2``
+    (m) rounded inwards to whole samples, widened to at least one interval."""
+    xa = float(int(_dim(x1 / xi, 0.0)))
+    xb = xn - float(int(_dim(xn, x2 / xi)))
+    if xb <= xa:
+        xa = _dim(xa, 1.0)
+        xb = xn - _dim(xn, xb + 1.0)
+    return xa, xb
+
+
+@njit(cache=True, nogil=True)
 def _zlsq1(z: npt.NDArray[np.float64], xi: float, x1: float, x2: float) -> tuple[float, float]:
     """Least-squares line through the profile between two distances (Hufford §zlsq1).
 
@@ -264,11 +276,7 @@ def _zlsq1(z: npt.NDArray[np.float64], xi: float, x1: float, x2: float) -> tuple
         profile.
     """
     xn = float(z.shape[0] - 1)
-    xa = float(int(_dim(x1 / xi, 0.0)))
-    xb = xn - float(int(_dim(xn, x2 / xi)))
-    if xb <= xa:
-        xa = _dim(xa, 1.0)
-        xb = xn - _dim(xn, xb + 1.0)
+    xa, xb = _fit_window(xn, xi, x1, x2)
     ja = int(xa)
     jb = int(xb)
     n = jb - ja
@@ -298,11 +306,7 @@ def _zlsq1_prefix(
     :func:`_zlsq1` up to rounding.
     """
     xn = float(npts)
-    xa = float(int(_dim(x1 / xi, 0.0)))
-    xb = xn - float(int(_dim(xn, x2 / xi)))
-    if xb <= xa:
-        xa = _dim(xa, 1.0)
-        xb = xn - _dim(xn, xb + 1.0)
+    xa, xb = _fit_window(xn, xi, x1, x2)
     ja = int(xa)
     jb = int(xb)
     span = xb - xa
