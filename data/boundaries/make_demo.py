@@ -49,10 +49,26 @@ DEM_RES_ARCSEC = 3  # ~90 m; the deflated file stays below 3.5 MB
 PROVINCE = "Tỉnh Quảng Bình"
 
 # Real district areas (km²) and plausible pre-2025 populations (total ~ 900,000).
-DISTRICT_AREA = {"450": 155, "458": 163, "454": 447, "455": 2124,
-                 "456": 1190, "457": 1420, "453": 1128, "452": 1410}
-DISTRICT_POP = {"450": 133_000, "458": 106_000, "454": 103_000, "455": 186_000,
-                "456": 91_000, "457": 143_000, "453": 80_000, "452": 51_000}
+DISTRICT_AREA = {
+    "450": 155,
+    "458": 163,
+    "454": 447,
+    "455": 2124,
+    "456": 1190,
+    "457": 1420,
+    "453": 1128,
+    "452": 1410,
+}
+DISTRICT_POP = {
+    "450": 133_000,
+    "458": 106_000,
+    "454": 103_000,
+    "455": 186_000,
+    "456": 91_000,
+    "457": 143_000,
+    "453": 80_000,
+    "452": 51_000,
+}
 # Hand-placed anchors (lat, lon) of the weighted Voronoi; mountain districts reach west.
 DISTRICT_ANCHORS = {
     "450": [(17.475, 106.60)],
@@ -65,41 +81,180 @@ DISTRICT_ANCHORS = {
     "452": [(17.80, 105.95), (17.86, 105.75), (17.68, 105.88)],
 }
 # District seats (GeoNames; Quảng Trạch has none there, placed plausibly).
-SEATS = {"450": ("Đồng Hới", 17.46885, 106.62226), "458": ("Ba Đồn", 17.75353, 106.42355),
-         "455": ("Hoàn Lão", 17.58436, 106.53425), "456": ("Quán Hàu", 17.40438, 106.64072),
-         "452": ("Quy Đạt", 17.80459, 105.97044), "457": ("Kiến Giang", 17.22328, 106.79011),
-         "453": ("Đồng Lê", 17.88389, 106.02536), "454": ("Quảng Trạch", 17.83, 106.40)}
+SEATS = {
+    "450": ("Đồng Hới", 17.46885, 106.62226),
+    "458": ("Ba Đồn", 17.75353, 106.42355),
+    "455": ("Hoàn Lão", 17.58436, 106.53425),
+    "456": ("Quán Hàu", 17.40438, 106.64072),
+    "452": ("Quy Đạt", 17.80459, 105.97044),
+    "457": ("Kiến Giang", 17.22328, 106.79011),
+    "453": ("Đồng Lê", 17.88389, 106.02536),
+    "454": ("Quảng Trạch", 17.83, 106.40),
+}
 # Town locations (lat, lon) of the thị trấn; phường are clustered around their seat.
-TOWNS = {"18901": (17.80459, 105.97044), "18949": (17.88389, 106.02536),
-         "19111": (17.58436, 106.53425), "19114": (17.50, 106.45),
-         "19165": (17.61, 106.31), "19207": (17.40438, 106.64072),
-         "19249": (17.22328, 106.79011), "19246": (17.16, 106.71)}
+TOWNS = {
+    "18901": (17.80459, 105.97044),
+    "18949": (17.88389, 106.02536),
+    "19111": (17.58436, 106.53425),
+    "19114": (17.50, 106.45),
+    "19165": (17.61, 106.31),
+    "19207": (17.40438, 106.64072),
+    "19249": (17.22328, 106.79011),
+    "19246": (17.16, 106.71),
+}
 PHUONG_KM2 = 6.0  # mean area of an urban ward when seeding
-MOUNTAIN = {"Dân Hóa", "Trọng Hóa", "Hóa Sơn", "Thượng Hóa", "Lâm Hóa", "Thanh Hóa",
-            "Kim Hóa", "Hương Hóa", "Thượng Trạch", "Tân Trạch", "Xuân Trạch",
-            "Trường Sơn", "Trường Xuân", "Lâm Thủy", "Kim Thủy", "Ngân Thủy"}
-COASTAL = {"Bảo Ninh", "Quang Phú", "Hải Ninh", "Ngư Thủy Bắc", "Ngư Thủy", "Cảnh Dương",
-           "Quảng Đông", "Quảng Phú", "Quảng Xuân", "Quảng Hưng", "Hải Phú", "Đức Trạch",
-           "Nhân Trạch", "Thanh Trạch", "Quảng Văn", "Quảng Thủy", "Sen Thủy"}
+MOUNTAIN = {
+    "Dân Hóa",
+    "Trọng Hóa",
+    "Hóa Sơn",
+    "Thượng Hóa",
+    "Lâm Hóa",
+    "Thanh Hóa",
+    "Kim Hóa",
+    "Hương Hóa",
+    "Thượng Trạch",
+    "Tân Trạch",
+    "Xuân Trạch",
+    "Trường Sơn",
+    "Trường Xuân",
+    "Lâm Thủy",
+    "Kim Thủy",
+    "Ngân Thủy",
+}
+COASTAL = {
+    "Bảo Ninh",
+    "Quang Phú",
+    "Hải Ninh",
+    "Ngư Thủy Bắc",
+    "Ngư Thủy",
+    "Cảnh Dương",
+    "Quảng Đông",
+    "Quảng Phú",
+    "Quảng Xuân",
+    "Quảng Hưng",
+    "Hải Phú",
+    "Đức Trạch",
+    "Nhân Trạch",
+    "Thanh Trạch",
+    "Quảng Văn",
+    "Quảng Thủy",
+    "Sen Thủy",
+}
 WEST_DISTRICTS = {"452", "453", "455", "456", "457"}
 # Communes left with remote mountain villages out of 3G/4G reach ("lõm sóng").
-LOM_SONG = ["Dân Hóa", "Trọng Hóa", "Thượng Hóa", "Kim Hóa", "Thượng Trạch", "Tân Trạch",
-            "Trường Sơn", "Lâm Thủy", "Kim Thủy", "Ngân Thủy"]
-THON_NAMES = ["Trung", "Đông", "Tây", "Nam", "Bắc", "Thượng", "Hạ", "Tân Lập", "Tân Sơn",
-              "Tân Hợp", "Phú Lộc", "Phú Hòa", "Xuân Hòa", "Xuân Lai", "An Lạc", "An Bình",
-              "Bình Minh", "Đại Phong", "Đông Thành", "Hòa Bình", "Minh Tiến", "Quyết Thắng",
-              "Thanh Xuân", "Thuận Lợi", "Vĩnh Phước", "Hợp Tiến", "Phúc Tự", "Cổ Hiền",
-              "Mỹ Hòa", "Lộc Đại", "Lương Yến", "Hà Kiên", "Đồng Dương", "Tiền Tiến",
-              "Phong Xuân"]
-BAN_NAMES = ["Dốc Mây", "Cà Xen", "Ón", "Ploang", "Rục Làn", "Yên Hợp", "Cha Lo", "Hà Vi",
-             "Ka Oóc", "Bãi Dinh", "Sy", "Tà Vờng", "Chân Tròong", "Cồn Roàng", "Hát",
-             "Nước Đắng", "Khe Cát", "Khe Dây", "Cây Dầu", "Tà Rà", "Ra Mai", "Ho Rum",
-             "Cu Pi", "Chút Mút", "Bụt", "Ba Loóc", "Ông Ý", "Nà Lum", "Rìn Rìn", "Hôi Rấy",
-             "Ka Định", "Đìn Đìn", "Cáo", "Kè", "Dộ", "Tà Ry", "Khe Ngát", "Chuôn", "Sắt",
-             "Cầu Lát", "Lòm", "Mò Ó", "Kà Chăm", "Pa Choong", "Cóc", "Mít", "Hung", "Loọc"]
+LOM_SONG = [
+    "Dân Hóa",
+    "Trọng Hóa",
+    "Thượng Hóa",
+    "Kim Hóa",
+    "Thượng Trạch",
+    "Tân Trạch",
+    "Trường Sơn",
+    "Lâm Thủy",
+    "Kim Thủy",
+    "Ngân Thủy",
+]
+THON_NAMES = [
+    "Trung",
+    "Đông",
+    "Tây",
+    "Nam",
+    "Bắc",
+    "Thượng",
+    "Hạ",
+    "Tân Lập",
+    "Tân Sơn",
+    "Tân Hợp",
+    "Phú Lộc",
+    "Phú Hòa",
+    "Xuân Hòa",
+    "Xuân Lai",
+    "An Lạc",
+    "An Bình",
+    "Bình Minh",
+    "Đại Phong",
+    "Đông Thành",
+    "Hòa Bình",
+    "Minh Tiến",
+    "Quyết Thắng",
+    "Thanh Xuân",
+    "Thuận Lợi",
+    "Vĩnh Phước",
+    "Hợp Tiến",
+    "Phúc Tự",
+    "Cổ Hiền",
+    "Mỹ Hòa",
+    "Lộc Đại",
+    "Lương Yến",
+    "Hà Kiên",
+    "Đồng Dương",
+    "Tiền Tiến",
+    "Phong Xuân",
+]
+BAN_NAMES = [
+    "Dốc Mây",
+    "Cà Xen",
+    "Ón",
+    "Ploang",
+    "Rục Làn",
+    "Yên Hợp",
+    "Cha Lo",
+    "Hà Vi",
+    "Ka Oóc",
+    "Bãi Dinh",
+    "Sy",
+    "Tà Vờng",
+    "Chân Tròong",
+    "Cồn Roàng",
+    "Hát",
+    "Nước Đắng",
+    "Khe Cát",
+    "Khe Dây",
+    "Cây Dầu",
+    "Tà Rà",
+    "Ra Mai",
+    "Ho Rum",
+    "Cu Pi",
+    "Chút Mút",
+    "Bụt",
+    "Ba Loóc",
+    "Ông Ý",
+    "Nà Lum",
+    "Rìn Rìn",
+    "Hôi Rấy",
+    "Ka Định",
+    "Đìn Đìn",
+    "Cáo",
+    "Kè",
+    "Dộ",
+    "Tà Ry",
+    "Khe Ngát",
+    "Chuôn",
+    "Sắt",
+    "Cầu Lát",
+    "Lòm",
+    "Mò Ó",
+    "Kà Chăm",
+    "Pa Choong",
+    "Cóc",
+    "Mít",
+    "Hung",
+    "Loọc",
+]
 OPERATORS = ["Viettel", "VNPT-VinaPhone", "MobiFone"]
-SITE_COLUMNS = ["site_id", "lon", "lat", "technology", "frequency_mhz", "height_m",
-                "azimuth_deg", "beamwidth_deg", "eirp_dbm", "operator", "range_m"]
+SITE_COLUMNS = [
+    "site_id",
+    "lon",
+    "lat",
+    "technology",
+    "frequency_mhz",
+    "height_m",
+    "azimuth_deg",
+    "beamwidth_deg",
+    "eirp_dbm",
+    "operator",
+    "range_m",
+]
 
 
 def rng_for(step: str) -> np.random.Generator:
@@ -116,7 +271,7 @@ def short_name(name: str) -> str:
     """Commune name without its type prefix."""
     for prefix in ("Thị trấn ", "Phường ", "Xã "):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -180,7 +335,7 @@ def spectral_noise(shape: tuple[int, int], slope: float, rng: np.random.Generato
     kx = np.fft.rfftfreq(shape[1])[None, :]
     k = np.hypot(kx, ky)
     k[0, 0] = 1.0
-    spec = (rng.standard_normal(k.shape) + 1j * rng.standard_normal(k.shape)) * k ** -slope
+    spec = (rng.standard_normal(k.shape) + 1j * rng.standard_normal(k.shape)) * k**-slope
     spec[0, 0] = 0.0
     field = np.fft.irfft2(spec, s=shape)
     return (field - field.mean()) / field.std()
@@ -212,23 +367,45 @@ def build_dem(shared: Path, province_ll: shapely.Geometry) -> tuple[np.ndarray, 
     relief += 4.0 * np.clip(base / 30.0, 0.0, 1.0) * fractal  # gentle plain texture
     # Carve valleys along the WDBII rivers.
     rivers = gpd.read_file(shared / "coast/wdbii_rivers.geojson", engine="pyogrio")
-    river_px = rasterize(((g, 1) for g in rivers.geometry if g is not None and not g.is_empty),
-                         out_shape=(ny, nx), transform=transform, fill=0, dtype="uint8")
+    river_px = rasterize(
+        ((g, 1) for g in rivers.geometry if g is not None and not g.is_empty),
+        out_shape=(ny, nx),
+        transform=transform,
+        fill=0,
+        dtype="uint8",
+    )
     dist = ndimage.distance_transform_edt(river_px == 0) * res * 111_000.0
     relief *= 1.0 - 0.45 * np.exp(-dist / 1500.0)
     land = gpd.read_file(shared / "coast/gshhg_f_land.geojson", engine="pyogrio")
-    land_px = rasterize(((g, 1) for g in land.geometry), out_shape=(ny, nx),
-                        transform=transform, fill=0, dtype="uint8").astype(bool)
+    land_px = rasterize(
+        ((g, 1) for g in land.geometry),
+        out_shape=(ny, nx),
+        transform=transform,
+        fill=0,
+        dtype="uint8",
+    ).astype(bool)
     dem = np.where(land_px, np.maximum(relief, 0.0), 0.0)
     return np.round(dem).astype(np.int16), transform
 
 
 def write_dem(path: Path, dem: np.ndarray, transform: rasterio.Affine) -> None:
     """Tiled, deflate-compressed GeoTIFF."""
-    profile = {"driver": "GTiff", "dtype": "int16", "width": dem.shape[1],
-               "height": dem.shape[0], "count": 1, "crs": WGS84, "transform": transform,
-               "nodata": -32768, "tiled": True, "blockxsize": 256, "blockysize": 256,
-               "compress": "deflate", "predictor": 2, "zlevel": 9}
+    profile = {
+        "driver": "GTiff",
+        "dtype": "int16",
+        "width": dem.shape[1],
+        "height": dem.shape[0],
+        "count": 1,
+        "crs": WGS84,
+        "transform": transform,
+        "nodata": -32768,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "predictor": 2,
+        "zlevel": 9,
+    }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(dem, 1)
 
@@ -257,8 +434,7 @@ def make_grid(province: shapely.Geometry, dem: np.ndarray, dem_tr: rasterio.Affi
     tr = from_origin(x0, y1, CELL, CELL)
     shape = (ny, nx)
     inside = rasterize([(province, 1)], out_shape=shape, transform=tr, dtype="uint8") > 0
-    ring = rasterize([(province.buffer(400), 1)], out_shape=shape, transform=tr,
-                     dtype="uint8") > 0
+    ring = rasterize([(province.buffer(400), 1)], out_shape=shape, transform=tr, dtype="uint8") > 0
     rows, cols = np.indices(shape, dtype=np.float64)
     x = x0 + (cols + 0.5) * CELL
     y = y1 - (rows + 0.5) * CELL
@@ -354,8 +530,9 @@ def district_labels(grid: Grid, codes: list[str]) -> np.ndarray:
     return fix_fragments(labels, grid.ring.astype(np.int32), grid.ring)
 
 
-def commune_labels(grid: Grid, dlab: np.ndarray, codes: list[str],
-                   communes: pd.DataFrame) -> np.ndarray:
+def commune_labels(
+    grid: Grid, dlab: np.ndarray, codes: list[str], communes: pd.DataFrame
+) -> np.ndarray:
     """Communes as Lloyd-relaxed Voronoi cells inside each district (label = row + 1)."""
     qx, qy = warp(grid, 10, 700.0, "commune-warp")
     rng = rng_for("commune-seeds")
@@ -392,18 +569,25 @@ def commune_labels(grid: Grid, dlab: np.ndarray, codes: list[str],
         seeds = np.vstack([*pinned_pts, init]) if pinned_pts else init
         seeds = lloyd(seeds, pts, dens, len(pinned_pts), 8)
         # High seeds go to mountain communes, low ones to the coast.
-        _, sj = cKDTree(pts).query(seeds[len(pinned_pts):])
+        _, sj = cKDTree(pts).query(seeds[len(pinned_pts) :])
         seed_order = np.argsort(-elev[sj], kind="stable")
-        score = np.array([2.0 if communes.at[i, "short"] in MOUNTAIN else
-                          -2.0 if communes.at[i, "short"] in COASTAL else 0.0 for i in xa])
+        score = np.array(
+            [
+                2.0
+                if communes.at[i, "short"] in MOUNTAIN
+                else -2.0
+                if communes.at[i, "short"] in COASTAL
+                else 0.0
+                for i in xa
+            ]
+        )
         score += rng.uniform(-1.0, 1.0, len(xa))
         comm_order = [xa[j] for j in np.argsort(-score, kind="stable")]
         rows = pinned_rows + [0] * len(xa)
         for so, ci in zip(seed_order, comm_order, strict=True):
             rows[len(pinned_pts) + so] = ci
         ring_d = np.flatnonzero((dlab.ravel() == d) & flat_ring)
-        _, nearest = cKDTree(seeds).query(np.column_stack([qx.ravel()[ring_d],
-                                                           qy.ravel()[ring_d]]))
+        _, nearest = cKDTree(seeds).query(np.column_stack([qx.ravel()[ring_d], qy.ravel()[ring_d]]))
         labels.ravel()[ring_d] = np.asarray(rows)[nearest] + 1
     return fix_fragments(labels, dlab, grid.ring)
 
@@ -418,7 +602,7 @@ def village_labels(grid: Grid, clab: np.ndarray, communes: pd.DataFrame) -> np.n
     bounds = np.searchsorted(cflat[order], np.arange(len(communes) + 2))
     flat_in = grid.inside.ravel()
     for c in range(1, len(communes) + 1):
-        cells = order[bounds[c]:bounds[c + 1]]
+        cells = order[bounds[c] : bounds[c + 1]]
         in_c = cells[flat_in[cells]]
         if len(in_c) == 0:
             continue
@@ -437,14 +621,14 @@ def village_labels(grid: Grid, clab: np.ndarray, communes: pd.DataFrame) -> np.n
         init = pts[rng.choice(len(pts), n, replace=False, p=dens / dens.sum())]
         seeds = lloyd(init, pts, dens, 0, 5)
         seeds = seeds[np.lexsort((seeds[:, 0], -seeds[:, 1]))]
-        _, nearest = cKDTree(seeds).query(np.column_stack([qx.ravel()[cells],
-                                                           qy.ravel()[cells]]))
+        _, nearest = cKDTree(seeds).query(np.column_stack([qx.ravel()[cells], qy.ravel()[cells]]))
         labels.ravel()[cells] = c * 100 + nearest + 1
     return fix_fragments(labels, clab, grid.ring)
 
 
-def polygonize(grid: Grid, vlab: np.ndarray,
-               province: shapely.Geometry) -> dict[int, shapely.Geometry]:
+def polygonize(
+    grid: Grid, vlab: np.ndarray, province: shapely.Geometry
+) -> dict[int, shapely.Geometry]:
     """Vectorise the village raster, simplify as a coverage and clip to the province."""
     parts: dict[int, list] = {}
     for geom, value in shapes(vlab, mask=grid.ring, transform=grid.transform, connectivity=4):
@@ -477,7 +661,8 @@ def village_names(communes: pd.DataFrame, vil: pd.DataFrame) -> list[str]:
         thon = list(rng.permutation(THON_NAMES))
         ban = list(rng.permutation(BAN_NAMES))
         ethnic = row["short"] in MOUNTAIN or (
-            row["district_code"] in WEST_DISTRICTS and grp["elev"].mean() > 300)
+            row["district_code"] in WEST_DISTRICTS and grp["elev"].mean() > 300
+        )
         numbered = rng.random() < 0.45
         k_num = 0
         for i in idx:
@@ -514,8 +699,12 @@ def village_population(communes: pd.DataFrame, vil: pd.DataFrame, seats: dict) -
 # --------------------------------------------------------------------------- sites
 def radius_m(tech: str, freq: float) -> float:
     """Default range of the toolkit's disc model."""
-    table = {"2G": (7000, 3500, 3500), "3G": (6000, 3000, 3000),
-             "4G": (6000, 4000, 2500), "5G": (5000, 3000, 1200)}[tech]
+    table = {
+        "2G": (7000, 3500, 3500),
+        "3G": (6000, 3000, 3000),
+        "4G": (6000, 4000, 2500),
+        "5G": (5000, 3000, 1200),
+    }[tech]
     return table[0] if freq <= 1000 else table[1] if freq <= 2300 else table[2]
 
 
@@ -551,8 +740,15 @@ def choose_techs(cls: str, rng: np.random.Generator) -> list[tuple[str, int]]:
     return techs
 
 
-def footprint_mask(tree: cKDTree, pts: np.ndarray, x: float, y: float, r: float,
-                   azimuth: float | None, beam: float | None) -> np.ndarray:
+def footprint_mask(
+    tree: cKDTree,
+    pts: np.ndarray,
+    x: float,
+    y: float,
+    r: float,
+    azimuth: float | None,
+    beam: float | None,
+) -> np.ndarray:
     """Indices of grid cells inside a disc or sector."""
     idx = np.asarray(tree.query_ball_point([x, y], r), dtype=np.int64)
     if azimuth is None or len(idx) == 0:
@@ -570,13 +766,17 @@ def site_cover(tree: cKDTree, pts: np.ndarray, s: Site, techs: set[str]) -> np.n
             continue
         sectors = (0.0, 120.0, 240.0) if s.cls == "urban" else (None,)
         for az in sectors:
-            out.append(footprint_mask(tree, pts, s.x, s.y, radius_m(tech, f), az,
-                                      65.0 if az is not None else None))
+            out.append(
+                footprint_mask(
+                    tree, pts, s.x, s.y, radius_m(tech, f), az, 65.0 if az is not None else None
+                )
+            )
     return np.unique(np.concatenate(out))
 
 
-def place_sites(grid: Grid, vlab: np.ndarray, vil: pd.DataFrame, communes: pd.DataFrame,
-                centres_xy: np.ndarray) -> list[Site]:
+def place_sites(
+    grid: Grid, vlab: np.ndarray, vil: pd.DataFrame, communes: pd.DataFrame, centres_xy: np.ndarray
+) -> list[Site]:
     """Population-driven densification, then greedy fill so villages get 3G/4G."""
     rng = rng_for("sites")
     flat_in = np.flatnonzero(grid.inside.ravel())
@@ -597,8 +797,11 @@ def place_sites(grid: Grid, vlab: np.ndarray, vil: pd.DataFrame, communes: pd.Da
     vtype = communes.loc[vil["cidx"], "ward_type"].to_numpy()
 
     def add(x: float, y: float, cls: str, v: int, small: bool = False) -> None:
-        op_p = {"urban": [0.4, 0.32, 0.28], "rural": [0.5, 0.3, 0.2],
-                "mountain": [0.75, 0.2, 0.05]}[cls]
+        op_p = {
+            "urban": [0.4, 0.32, 0.28],
+            "rural": [0.5, 0.3, 0.2],
+            "mountain": [0.75, 0.2, 0.05],
+        }[cls]
         op = OPERATORS[int(rng.choice(3, p=op_p))]
         lo, hi = {"urban": (15, 31), "rural": (24, 41), "mountain": (30, 46)}[cls]
         techs = [("2G", 900), ("4G", 1800)] if small else choose_techs(cls, rng)
@@ -619,7 +822,7 @@ def place_sites(grid: Grid, vlab: np.ndarray, vil: pd.DataFrame, communes: pd.Da
         cand[vs[np.argmin(d.to_numpy())]] = False  # the centre village keeps its site
     # 2) densification proportional to population (not in the lõm sóng villages)
     for v in range(nv):
-        cells = order[starts[v]:starts[v + 1]]
+        cells = order[starts[v] : starts[v + 1]]
         if len(cells) == 0 or cand[v]:
             continue
         urban = vtype[v] != "Xã"
@@ -633,7 +836,7 @@ def place_sites(grid: Grid, vlab: np.ndarray, vil: pd.DataFrame, communes: pd.Da
         return np.bincount(cell_v[cov], minlength=nv) / np.maximum(ncell, 1)
 
     def cover_village(v: int) -> None:
-        cells = order[starts[v]:starts[v + 1]]
+        cells = order[starts[v] : starts[v + 1]]
         c = pts[cells].mean(axis=0)
         j = cells[np.argmin(np.hypot(*(pts[cells] - c).T) + 0.5 * cell_elev[cells])]
         urban = vtype[v] != "Xã"
@@ -660,8 +863,9 @@ def place_sites(grid: Grid, vlab: np.ndarray, vil: pd.DataFrame, communes: pd.Da
     return sites
 
 
-def site_rows(sites: list[Site], seat_xy: dict[str, tuple[float, float]],
-              dist_of: np.ndarray) -> list[dict]:
+def site_rows(
+    sites: list[Site], seat_xy: dict[str, tuple[float, float]], dist_of: np.ndarray
+) -> list[dict]:
     """CSV rows: one per site x technology (x sector for urban sites)."""
     rng = rng_for("site-rows")
     # 5G on the urban sites closest to Đồng Hới and Ba Đồn seats
@@ -684,13 +888,21 @@ def site_rows(sites: list[Site], seat_xy: dict[str, tuple[float, float]],
             eirp = round(float(rng.uniform(*eirp_range[tech])), 1)
             rng_m = "10000" if (i in long_range and tech == "2G") else ""
             for az in sectors:
-                rows.append({"site_id": f"QB{i + 1:04d}", "lon": f"{lon[i]:.6f}",
-                             "lat": f"{lat[i]:.6f}", "technology": tech,
-                             "frequency_mhz": str(f), "height_m": str(s.height),
-                             "azimuth_deg": "" if az is None else str(az),
-                             "beamwidth_deg": "" if az is None else "65",
-                             "eirp_dbm": f"{eirp:.1f}", "operator": s.operator,
-                             "range_m": rng_m})
+                rows.append(
+                    {
+                        "site_id": f"QB{i + 1:04d}",
+                        "lon": f"{lon[i]:.6f}",
+                        "lat": f"{lat[i]:.6f}",
+                        "technology": tech,
+                        "frequency_mhz": str(f),
+                        "height_m": str(s.height),
+                        "azimuth_deg": "" if az is None else str(az),
+                        "beamwidth_deg": "" if az is None else "65",
+                        "eirp_dbm": f"{eirp:.1f}",
+                        "operator": s.operator,
+                        "range_m": rng_m,
+                    }
+                )
     return rows
 
 
@@ -703,9 +915,14 @@ def pick_unconnected(communes: pd.DataFrame, centres_xy: np.ndarray) -> list[int
     return sorted(int(c) for c in cands[np.argsort(-d, kind="stable")[:3]])
 
 
-def fibre_network(communes: pd.DataFrame, centres_xy: np.ndarray, sites: list[Site],
-                  unconnected: list[int], seat_xy: dict[str, tuple[float, float]],
-                  province: shapely.Geometry) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def fibre_network(
+    communes: pd.DataFrame,
+    centres_xy: np.ndarray,
+    sites: list[Site],
+    unconnected: list[int],
+    seat_xy: dict[str, tuple[float, float]],
+    province: shapely.Geometry,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Fibre nodes at centres, towns and many sites; coastal backbone + MST feeders."""
     rng = rng_for("fibre")
     seat_pts = np.array(list(seat_xy.values()))
@@ -732,9 +949,16 @@ def fibre_network(communes: pd.DataFrame, centres_xy: np.ndarray, sites: list[Si
             nodes.append((s.x + rng.uniform(-20, 20), s.y + rng.uniform(-20, 20), "splitter"))
     xy = np.array([(n[0], n[1]) for n in nodes])
     # backbone: coastal plain, north to south through the lowland seats
-    bb_ll = [(17.93, 106.42), (17.83, 106.40), (17.75353, 106.42355), (17.58436, 106.53425),
-             (17.46885, 106.62226), (17.40438, 106.64072), (17.22328, 106.79011),
-             (17.05, 106.86)]
+    bb_ll = [
+        (17.93, 106.42),
+        (17.83, 106.40),
+        (17.75353, 106.42355),
+        (17.58436, 106.53425),
+        (17.46885, 106.62226),
+        (17.40438, 106.64072),
+        (17.22328, 106.79011),
+        (17.05, 106.86),
+    ]
     backbone = shapely.LineString([ll_to_utm(a, b) for a, b in bb_ll])
     # feeders: minimum spanning tree of the Delaunay graph, avoiding the unconnected
     tri = Delaunay(xy)
@@ -754,33 +978,46 @@ def fibre_network(communes: pd.DataFrame, centres_xy: np.ndarray, sites: list[Si
     for k, (i, j) in enumerate(pairs, start=1):
         routes.append((f"FR-{k:04d}", "feeder", shapely.LineString([xy[i], xy[j]])))
     node_gdf = gpd.GeoDataFrame(
-        {"node_id": [f"FN-{k:04d}" for k in range(1, len(nodes) + 1)],
-         "kind": [n[2] for n in nodes]},
-        geometry=shapely.points(xy), crs=UTM).to_crs(WGS84)
+        {
+            "node_id": [f"FN-{k:04d}" for k in range(1, len(nodes) + 1)],
+            "kind": [n[2] for n in nodes],
+        },
+        geometry=shapely.points(xy),
+        crs=UTM,
+    ).to_crs(WGS84)
     route_gdf = gpd.GeoDataFrame(
         {"route_id": [r[0] for r in routes], "kind": [r[1] for r in routes]},
-        geometry=[r[2] for r in routes], crs=UTM).to_crs(WGS84)
+        geometry=[r[2] for r in routes],
+        crs=UTM,
+    ).to_crs(WGS84)
     return node_gdf, route_gdf
 
 
-def postal_points(communes: pd.DataFrame, cgeom: list[shapely.Geometry], centres_xy: np.ndarray,
-                  fibre_union: shapely.Geometry, seat_xy: dict[str, tuple[float, float]],
-                  elev_of: np.ndarray) -> gpd.GeoDataFrame:
+def postal_points(
+    communes: pd.DataFrame,
+    cgeom: list[shapely.Geometry],
+    centres_xy: np.ndarray,
+    fibre_union: shapely.Geometry,
+    seat_xy: dict[str, tuple[float, float]],
+    elev_of: np.ndarray,
+) -> gpd.GeoDataFrame:
     """One postal point per commune near its centre plus the district post offices."""
     rng = rng_for("postal")
     recs = []
     for c, row in communes.iterrows():
         for _ in range(20):
             ang, dist = rng.uniform(0, 2 * np.pi), rng.uniform(40, 300)
-            p = shapely.Point(centres_xy[c, 0] + dist * np.sin(ang),
-                              centres_xy[c, 1] + dist * np.cos(ang))
+            p = shapely.Point(
+                centres_xy[c, 0] + dist * np.sin(ang), centres_xy[c, 1] + dist * np.cos(ang)
+            )
             if cgeom[c].contains(p):
                 break
         else:
             p = shapely.Point(centres_xy[c])
         label = "Điểm BĐ-VHX" if row["ward_type"] == "Xã" else "Bưu cục"
-        recs.append((p, f"{label} {row['short']}", row["ward_code"], row["ward_type"] != "Xã",
-                     elev_of[c]))
+        recs.append(
+            (p, f"{label} {row['short']}", row["ward_code"], row["ward_type"] != "Xã", elev_of[c])
+        )
     for code, (sx, sy) in seat_xy.items():
         name = "Bưu điện tỉnh Quảng Bình" if code == "450" else f"Bưu cục {SEATS[code][0]}"
         p = shapely.Point(sx + rng.uniform(-150, 150), sy + rng.uniform(-150, 150))
@@ -801,10 +1038,15 @@ def postal_points(communes: pd.DataFrame, cgeom: list[shapely.Geometry], centres
     p_yes = np.where(urban[rest], 2.0, 1.0) * rng.uniform(0.3, 1.0, len(rest))
     bb[rest[np.argsort(-p_yes, kind="stable")[: round(0.35 * n)]]] = "yes"
     gdf = gpd.GeoDataFrame(
-        {"point_id": [f"BD-{k:03d}" for k in range(1, n + 1)],
-         "name": [nfc(r[1]) for r in recs], "commune_id": [r[2] for r in recs],
-         "broadband": list(bb)},
-        geometry=[r[0] for r in recs], crs=UTM)
+        {
+            "point_id": [f"BD-{k:03d}" for k in range(1, n + 1)],
+            "name": [nfc(r[1]) for r in recs],
+            "commune_id": [r[2] for r in recs],
+            "broadband": list(bb),
+        },
+        geometry=[r[0] for r in recs],
+        crs=UTM,
+    )
     return gdf.to_crs(WGS84)
 
 
@@ -847,28 +1089,46 @@ def main() -> None:
     elev = np.where(np.isfinite(elev), elev, 0.0)
     geoms = [vgeom[k] for k in keys]
     cent = shapely.centroid(geoms)
-    vil = pd.DataFrame({"label": keys, "cidx": [k // 100 - 1 for k in keys], "elev": elev,
-                        "area_km2": shapely.area(geoms) / 1e6,
-                        "cx": shapely.get_x(cent), "cy": shapely.get_y(cent)})
+    vil = pd.DataFrame(
+        {
+            "label": keys,
+            "cidx": [k // 100 - 1 for k in keys],
+            "elev": elev,
+            "area_km2": shapely.area(geoms) / 1e6,
+            "cx": shapely.get_x(cent),
+            "cy": shapely.get_y(cent),
+        }
+    )
     seat_xy = {c: ll_to_utm(*SEATS[c][1:]) for c in codes}
     vil["population"] = village_population(communes, vil, seat_xy)
     vil["name"] = village_names(communes, vil)
     vil["village_id"] = [
         f"{communes.at[c, 'ward_code']}-{k:02d}"
-        for c, k in zip(vil["cidx"], vil.groupby("cidx").cumcount() + 1, strict=True)]
+        for c, k in zip(vil["cidx"], vil.groupby("cidx").cumcount() + 1, strict=True)
+    ]
 
     # communes
-    cgeom = [shapely.make_valid(shapely.union_all([geoms[i] for i in
-                                                   np.flatnonzero(vil["cidx"] == c)]))
-             for c in range(len(communes))]
-    cgeom = [shapely.MultiPolygon([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"])
-             for g in cgeom]
+    cgeom = [
+        shapely.make_valid(shapely.union_all([geoms[i] for i in np.flatnonzero(vil["cidx"] == c)]))
+        for c in range(len(communes))
+    ]
+    cgeom = [
+        shapely.MultiPolygon([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"])
+        for g in cgeom
+    ]
     cgeom = [g.geoms[0] if len(g.geoms) == 1 else g for g in cgeom]
     comm_gdf = gpd.GeoDataFrame(
-        {"commune_id": communes["ward_code"], "name": communes["ward_name"],
-         "type": communes["ward_type"], "district_id": communes["district_code"],
-         "district": communes["district_name"], "province": PROVINCE},
-        geometry=cgeom, crs=UTM)
+        {
+            "commune_id": communes["ward_code"],
+            "name": communes["ward_name"],
+            "type": communes["ward_type"],
+            "district_id": communes["district_code"],
+            "district": communes["district_name"],
+            "province": PROVINCE,
+        },
+        geometry=cgeom,
+        crs=UTM,
+    )
     write_gpkg(comm_gdf.to_crs(VN2000), out / "communes.gpkg", "communes")
 
     # commune centres: seat if inside, else the densest village's interior point
@@ -890,16 +1150,26 @@ def main() -> None:
     urban_idx = communes.index[communes["ward_type"] != "Xã"].to_numpy()
     fibre_flag[rng.choice(urban_idx, 6, replace=False)] = "yes"
     centre_gdf = gpd.GeoDataFrame(
-        {"commune_id": communes["ward_code"],
-         "name": ["UBND " + n for n in communes["ward_name"]], "fibre": fibre_flag},
-        geometry=shapely.points(centres), crs=UTM).to_crs(WGS84)
+        {
+            "commune_id": communes["ward_code"],
+            "name": ["UBND " + n for n in communes["ward_name"]],
+            "fibre": fibre_flag,
+        },
+        geometry=shapely.points(centres),
+        crs=UTM,
+    ).to_crs(WGS84)
     write_gpkg(centre_gdf, out / "centres.gpkg", "centres")
 
     vil_gdf = gpd.GeoDataFrame(
-        {"village_id": vil["village_id"], "name": vil["name"],
-         "commune_id": communes.loc[vil["cidx"], "ward_code"].to_numpy(),
-         "population": vil["population"].astype("int64")},
-        geometry=geoms, crs=UTM).to_crs(WGS84)
+        {
+            "village_id": vil["village_id"],
+            "name": vil["name"],
+            "commune_id": communes.loc[vil["cidx"], "ward_code"].to_numpy(),
+            "population": vil["population"].astype("int64"),
+        },
+        geometry=geoms,
+        crs=UTM,
+    ).to_crs(WGS84)
     write_gpkg(vil_gdf, out / "villages.gpkg", "villages")
 
     # sites
@@ -914,16 +1184,19 @@ def main() -> None:
     nodes, routes = fibre_network(communes, centres, sites, unconnected, seat_xy, province)
     write_gpkg(nodes, out / "fibre_nodes.gpkg", "fibre_nodes")
     write_gpkg(routes, out / "fibre_routes.gpkg", "fibre_routes")
-    fibre_union = shapely.union_all(list(nodes.to_crs(UTM).geometry)
-                                    + list(routes.to_crs(UTM).geometry))
+    fibre_union = shapely.union_all(
+        list(nodes.to_crs(UTM).geometry) + list(routes.to_crs(UTM).geometry)
+    )
     elev_c = vil.groupby("cidx")["elev"].mean().reindex(range(len(communes))).fillna(0).to_numpy()
     postal = postal_points(communes, cgeom, centres, fibre_union, seat_xy, elev_c)
     write_gpkg(postal, out / "postal.gpkg", "postal")
 
-    print(f"communes={len(comm_gdf)} villages={len(vil_gdf)} "
-          f"population={int(vil['population'].sum())} sites={len(sites)} rows={len(rows)} "
-          f"fibre_nodes={len(nodes)} routes={len(routes)} postal={len(postal)} "
-          f"dem_max={int(dem.max())}")
+    print(
+        f"communes={len(comm_gdf)} villages={len(vil_gdf)} "
+        f"population={int(vil['population'].sum())} sites={len(sites)} rows={len(rows)} "
+        f"fibre_nodes={len(nodes)} routes={len(routes)} postal={len(postal)} "
+        f"dem_max={int(dem.max())}"
+    )
 
 
 if __name__ == "__main__":
