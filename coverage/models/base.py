@@ -1,21 +1,44 @@
-"""What every coverage model returns."""
+"""The propagation-model interface and what every model returns.
+
+A model is a subclass of :class:`PropagationModel`: it declares what it needs (a DEM
+or not), what it produces (vector footprints or signal rasters), which site columns it
+reads, and implements :meth:`PropagationModel.predict`. The registry
+(:mod:`coverage.models.registry`) names them. Nothing outside the models asks a
+prediction what kind it is: the :class:`Prediction` interface answers every question
+the later stages ask (share of a polygon covered, is a point covered, strongest
+signal, a coverage mask for the maps).
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from ..overlay import covered_share, points_covered
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from ..settings import Settings
+
+#: ``progress(done, total)``: called by models as their work advances.
+Progress = Callable[[int, int], None]
 
 
 class Prediction(ABC):
     """A model's answer: where each technology has usable signal."""
 
     model: str
-    technologies: tuple[str, ...]
+    info: dict
+
+    @property
+    @abstractmethod
+    def technologies(self) -> tuple[str, ...]:
+        """Technologies with any prediction."""
 
     @abstractmethod
     def area_share(
@@ -27,6 +50,10 @@ class Prediction(ABC):
     def point_covered(self, points: np.ndarray, technologies: Sequence[str]) -> np.ndarray:
         """Whether each point is covered by any of ``technologies``."""
 
+    def max_signal(self, geoms: np.ndarray, technologies: Sequence[str]) -> np.ndarray | None:
+        """Strongest signal (dBm) inside each polygon or at each point; None: no levels."""
+        return None
+
 
 @dataclass
 class FootprintPrediction(Prediction):
@@ -37,7 +64,7 @@ class FootprintPrediction(Prediction):
     info: dict = field(default_factory=dict)
 
     @property
-    def technologies(self) -> tuple[str, ...]:  # type: ignore[override]
+    def technologies(self) -> tuple[str, ...]:
         return tuple(t for t, f in self.footprints.items() if len(f))
 
     def _select(self, technologies: Sequence[str]) -> np.ndarray:
@@ -49,3 +76,34 @@ class FootprintPrediction(Prediction):
 
     def point_covered(self, points, technologies):
         return points_covered(points, self._select(technologies))
+
+
+class PropagationModel(ABC):
+    """One coverage model: what it needs, what it produces, and how it predicts.
+
+    Subclasses set the class attributes and implement :meth:`predict`; registering
+    the class in :data:`coverage.models.registry.MODELS` makes it available to
+    ``--model``, the API, the maps and the cache.
+    """
+
+    #: The name used by ``--model`` and in the JSON summary.
+    name: ClassVar[str]
+    #: One line in words, for help texts and the README table.
+    title: ClassVar[str]
+    #: True when the model cannot run without a DEM (``settings.dem``).
+    needs_dem: ClassVar[bool] = False
+    #: ``"footprints"`` (vector coverage) or ``"raster"`` (signal levels per pixel).
+    produces: ClassVar[str] = "footprints"
+    #: Optional site columns the model reads; a column given and not read is reported.
+    uses_columns: ClassVar[frozenset[str]] = frozenset()
+
+    @abstractmethod
+    def predict(
+        self,
+        sites: gpd.GeoDataFrame,
+        *,
+        settings: Settings,
+        area: tuple[float, float, float, float] | None = None,
+        progress: Progress | None = None,
+    ) -> Prediction:
+        """Predict coverage of ``sites`` (metric CRS) over ``area`` (metric bounds)."""
