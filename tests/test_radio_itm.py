@@ -1,11 +1,13 @@
 """Tests of the Irregular Terrain Model (coverage.radio.itm).
 
-Reference data live outside the repository, in ``../shared/reference/`` next to it:
+Reference data:
 
-- ``ntia-itm/``: NTIA's own example cases for ITM 1.2.2 (``p2p.csv`` + ``pfls.csv``,
-  ``area.csv``), printed rounded; every row must be reproduced within 0.1 dB.
-- ``splat/``: SPLAT! 1.4.2 ``-olditm`` losses with the exact profiles it handed to its
-  ITM (level-1 check of ``splat/README.md``).
+- ``tests/data/ntia/``: NTIA's own example cases for ITM 1.2.2 (``p2p.csv`` + ``pfls.csv``,
+  ``area.csv``; public domain in the US, see its README), printed rounded; every row must be
+  reproduced within 0.1 dB. Copied into the repository, so these tests always run.
+- ``../shared/reference/splat/`` next to the repository: SPLAT! 1.4.2 ``-olditm`` losses with
+  the exact profiles it handed to its ITM (level-1 check of ``splat/README.md``); skipped when
+  absent.
 """
 
 from __future__ import annotations
@@ -34,14 +36,9 @@ from coverage.radio.itm import (
     itm_p2p,
 )
 
-REFERENCE = Path(__file__).parents[2] / "shared" / "reference"
-NTIA = REFERENCE / "ntia-itm"
-SPLAT = REFERENCE / "splat"
+NTIA = Path(__file__).parent / "data" / "ntia"
+SPLAT = Path(__file__).parents[2] / "shared" / "reference" / "splat"
 
-needs_ntia = pytest.mark.skipif(
-    not (NTIA / "p2p.csv").is_file(),
-    reason=f"NTIA ITM reference cases not found in {NTIA}",
-)
 needs_splat = pytest.mark.skipif(
     not (SPLAT / "p2p_losses.csv").is_file(),
     reason=f"SPLAT! reference outputs not found in {SPLAT}",
@@ -54,8 +51,6 @@ needs_splat = pytest.mark.skipif(
 
 
 def _ntia_p2p_cases() -> list[tuple[dict[str, str], np.ndarray, float]]:
-    if not (NTIA / "p2p.csv").is_file():
-        return []
     with open(NTIA / "p2p.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     profiles = []
@@ -74,8 +69,6 @@ def _ntia_p2p_cases() -> list[tuple[dict[str, str], np.ndarray, float]]:
 
 
 def _ntia_area_cases() -> list[dict[str, str]]:
-    if not (NTIA / "area.csv").is_file():
-        return []
     with open(NTIA / "area.csv", newline="") as fh:
         return list(csv.DictReader(fh))
 
@@ -159,8 +152,17 @@ def _run_splat(row: dict[str, str], itm_input: dict) -> ItmResult:
 # --------------------------------------------------------------------------------------
 
 
-@needs_ntia
-@pytest.mark.parametrize("case", range(max(len(NTIA_P2P), 1)))
+def test_ntia_cases_are_in_the_repository() -> None:
+    # the copies in tests/data/ntia/ (never skipped); NTIA's files hold 5 + 5 cases
+    assert len(NTIA_P2P) == 5
+    assert len(NTIA_AREA) == 5
+    shared = Path(__file__).parents[2] / "shared" / "reference" / "ntia-itm"
+    for name in ("p2p.csv", "pfls.csv", "area.csv"):
+        if (shared / name).is_file():
+            assert (NTIA / name).read_bytes() == (shared / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("case", range(len(NTIA_P2P)))
 def test_ntia_p2p_cases(case: int) -> None:
     row, z, xi = NTIA_P2P[case]
     res = _run_ntia_p2p(row, z, xi)
@@ -170,8 +172,7 @@ def test_ntia_p2p_cases(case: int) -> None:
     assert err <= 0.0051, (res.loss_db, row["A__db"])
 
 
-@needs_ntia
-@pytest.mark.parametrize("case", range(max(len(NTIA_AREA), 1)))
+@pytest.mark.parametrize("case", range(len(NTIA_AREA)))
 def test_ntia_area_cases(case: int) -> None:
     row = NTIA_AREA[case]
     res = _run_ntia_area(row)
@@ -181,7 +182,6 @@ def test_ntia_area_cases(case: int) -> None:
     assert err <= 0.051, (res.loss_db, row["A__db"])
 
 
-@needs_ntia
 def test_ntia_p2p_intermediates_are_consistent() -> None:
     row, z, xi = NTIA_P2P[0]
     res = _run_ntia_p2p(row, z, xi)
