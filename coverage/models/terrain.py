@@ -20,6 +20,7 @@ threshold (:data:`coverage.radio.linkbudget.DEFAULT_THRESHOLDS_DBM`).
 from __future__ import annotations
 
 import logging
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +29,7 @@ from affine import Affine
 from .._errors import ConfigError, InputError
 from ..radio.dem import Grid, load_dem
 from ..settings import Settings
+from .base import PropagationModel
 from .raster import RasterPrediction, predict_raster
 
 log = logging.getLogger(__name__)
@@ -113,3 +115,45 @@ def predict_hata(
     return predict_raster(
         sites, grid, settings=settings, terrain=False, model="hata", progress=progress
     )
+
+
+class _RasterModel(PropagationModel):
+    """The models that compute signal levels per pixel from a link budget."""
+
+    produces = "raster"
+    uses_columns: ClassVar[frozenset[str]] = frozenset(
+        {"height_m", "frequency_mhz", "eirp_dbm", "azimuth_deg", "beamwidth_deg", "tilt_deg"}
+    )
+
+
+class HataModel(_RasterModel):
+    """Okumura-Hata / COST-231 Hata on flat ground."""
+
+    name = "hata"
+    title = "Okumura-Hata / COST-231 Hata link budget, no terrain"
+    needs_dem = False
+
+    def predict(self, sites, *, settings, area=None, progress=None):
+        return predict_hata(sites, settings=settings, area=area, progress=progress)
+
+
+class TerrainModel(_RasterModel):
+    """Hata base plus Bullington knife-edge diffraction over the DEM."""
+
+    name = "terrain"
+    title = "Hata plus knife-edge diffraction over the DEM"
+    needs_dem = True
+
+    def predict(self, sites, *, settings, area=None, progress=None):
+        return predict_terrain(sites, settings=settings, area=area, progress=progress)
+
+
+class ItmModel(_RasterModel):
+    """Longley-Rice ITM on every pixel's DEM profile."""
+
+    name = "itm"
+    title = "Longley-Rice ITM on every pixel's DEM profile"
+    needs_dem = True
+
+    def predict(self, sites, *, settings, area=None, progress=None):
+        return predict_itm(sites, settings=settings, area=area, progress=progress)
