@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from coverage import Settings
 from coverage.cli.main import cli
 from coverage.models import get_model
+from coverage.output import TEST_WRITE_HOOK_ENV
 from coverage.overlay import covered_share
 from coverage.pipeline import check_inputs, run
 
@@ -40,29 +41,56 @@ def test_same_inputs_give_byte_identical_json_and_csv(runner, tiny, tmp_path):
 # ------------------------------------------------------------------ atomic outputs
 
 
-def test_killed_run_leaves_previous_outputs_intact(tmp_path):
-    """Write outputs once, then kill a second (slow, terrain) run while it works."""
+def test_killed_run_leaves_previous_outputs_intact(tiny, tmp_path):
+    """Write outputs once, then SIGKILL a second run in the middle of writing its files.
+
+    The second run stops (``COVERAGE_TEST_WRITE_HOOK``, test-only) once it has written
+    the first file of its set under a temporary name, so the kill is known to land
+    mid-write; with files written in place it would leave a new ``villages.gpkg``.
+    """
     out = tmp_path / "out"
-    exe = [sys.executable, "-m", "coverage.cli"]
-    first = subprocess.run(
-        [*exe, "compute", "--model", "range", "--out", str(out), "-q"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    compute = [sys.executable, "-m", "coverage.cli", "compute", *tiny_args(tiny), "-q"]
+    compute += ["--out", str(out)]
+    first = subprocess.run(compute, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    slow = subprocess.Popen(
-        [*exe, "compute", "--model", "terrain", "--out", str(out), "-q"],
+    assert {"villages.gpkg", "villages.csv", "summary.json"} <= set(before)
+
+    marker = tmp_path / "mid-write"
+    second = subprocess.Popen(
+        # another threshold: V2 (25 % covered) flips, so every file's content changes
+        [*compute, "--threshold", "0.2"],
+        env={**os.environ, TEST_WRITE_HOOK_ENV: str(marker)},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    time.sleep(4)  # well inside the terrain run (tens of seconds)
-    assert slow.poll() is None, "the run finished before it could be killed"
-    os.kill(slow.pid, signal.SIGKILL)
-    slow.wait()
-    after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
-    assert after == before
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert second.poll() is None, f"the run ended before writing: {second.stderr.read()}"
+            assert time.monotonic() < deadline, "the run never reached its writer"
+            time.sleep(0.05)
+        staged = Path(marker.read_text(encoding="utf-8"))
+        # mid-write: the first new file is complete, under a temporary name beside its target
+        assert staged.parent == out and staged.suffix == ".gpkg"
+        assert f".{second.pid}." in staged.name
+        assert staged.read_bytes() != before["villages.gpkg"]
+    finally:
+        os.kill(second.pid, signal.SIGKILL)
+        second.wait()
+        second.stderr.close()
+
+    # the previous outputs are all there, byte for byte, and no output is partial
+    visible = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert visible == before
+    # the killed run's temporaries are hidden and marked with its process id ...
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert leftovers == [staged.name]
+    # ... and the next run into the folder removes them
+    third = subprocess.run(compute, capture_output=True, text=True, timeout=300)
+    assert third.returncode == 0, third.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)
 
 
 def test_interrupted_write_keeps_the_old_file(tmp_path):
