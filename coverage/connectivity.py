@@ -23,6 +23,7 @@ def fibre_connectivity(
     *,
     attribute: str,
     max_distance: float,
+    source: str = "a layer",
 ) -> pd.DataFrame:
     """Decide, for each point, whether it is fibre-connected.
 
@@ -36,6 +37,8 @@ def fibre_connectivity(
         The column holding an explicit yes/no (``fibre`` or ``broadband``).
     max_distance
         Distance in metres within which fibre counts as reaching a point.
+    source
+        How to name the points' layer in messages.
 
     Returns
     -------
@@ -70,7 +73,7 @@ def fibre_connectivity(
     unknown = int((decided == "no data").sum())
     if unknown:
         warnings.warn(
-            f"{unknown} point(s) of {points.attrs.get('source', 'a layer')} have no '{attribute}' "
+            f"{unknown} point(s) of {source} have no '{attribute}' "
             "value and there is no fibre layer to measure from: counted as not connected",
             CoverageWarning,
             stacklevel=2,

@@ -1,9 +1,10 @@
-"""Reading input layers into validated GeoDataFrames with canonical columns.
+"""Reading input layers: files of every format into frames with canonical columns.
 
 Reads anything GDAL/pyogrio reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf,
 ...), GeoParquet, CSV with ``lon``/``lat`` (or ``x``/``y``) columns, and
-OpenCelliD CSV exports as they are downloaded. Every problem found in a layer
-is collected and raised together as a :class:`~coverage._errors.ValidationError`.
+OpenCelliD CSV exports as they are downloaded, and GeoDataFrames given from Python.
+:func:`read_layer` hands the frame to :func:`coverage.validation.validate_layer`,
+which reports every problem of a layer at once.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ._errors import CoverageWarning, InputError, Problem, ValidationError
-from .schema import SCHEMAS, canonical_column, parse_technology, parse_yes_no
-from .settings import TECHNOLOGIES
+from .layers import Layer, LayerSource, source_name
+from .schema import SCHEMAS, canonical_column, normalize_name
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,6 @@ VN_OPERATORS: dict[int, str] = {
     7: "Gmobile",
 }
 
-_NUMERIC = {
-    "sites": ("frequency_mhz", "height_m", "azimuth_deg", "beamwidth_deg", "eirp_dbm", "range_m"),
-    "villages": ("population",),
-}
-_TEXT_ID = ("village_id", "commune_id", "district_id", "site_id", "node_id", "route_id", "point_id")
-#: Layers whose id must be unique (sites repeat their id per technology and sector).
-_UNIQUE_IDS = ("villages", "communes", "centres")
 _VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip", ".sqlite"}
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -80,19 +74,22 @@ def split_layer(spec: str | os.PathLike) -> tuple[Path, str | None]:
 
 
 def read_layer(
-    spec: str | os.PathLike,
+    spec: LayerSource,
     kind: str,
     *,
     csv_crs: str = "EPSG:4326",
     use_opencellid_range: bool = True,
     encoding: str = "auto",
-) -> gpd.GeoDataFrame:
-    """Read one input layer and return it with canonical columns.
+    settings: Settings | None = None,
+) -> Layer:
+    """Read one input layer, validate it, and return it with canonical columns.
 
     Parameters
     ----------
     spec
-        A file path, optionally ``FILE::LAYER`` to pick a layer of a multi-layer file.
+        A file path, optionally ``FILE::LAYER`` to pick a layer of a multi-layer file
+        (without it, the layer named like ``kind`` is read, and a file with several
+        layers and none so named is refused), or a GeoDataFrame.
     kind
         One of :data:`coverage.schema.LAYER_KINDS`.
     csv_crs
@@ -103,32 +100,73 @@ def read_layer(
         Text encoding of the attributes: ``auto`` (UTF-8, with legacy Vietnamese TCVN3,
         VNI and Windows-1258 text detected and converted, with a warning), or one of
         :data:`coverage.encoding.ENCODINGS` to force it.
+    settings
+        Limits used by validation (e.g. the maximum range); default settings if omitted.
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        Canonical columns of the layer's schema (others are kept after them), the
-        file's CRS, Unicode text in NFC. ``attrs["source"]`` holds the path and
-        ``attrs["row_labels"]`` how to name each feature in messages.
+    coverage.layers.Layer
+        ``frame`` holds the canonical columns of the layer's schema (others are kept
+        after them), the file's CRS, Unicode text in NFC; ``source`` and ``labels``
+        name the file and each feature in messages.
 
     Examples
     --------
     >>> from coverage import datasets
     >>> villages = read_layer(datasets.get_path("villages"), "villages")
-    >>> villages.columns[:4].tolist()
+    >>> villages.frame.columns[:4].tolist()
     ['village_id', 'name', 'commune_id', 'population']
     """
+    from .validation import validate_layer
+
     if kind not in SCHEMAS:
         raise ValueError(f"kind must be one of {', '.join(SCHEMAS)}; got {kind!r}")
+    source = source_name(spec, kind)
+    repairs: dict = {}
+    if isinstance(spec, gpd.GeoDataFrame):
+        if len(spec) == 0:
+            raise InputError(f"layer is empty: no {kind} to read", path=source)
+        frame = spec.copy()
+    else:
+        frame, not_utf8 = _read_file(
+            spec,
+            kind,
+            csv_crs=csv_crs,
+            use_opencellid_range=use_opencellid_range,
+            encoding=encoding,
+        )
+        frame, changed = _fix_encoding(frame, source, encoding, not_utf8)
+        if changed:
+            repairs["text_encoding"] = changed
+    if frame.crs is None:
+        raise InputError(
+            "layer has no CRS; add one (e.g. a .prj beside a shapefile, or "
+            "`ogr2ogr -a_srs EPSG:4326`) so distances and areas can be measured",
+            path=source,
+        )
+    frame = canonical_columns(frame, kind, source)
+    return validate_layer(frame, kind, source, repairs=repairs, settings=settings)
+
+
+def _read_file(
+    spec: str | os.PathLike,
+    kind: str,
+    *,
+    csv_crs: str,
+    use_opencellid_range: bool,
+    encoding: str,
+) -> tuple[gpd.GeoDataFrame, str | None]:
+    """Read a file as it is; return the frame and, for CSV read as Latin-1, why."""
     path, layer = split_layer(spec)
-    source = str(spec)
+    source = os.fspath(spec)
     if not path.exists():
         raise InputError("file not found", path=source)
     if path.is_file() and path.stat().st_size == 0:
         raise InputError("file is empty", path=source)
     suffix = path.suffix.lower()
+    not_utf8 = None
     if suffix in _CSV_SUFFIXES:
-        frame = _read_csv(
+        frame, not_utf8 = _read_csv(
             path,
             kind,
             csv_crs=csv_crs,
@@ -138,30 +176,18 @@ def read_layer(
     elif suffix in _PARQUET_SUFFIXES:
         frame = _read_parquet(path)
     else:
-        frame = _read_vector(path, layer)
-    frame.attrs["source"] = source
+        frame = _read_vector(path, layer, kind)
     if len(frame) == 0:
         raise InputError(f"layer is empty: no {kind} to read", path=source)
-    frame = _fix_encoding(frame, source, encoding)
-    if frame.crs is None:
-        raise InputError(
-            "layer has no CRS; add one (e.g. a .prj beside a shapefile, or "
-            "`ogr2ogr -a_srs EPSG:4326`) so distances and areas can be measured",
-            path=source,
-        )
-    frame = _canonical_columns(frame, kind, source)
-    return _validate(frame, kind, source)
+    return frame, not_utf8
 
 
-def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+def _read_vector(path: Path, layer: str | None, kind: str) -> gpd.GeoDataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # "more than one layer" etc.
             if layer is None:
-                layers = pyogrio.list_layers(path)
-                if len(layers) > 1:
-                    names = ", ".join(str(n) for n in layers[:, 0])
-                    log.info("%s has several layers (%s); reading the first", path, names)
+                layer = _pick_layer(path, kind)
             return pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(
@@ -169,6 +195,23 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         ) from None
     except ValueError as exc:
         raise InputError(f"cannot read ({_first_line(exc)})", path=str(path)) from None
+
+
+def _pick_layer(path: Path, kind: str) -> str | None:
+    """The layer to read from a file that may hold several: the only one, or the one
+    named like ``kind``; otherwise refuse, listing them."""
+    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    if len(names) <= 1:
+        return None
+    for name in names:
+        if name.lower() == kind or normalize_name(name) == kind:
+            log.info("%s has %d layers; reading the one named %r", path, len(names), name)
+            return name
+    raise InputError(
+        f"has {len(names)} layers ({', '.join(names)}) and none is named {kind!r}: "
+        f"name the one to read as FILE::LAYER, e.g. {path}::{names[0]}",
+        path=str(path),
+    )
 
 
 def _read_parquet(path: Path) -> gpd.GeoDataFrame:
@@ -197,18 +240,18 @@ def _csv_table(path: Path, delimiter: str, has_header: bool, encoding: str) -> p
     )
 
 
-def _fix_encoding(frame: gpd.GeoDataFrame, source: str, encoding: str) -> gpd.GeoDataFrame:
-    """Convert legacy Vietnamese text to Unicode, saying so; NFC happens later anyway."""
+def _fix_encoding(
+    frame: gpd.GeoDataFrame, source: str, encoding: str, not_utf8: str | None
+) -> tuple[gpd.GeoDataFrame, dict]:
+    """Convert legacy Vietnamese text to Unicode, saying so; NFC happens later anyway.
+
+    Returns the frame and the converted columns with their encodings."""
     from .encoding import fix_frame
 
-    not_utf8 = frame.attrs.get("not_utf8")
-    attrs = dict(frame.attrs)
     fixed, changed = fix_frame(frame, encoding=encoding)
     fixed = gpd.GeoDataFrame(fixed, geometry=frame.geometry.name, crs=frame.crs)
-    fixed.attrs.update(attrs)
     if changed:
         cols = ", ".join(f"{c} ({e})" for c, e in changed.items())
-        fixed.attrs["repairs"] = {**fixed.attrs.get("repairs", {}), "text_encoding": changed}
         warnings.warn(
             f"{source}: legacy Vietnamese text encoding converted to Unicode in column(s) {cols}"
             "; check a few names, or pass --encoding to choose",
@@ -222,7 +265,7 @@ def _fix_encoding(frame: gpd.GeoDataFrame, source: str, encoding: str) -> gpd.Ge
             CoverageWarning,
             stacklevel=3,
         )
-    return fixed
+    return fixed, dict(changed)
 
 
 def _sniff_delimiter(path: Path) -> tuple[str, bool]:
@@ -245,8 +288,9 @@ def _sniff_delimiter(path: Path) -> tuple[str, bool]:
 
 def _read_csv(
     path: Path, kind: str, *, csv_crs: str, use_opencellid_range: bool, encoding: str = "auto"
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, str | None]:
     source = str(path)
+    not_utf8 = None
     # Legacy 8-bit text is read byte-for-byte (Latin-1) and repaired by _fix_encoding.
     text_encoding = "utf-8-sig" if encoding in ("auto", "utf-8") else "latin-1"
     try:
@@ -257,7 +301,7 @@ def _read_csv(
             if encoding != "auto":
                 raise
             table = _csv_table(path, delimiter, has_header, "latin-1")
-            table.attrs["not_utf8"] = f"byte {exc.start}"
+            not_utf8 = f"byte {exc.start}"
     except UnicodeDecodeError as exc:
         raise InputError(
             f"is not UTF-8 text (byte {exc.start}); re-save it as UTF-8 or pass --encoding",
@@ -277,9 +321,7 @@ def _read_csv(
         frame = _from_opencellid(table, source, use_opencellid_range=use_opencellid_range)
     else:
         frame = _points_from_table(table, source, csv_crs)
-    if "not_utf8" in table.attrs:
-        frame.attrs["not_utf8"] = table.attrs["not_utf8"]
-    return frame
+    return frame, not_utf8
 
 
 def _coordinate_columns(table: pd.DataFrame) -> tuple[str, str, bool] | None:
@@ -478,12 +520,12 @@ def _from_opencellid(
     out["lon"] = table["lon"]
     out["lat"] = table["lat"]
     frame = _points_from_table(out, source, "EPSG:4326")
-    frame.attrs["opencellid"] = True
     log.info("%s: read as an OpenCelliD export (%d cells)", source, len(frame))
     return frame
 
 
-def _canonical_columns(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFrame:
+def canonical_columns(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFrame:
+    """Rename aliased columns to the schema's names, check the required ones, NFC text."""
     schema = SCHEMAS[kind]
     wanted = set(schema.required) | set(schema.optional)
     renames: dict[str, str] = {}
@@ -519,265 +561,3 @@ def _canonical_columns(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.G
     ordered = [c for c in (*schema.required, *schema.optional) if c in frame.columns]
     others = [c for c in frame.columns if c not in ordered and c != "geometry"]
     return frame[[*ordered, *others, "geometry"]]
-
-
-def _row_labels(frame: gpd.GeoDataFrame, kind: str, source: str) -> list[str]:
-    """Name each feature for messages: CSV line numbers, else the feature's id."""
-    if Path(source.split("::")[0]).suffix.lower() in _CSV_SUFFIXES:
-        return [str(i + 2) for i in range(len(frame))]
-    id_col = SCHEMAS[kind].id_column
-    if id_col in frame.columns:
-        return [f"{i + 1} ({id_col}={v})" for i, v in enumerate(frame[id_col].astype(str))]
-    return [str(i + 1) for i in range(len(frame))]
-
-
-def _validate(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFrame:
-    schema = SCHEMAS[kind]
-    labels = _row_labels(frame, kind, source)
-    frame.attrs["row_labels"] = labels
-    problems: list[Problem] = []
-
-    def report(mask: np.ndarray, message: str, column: str | None) -> None:
-        idx = np.flatnonzero(mask)
-        for pos in idx[:3]:
-            problems.append(Problem(message, source, column, labels[pos]))
-        if len(idx) > 3:
-            problems.append(Problem(f"{message} ({len(idx) - 3} more rows)", source, column))
-
-    geoms = frame.geometry.values
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    report(missing, "missing or empty geometry", "geometry")
-    types = np.asarray(shapely.get_type_id(geoms))
-    names = np.array(
-        [
-            "Point",
-            "LineString",
-            "LinearRing",
-            "Polygon",
-            "MultiPoint",
-            "MultiLineString",
-            "MultiPolygon",
-            "GeometryCollection",
-        ]
-    )
-    type_names = np.where(types >= 0, names[np.clip(types, 0, 7)], "")
-    wrong = ~missing & ~np.isin(type_names, schema.geometry_types)
-    report(
-        wrong,
-        f"geometry type not allowed for {kind} (allowed: {', '.join(schema.geometry_types)})",
-        "geometry",
-    )
-    xy, owner = shapely.get_coordinates(geoms, return_index=True)
-    finite = np.isfinite(xy).all(axis=1)
-    if not finite.all():
-        bad = np.zeros(len(frame), bool)
-        bad[np.unique(owner[~finite])] = True
-        report(bad, "non-finite coordinate (NaN or infinity)", "geometry")
-    _check_crs_range(frame, xy[finite], owner[finite], source, labels, problems)
-    if not problems:
-        frame = _repair_geometry(frame, kind, source, report)
-
-    for col in _TEXT_ID:
-        if col in frame.columns:
-            frame[col] = frame[col].map(_id_text)
-    if schema.id_column in frame.columns and schema.id_column in schema.required:
-        ids = frame[schema.id_column]
-        report(ids.isna().to_numpy(), "blank id", schema.id_column)
-        if kind in _UNIQUE_IDS:
-            dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
-            report(
-                dup,
-                f"duplicate {schema.id_column} (each {kind[:-1]} must appear once)",
-                schema.id_column,
-            )
-
-    for col in _NUMERIC.get(kind, ()):
-        if col in frame.columns:
-            frame[col] = _to_float(frame[col], source, col, labels, problems)
-    if kind == "villages" and "population" in frame.columns:
-        pop = frame["population"].to_numpy(dtype=float)
-        report(pop < 0, "negative population", "population")
-        with np.errstate(invalid="ignore"):
-            fractional = np.isfinite(pop) & (pop != np.round(pop))
-        report(
-            fractional,
-            "population is not a whole number (a thousands separator such as 1.234 read as "
-            "a decimal point?); write plain digits",
-            "population",
-        )
-    if kind == "sites":
-        _validate_sites(frame, source, labels, problems, report)
-    for col in ("fibre", "broadband"):
-        if col in frame.columns:
-            frame[col] = _to_yes_no(frame[col], source, col, labels, problems)
-
-    if problems:
-        raise ValidationError(problems)
-    return frame
-
-
-def _check_crs_range(frame, xy, owner, source, labels, problems) -> None:
-    """Coordinates that cannot be in the declared CRS: projected numbers declared as
-    degrees, or degrees declared as a projected CRS."""
-    if len(xy) == 0:
-        return
-    crs = frame.crs
-    if crs.is_geographic:
-        bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
-        if bad.any():
-            # latitude beyond 90 but a valid longitude, and the swap is valid: swapped axes
-            swapped = (np.abs(xy[bad][:, 1]) <= 180) & (np.abs(xy[bad][:, 0]) <= 90)
-            hint = (
-                "longitude and latitude appear to be swapped; swap them back"
-                if swapped.all()
-                else "they look projected (metres); declare the layer's real CRS"
-            )
-            problems.append(
-                Problem(
-                    f"{len(np.unique(owner[bad]))} feature(s) have coordinates outside the degree "
-                    f"range of {crs.to_string()} (e.g. {xy[bad][0][0]:.4g}, {xy[bad][0][1]:.4g}): "
-                    + hint,
-                    source,
-                    "geometry",
-                    labels[owner[bad][0]],
-                )
-            )
-    elif crs.is_projected:
-        # Degrees mislabelled as metres land, read as lon/lat, inside the CRS's own area
-        # of use (106, 17 for a UTM 48N layer); genuine metres never do.
-        aou = crs.area_of_use
-        if aou is None:
-            return
-        inside = (
-            (xy[:, 0] >= aou.west)
-            & (xy[:, 0] <= aou.east)
-            & (xy[:, 1] >= aou.south)
-            & (xy[:, 1] <= aou.north)
-        )
-        if inside.all():
-            problems.append(
-                Problem(
-                    f"every coordinate looks like degrees (e.g. {xy[0][0]:.4f}, {xy[0][1]:.4f}) "
-                    f"but the declared CRS {crs.to_string()} is in metres; "
-                    "declare EPSG:4326 (WGS 84 degrees)",
-                    source,
-                    "geometry",
-                    labels[owner[0]],
-                )
-            )
-
-
-def _repair_geometry(frame, kind: str, source: str, report) -> gpd.GeoDataFrame:
-    """Make invalid polygons valid (with a warning and a count), reject zero-area ones."""
-    geoms = frame.geometry.to_numpy()
-    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
-    invalid = polygonal & ~shapely.is_valid(geoms)
-    if invalid.any():
-        fixed = shapely.make_valid(geoms[invalid])
-        # keep the polygonal part: make_valid may add slivers as lines or points
-        parts = shapely.get_parts(fixed, return_index=True)
-        keep = np.isin(shapely.get_type_id(parts[0]), [3, 6])
-        rebuilt = np.full(len(fixed), None, dtype=object)
-        if keep.any():
-            shapely.multipolygons(parts[0][keep], indices=parts[1][keep], out=rebuilt)
-        frame = frame.copy()
-        values = frame.geometry.to_numpy().copy()
-        values[invalid] = np.where(shapely.is_missing(rebuilt), geoms[invalid], rebuilt)
-        frame = frame.set_geometry(gpd.GeoSeries(values, index=frame.index, crs=frame.crs))
-        frame.attrs["repairs"] = {
-            **frame.attrs.get("repairs", {}),
-            "made_valid": int(invalid.sum()),
-        }
-        warnings.warn(
-            f"{source}: {int(invalid.sum())} invalid polygon(s) (self-intersections, bad rings) "
-            "were repaired with make_valid",
-            CoverageWarning,
-            stacklevel=3,
-        )
-        geoms = frame.geometry.to_numpy()
-    if kind in ("villages", "communes"):
-        zero = polygonal & (shapely.area(geoms) <= 0)
-        report(zero, "polygon has zero area; fix or remove it", "geometry")
-    return frame
-
-
-def _id_text(value: object) -> object:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
-
-
-def _to_float(
-    series: pd.Series, source: str, column: str, labels: list[str], problems: list[Problem]
-) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(series):
-        return series.astype(float)
-    text = series.astype(object).map(lambda v: None if v is None else str(v).strip() or None)
-    values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    bad = np.flatnonzero((values.isna() & text.notna()).to_numpy())
-    for pos in bad[:3]:
-        problems.append(Problem(f"not a number: {series.iloc[pos]!r}", source, column, labels[pos]))
-    if len(bad) > 3:
-        problems.append(Problem(f"{len(bad) - 3} more non-numeric values", source, column))
-    return values.astype(float)
-
-
-def _to_yes_no(
-    series: pd.Series, source: str, column: str, labels: list[str], problems: list[Problem]
-) -> pd.Series:
-    out = []
-    for pos, value in enumerate(series.tolist()):
-        try:
-            out.append(parse_yes_no(value))
-        except ValueError:
-            if len([p for p in problems if p.column == column]) < 3:
-                problems.append(
-                    Problem(f"expected yes/no or blank, got {value!r}", source, column, labels[pos])
-                )
-            out.append(None)
-    return pd.Series(out, index=series.index, dtype=object)
-
-
-def _validate_sites(frame, source, labels, problems, report) -> None:
-    tech = frame["technology"].map(lambda v: parse_technology(v) if v is not None else None)
-    report(
-        tech.isna().to_numpy(),
-        f"unknown technology (expected one of {', '.join(TECHNOLOGIES)}, or GSM/UMTS/LTE/NR)",
-        "technology",
-    )
-    frame["technology"] = tech
-    checks = {
-        "height_m": (lambda v: (v < 0) | (v > 500), "antenna height must be 0-500 m"),
-        "beamwidth_deg": (lambda v: (v <= 0) | (v > 360), "beamwidth must be in (0, 360] degrees"),
-        "range_m": (
-            lambda v: v < 10,
-            "range must be at least 10 m (metres; a thousands separator such as 2.000 read "
-            "as a decimal point?)",
-        ),
-        "frequency_mhz": (
-            lambda v: (v < 100) | (v > 100000),
-            "frequency must be in MHz (100-100000); was it given in GHz or Hz?",
-        ),
-        "eirp_dbm": (lambda v: (v < -30) | (v > 100), "EIRP must be in dBm (-30 to 100)"),
-    }
-    for col, (test, message) in checks.items():
-        if col in frame.columns:
-            values = frame[col].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
-                report(np.isfinite(values) & test(values), message, col)
-    if "azimuth_deg" in frame.columns:
-        az = frame["azimuth_deg"].to_numpy(dtype=float)
-        frame["azimuth_deg"] = np.mod(az, 360.0)
-        if "beamwidth_deg" in frame.columns:
-            bw = frame["beamwidth_deg"].to_numpy(dtype=float)
-            half = np.isfinite(az) ^ np.isfinite(bw)
-            if half.any():
-                warnings.warn(
-                    f"{source}: {int(half.sum())} site row(s) give only one of azimuth_deg and "
-                    "beamwidth_deg; they are treated as omnidirectional",
-                    CoverageWarning,
-                    stacklevel=2,
-                )

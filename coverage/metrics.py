@@ -19,14 +19,11 @@ both footprints, not the larger of two shares.
 
 from __future__ import annotations
 
-import warnings
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import ConfigError, CoverageWarning
 from .models.base import Prediction
 from .settings import TECHNOLOGIES, Settings
 
@@ -41,7 +38,11 @@ def headline_label(settings: Settings) -> str:
 
 
 def village_coverage(
-    villages: gpd.GeoDataFrame, prediction: Prediction, *, settings: Settings
+    villages: gpd.GeoDataFrame,
+    prediction: Prediction,
+    *,
+    settings: Settings,
+    source: str = "villages",
 ) -> gpd.GeoDataFrame:
     """Return the villages with coverage columns added (the input is not modified).
 
@@ -53,6 +54,8 @@ def village_coverage(
         A model's prediction in the same CRS.
     settings
         Rule, threshold, headline technologies, threads.
+    source
+        How to name the villages layer in messages.
 
     Returns
     -------
@@ -64,20 +67,6 @@ def village_coverage(
     geoms = villages.geometry.to_numpy()
     is_point = shapely.get_type_id(geoms) == 0
     rule = settings.rule
-    if rule == "population" and (
-        "population" not in villages.columns or villages["population"].isna().any()
-    ):
-        raise ConfigError(
-            "the population rule needs a population for every village "
-            f"({villages.attrs.get('source', 'villages layer')}, column 'population')"
-        )
-    if is_point.any() and rule in ("area", "population"):
-        warnings.warn(
-            f"{villages.attrs.get('source', 'villages')}: {int(is_point.sum())} village(s) are "
-            f"points, not polygons: for them the {rule} rule uses whether the point is covered",
-            CoverageWarning,
-            stacklevel=2,
-        )
     polys = ~is_point
     probe = shapely.point_on_surface(geoms)
     out = villages.copy()

@@ -9,6 +9,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ._errors import ConfigError
+from .layers import Layer
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,10 @@ def choose_metric_crs(reference: gpd.GeoDataFrame, crs: str | None = None) -> CR
     return chosen
 
 
-def to_crs(layer: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
-    """Return ``layer`` in ``crs``, keeping its ``attrs`` (source path, row labels)."""
-    attrs = dict(layer.attrs)
-    if layer.crs is not None and CRS.from_user_input(layer.crs) == crs:
-        out = layer.copy()
-    else:
-        log.debug("reprojecting %s from %s", attrs.get("source", "layer"), layer.crs)
-        out = layer.to_crs(crs)
-    out.attrs.update(attrs)
-    return out
+def to_crs(layer: Layer, crs: CRS) -> Layer:
+    """Return ``layer`` with its features in ``crs`` (same rows, same labels)."""
+    frame = layer.frame
+    if frame.crs is not None and CRS.from_user_input(frame.crs) == crs:
+        return layer
+    log.debug("reprojecting %s from %s", layer.source, frame.crs)
+    return layer.with_frame(frame.to_crs(crs))

@@ -61,8 +61,21 @@ def _invoke(args: list[str]):
     return result, output
 
 
+#: The tiny fixture's sites give EIRP and height beside range_m, so the range model (the
+#: default without a DEM when every row has range_m) says it ignores them: every case
+#: built on the fixture carries this one warning, which is not the case's finding.
+_TINY_UNUSED = re.compile(
+    r"columns 'eirp_dbm', 'height_m' \(--model hata, terrain or itm would use them\) "
+    r"are not used by the range model$"
+)
+
+
 def _lines(output: str, prefix: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith(prefix)]
+    return [
+        line
+        for line in output.splitlines()
+        if line.startswith(prefix) and not _TINY_UNUSED.search(line)
+    ]
 
 
 def _assert_errors(case, output: str) -> None:
@@ -130,7 +143,8 @@ def test_compute(case, corpus_dir):
     share = summary["village_coverage_share"]
     assert isinstance(share, float) and math.isfinite(share), share
     if case.expect == "ok":
-        assert summary["warnings"] == [], summary["warnings"]
+        found = [w for w in summary["warnings"] if not _TINY_UNUSED.search(w)]
+        assert found == [], found
     else:
         assert any(re.search(case.match, w) for w in summary["warnings"]), (
             f"no warning matches {case.match!r}: {summary['warnings']}"

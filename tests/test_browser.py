@@ -17,6 +17,7 @@ from PIL import Image
 
 from coverage import datasets
 from coverage.cli.main import cli
+from coverage.layers import Layers
 from coverage.maps import gap_map, write_map
 from coverage.pipeline import run
 
@@ -84,7 +85,7 @@ FEATURES = f"""() => {{
 @pytest.fixture(scope="module")
 def demo_maps(tmp_path_factory):
     out = tmp_path_factory.mktemp("maps")
-    result = run(**datasets.demo_layers())
+    result = run(Layers.demo().replace(dem=()), model="range")
     paths = {}
     for static in (False, True):
         m = gap_map(result, lang="vi", static=static, dem=datasets.get_path("dem"), demo=True)
@@ -175,7 +176,10 @@ def test_names_are_escaped(browser, tiny, tmp_path):
     communes.loc[communes["commune_id"] == "C2", "name"] = NASTY_COMMUNE
     communes.loc[:, "district"] = "</script><b>bold</b>"
     communes.to_file(tmp_path / "c.gpkg")
-    result = run(**{**tiny, "villages": tmp_path / "v.geojson", "communes": tmp_path / "c.gpkg"})
+    result = run(
+        Layers(**{**tiny, "villages": tmp_path / "v.geojson", "communes": tmp_path / "c.gpkg"}),
+        model="range",
+    )
     for static in (False, True):
         path = write_map(gap_map(result, lang="en", static=static), tmp_path / f"m{static}.html")
         page = Page(browser, path)

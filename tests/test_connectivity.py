@@ -6,6 +6,7 @@ import shapely
 
 from coverage import CoverageWarning, Settings
 from coverage.connectivity import fibre_connectivity
+from coverage.layers import Layers
 from coverage.pipeline import run
 
 
@@ -53,19 +54,19 @@ def test_without_fibre_layer_blank_is_not_connected_with_warning():
 def test_tiny_centres_and_postal(tiny):
     # C1 blank, node 300 m away -> yes; C2 explicit "no".
     # P1 blank, node 200 m -> yes; P2 blank, route 800 m -> no at 500 m; P3 "yes".
-    result = run(**tiny)
+    result = run(Layers(**tiny), model="range")
     s = result.summary
     assert (s["commune_centres_total"], s["commune_centres_fibre"]) == (2, 1)
     assert s["commune_centres_decided_by"] == {"attribute": 1, "distance": 1}
     assert (s["postal_points_total"], s["postal_points_broadband"]) == (3, 2)
-    wider = run(**tiny, settings=Settings(fibre_distance_m=1000)).summary
+    wider = run(Layers(**tiny), settings=Settings(fibre_distance_m=1000), model="range").summary
     assert wider["postal_points_broadband"] == 3
     assert wider["postal_broadband_share"] == 1.0
 
 
 def test_missing_centres_fall_back_with_warning(tiny):
     tiny.pop("centres")
-    result = run(**tiny)
+    result = run(Layers(**tiny), model="range")
     assert result.summary["commune_centres_total"] == 2
     assert result.summary["commune_centres_source"] == {"representative point": 2}
     assert any("representative point" in w for w in result.warnings)

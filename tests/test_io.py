@@ -9,6 +9,7 @@ import shapely
 
 from coverage import InputError, ValidationError
 from coverage.io import read_layer
+from coverage.layers import Layers
 from coverage.pipeline import run
 from coverage.schema import canonical_column, normalize_name, parse_yes_no
 
@@ -36,15 +37,15 @@ def test_villages_round_trip_every_format(tiny, tmp_path, suffix, driver):
         villages.to_parquet(path)
     else:
         villages.to_file(path, driver=driver)
-    layer = read_layer(path, "villages").sort_values("village_id")  # FlatGeobuf reorders
+    layer = read_layer(path, "villages").frame.sort_values("village_id")  # FlatGeobuf reorders
     assert layer["village_id"].tolist() == ["V1", "V2", "V3", "V4"]
     assert layer["name"].tolist() == ["Thôn Một", "Thôn Hai", "Bản Ba", "Bản Bốn"]
-    result = run(**{**tiny, "villages": path})
+    result = run(Layers(**{**tiny, "villages": path}), model="range")
     assert headline(result)["V1"] == pytest.approx(V1_4G, rel=POLY_TOL)
 
 
 def test_sites_as_geopackage_and_xy_csv(tiny, tmp_path):
-    sites = read_layer(tiny["sites"], "sites")
+    sites = read_layer(tiny["sites"], "sites").frame
     gpkg = tmp_path / "sites.gpkg"
     sites.drop(columns=["lon", "lat"]).to_file(gpkg)
     utm = sites.to_crs(32648)
@@ -52,11 +53,15 @@ def test_sites_as_geopackage_and_xy_csv(tiny, tmp_path):
     table["x"], table["y"] = utm.geometry.x, utm.geometry.y
     csv = tmp_path / "sites_xy.csv"
     table.to_csv(csv, index=False)
-    base = headline(run(**tiny))
-    assert headline(run(**{**tiny, "sites": gpkg})) == pytest.approx(base)
+    base = headline(run(Layers(**tiny), model="range"))
+    assert headline(run(Layers(**{**tiny, "sites": gpkg}), model="range")) == pytest.approx(base)
     from coverage import Settings
 
-    got = headline(run(**{**tiny, "sites": csv}, settings=Settings(csv_crs="EPSG:32648")))
+    got = headline(
+        run(
+            Layers(**{**tiny, "sites": csv}), settings=Settings(csv_crs="EPSG:32648"), model="range"
+        )
+    )
     assert got == pytest.approx(base, abs=1e-6)
 
 
@@ -65,9 +70,9 @@ def test_mixed_crs_gives_same_result(tiny, tmp_path):
     villages = gpd.read_file(tiny["villages"]).to_crs(3857)
     path = tmp_path / "v3857.gpkg"
     villages.to_file(path)
-    assert read_layer(tiny["communes"], "communes").crs.to_epsg() == 3405
-    assert headline(run(**{**tiny, "villages": path})) == pytest.approx(
-        headline(run(**tiny)), abs=1e-6
+    assert read_layer(tiny["communes"], "communes").frame.crs.to_epsg() == 3405
+    assert headline(run(Layers(**{**tiny, "villages": path}), model="range")) == pytest.approx(
+        headline(run(Layers(**tiny), model="range")), abs=1e-6
     )
 
 
@@ -80,7 +85,7 @@ def test_aliases_and_vietnamese_columns(tmp_path):
     )
     path = tmp_path / "thon.gpkg"
     frame.to_file(path)
-    layer = read_layer(path, "villages")
+    layer = read_layer(path, "villages").frame
     assert layer.columns[:4].tolist() == ["village_id", "name", "commune_id", "population"]
     assert layer["name"].iloc[0] == unicodedata.normalize("NFC", "Thôn Đông")
     assert layer["commune_id"].iloc[0] == "19000"
@@ -155,7 +160,7 @@ def test_opencellid_mapping(tmp_path, header):
     text = OPENCELLID if header else OPENCELLID.split("\n", 1)[1]
     path = tmp_path / "452.csv"
     path.write_text(text)
-    sites = read_layer(path, "sites")
+    sites = read_layer(path, "sites").frame
     assert sites["technology"].tolist() == ["2G", "3G", "4G", "5G", "3G"]
     assert sites["operator"].tolist() == [
         "Viettel",
@@ -242,7 +247,7 @@ def test_swapped_lon_lat_is_detected(tiny, tmp_path):
     path = tmp_path / "swapped.csv"
     table.to_csv(path, index=False)
     with pytest.raises(ValidationError, match="swapped") as err:
-        run(**{**tiny, "sites": path})
+        run(Layers(**{**tiny, "sites": path}), model="range")
     assert "swapped.csv" in str(err.value)
 
 
@@ -267,8 +272,8 @@ def test_legacy_tcvn3_shapefile_is_converted_with_a_warning(tiny, tmp_path):
     path.with_suffix(".cpg").unlink(missing_ok=True)
     with pytest.warns(CoverageWarning, match=r"legacy Vietnamese .*name \(tcvn3\)"):
         layer = read_layer(path, "villages")
-    assert sorted(layer["name"]) == sorted(tcvn3)
-    assert layer.attrs["repairs"]["text_encoding"] == {"name": "tcvn3"}
+    assert sorted(layer.frame["name"]) == sorted(tcvn3)
+    assert layer.repairs["text_encoding"] == {"name": "tcvn3"}
 
 
 def _cp1258(text: str) -> bytes:
@@ -290,7 +295,7 @@ def test_cp1258_csv_is_read_and_converted(tiny, tmp_path):
     path = tmp_path / "sites.csv"
     path.write_bytes(_cp1258(table.to_csv(index=False)))
     with pytest.warns(CoverageWarning, match="cp1258"):
-        sites = read_layer(path, "sites")
+        sites = read_layer(path, "sites").frame
     assert sites["operator"].iloc[0] == "Viễn thông Quảng Bình"
 
 

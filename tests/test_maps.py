@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from coverage.layers import Layers
 from coverage.maps import gap_map, map_html
 from coverage.maps.basemap import hillshade
 from coverage.maps.gapmap import share_colour
@@ -71,12 +72,15 @@ def tiny_result():
 
     tiny = Path(__file__).parent / "data" / "tiny"
     return run(
-        villages=tiny / "villages.geojson",
-        sites=tiny / "sites.csv",
-        communes=tiny / "communes.gpkg",
-        centres=tiny / "centres.geojson",
-        fibre=[tiny / "fibre_nodes.gpkg", tiny / "fibre_routes.gpkg"],
-        postal=tiny / "postal.geojson",
+        Layers(
+            villages=tiny / "villages.geojson",
+            sites=tiny / "sites.csv",
+            communes=tiny / "communes.gpkg",
+            centres=tiny / "centres.geojson",
+            fibre=[tiny / "fibre_nodes.gpkg", tiny / "fibre_routes.gpkg"],
+            postal=tiny / "postal.geojson",
+        ),
+        model="range",
     )
 
 
@@ -101,7 +105,7 @@ def test_png_is_a4_and_not_blank(tiny_result, tmp_path):
 def test_raster_model_layers_are_image_overlays(tiny, tiny_dem):
     from coverage import Settings
 
-    result = run(**tiny, settings=Settings(dem=(str(tiny_dem),)), model="terrain")
+    result = run(Layers(**tiny), settings=Settings(dem=(str(tiny_dem),)), model="terrain")
     html = map_html(gap_map(result, lang="en"))
     # one transparent PNG per technology with sites (2G, 3G, 4G in the tiny fixture)
     assert html.count("L.imageOverlay(") == 3
@@ -114,14 +118,14 @@ def test_map_names_the_model_in_words(tiny, tiny_dem):
     from coverage import Settings
 
     settings = Settings(dem=(str(tiny_dem),), itm_time=90.0)
-    result = run(**tiny, settings=settings, model="itm")
+    result = run(Layers(**tiny), settings=settings, model="itm")
     html = map_html(gap_map(result, lang="en", static=True))
     assert "Model: Longley-Rice ITM 1.2.2 over the DEM, 90 % of time, 50 % of situations" in html
     vi = map_html(gap_map(result, lang="vi", static=True))
     assert "Mô hình: Longley-Rice ITM 1.2.2 trên DEM, 90% thời gian, 50% tình huống" in vi
-    median = run(**tiny, settings=Settings(dem=(str(tiny_dem),)), model="itm")
+    median = run(Layers(**tiny), settings=Settings(dem=(str(tiny_dem),)), model="itm")
     assert "Longley-Rice ITM 1.2.2 over the DEM, median" in map_html(gap_map(median, lang="en"))
-    terrain = run(**tiny, settings=Settings(dem=(str(tiny_dem),)), model="terrain")
+    terrain = run(Layers(**tiny), settings=Settings(dem=(str(tiny_dem),)), model="terrain")
     assert "Model: terrain (knife-edge diffraction over the DEM)" in map_html(
         gap_map(terrain, lang="en")
     )

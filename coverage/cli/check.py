@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..pipeline import check_inputs
-from .options import build_settings, layer_options, resolve_layers, verbosity_options
+from .options import build_layers, build_settings, layer_options, verbosity_options
 
 
 @click.command(short_help="Report every problem in the input layers, computing nothing.")
@@ -17,10 +16,23 @@ from .options import build_settings, layer_options, resolve_layers, verbosity_op
     type=click.Choice(["auto", "utf-8", "cp1258", "tcvn3", "vni"]),
     help="Attribute text encoding [default: auto].",
 )
+@click.option("--dem", metavar="FILE", multiple=True, help="DEM tile(s); repeat to mosaic.")
+@click.option("--model", metavar="NAME", help="Check for this model [default: as compute].")
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings (repairs) too.")
 @verbosity_options
 def check(
-    villages, communes, centres, sites, fibre, postal, config, csv_crs, encoding, strict
+    villages,
+    communes,
+    centres,
+    sites,
+    fibre,
+    postal,
+    config,
+    csv_crs,
+    encoding,
+    dem,
+    model,
+    strict,
 ) -> None:
     """Check the layers: formats, CRS, columns, values, geometry, cross-layer consistency.
 
@@ -32,9 +44,11 @@ def check(
     $ coverage check --villages thon.gpkg --communes xa.shp --sites bts.csv
     $ coverage check --villages thon.gpkg --sites bts.csv --strict
     """
-    layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
-    settings = build_settings(config, None, None, None, None, csv_crs, encoding=encoding)
-    report = check_inputs(**layers, settings=settings)
+    from ..api import check as check_api
+
+    layers = build_layers(villages, communes, centres, sites, fibre, postal, dem)
+    settings = build_settings(config, csv_crs=csv_crs, encoding=encoding)
+    report = check_api(layers, model=model, settings=settings)
     for line in report.errors:
         click.echo(f"error: {line}")
     for line in report.warnings:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from ..output import summary_json, write_result
-from ..pipeline import run
-from ._report import print_summary
 from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
@@ -38,9 +35,15 @@ def compute(as_json, out, **options) -> None:
     $ coverage compute --model range            # fixed radii, no terrain
     $ coverage compute --villages thon.gpkg --sites bts.csv --dem N17E106.hgt --dem N18E106.hgt
     """
+    from ..api import compute as compute_api
+    from ..output import summary_json, write_result
+    from ._report import print_summary
+
     run_ = prepare_run(**options)
     with stage_progress(quiet=run_.quiet) as step:
-        result = run(**run_.layers, settings=run_.settings, model=run_.model, progress=step)
+        result = compute_api(
+            run_.layers, model=run_.model, settings=run_.settings, progress=step, cache=run_.cache
+        )
     if out:
         for path in write_result(result, out):
             click.echo(f"wrote {path}", err=True)

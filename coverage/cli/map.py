@@ -6,9 +6,7 @@ import time
 
 import click
 
-from ..maps import LANGUAGES, gap_map, write_map
-from ..maps.png import gap_png
-from ..pipeline import run
+from ..maps.i18n import LANGUAGES
 from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
@@ -54,12 +52,18 @@ def map_command(variant, lang, title, out, **options) -> None:
     $ coverage map --png -o report/gaps.png
     $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
     """
+    from ..api import compute
+    from ..maps import gap_map, write_map
+    from ..maps.png import gap_png
+
     variant = variant or "html"
     run_ = prepare_run(**options)
-    basemap = run_.settings.dem[0] if run_.settings.dem else None
+    basemap = run_.basemap
     target = out or DEFAULT_NAMES[variant]
     with stage_progress(quiet=run_.quiet) as step:
-        result = run(**run_.layers, settings=run_.settings, model=run_.model, progress=step)
+        result = compute(
+            run_.layers, model=run_.model, settings=run_.settings, progress=step, cache=run_.cache
+        )
         step("drawing the map")
         start = time.perf_counter()
         if variant == "png":

@@ -1,4 +1,5 @@
-"""Options shared by commands. Used by: compute (and later map, predict, check)."""
+"""Options shared by commands: layers (compute, map, predict, check), settings and
+verbosity (compute, map, predict), and turning them into a run's inputs."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
 
-from .. import datasets
+from ..layers import Layers
 from ..settings import RULES, Settings, load_config
 from ._logging import configure_logging
 
@@ -39,7 +39,8 @@ def layer_options(func: Callable) -> Callable:
 
 
 def settings_options(func: Callable) -> Callable:
-    """--config --rule --threshold --fibre-distance --crs --csv-crs --dem --model."""
+    """--config --rule --threshold --fibre-distance --crs --csv-crs --encoding --dem
+    --model --no-cache."""
     opts = [
         click.option(
             "--config",
@@ -86,11 +87,17 @@ def settings_options(func: Callable) -> Callable:
         ),
         click.option(
             "--model",
-            type=click.Choice(["range", "hata", "terrain", "itm"]),
+            metavar="NAME",
             help="Coverage model: range, hata, terrain (knife-edge over the DEM) or itm "
             "(Longley-Rice ITM on every pixel's DEM profile, about 7x the terrain "
             "model's time; reliability in the config's [itm] section) "
-            "[default: terrain with a DEM, else hata].",
+            "[default: terrain with a DEM, else range when every site row gives range_m, "
+            "else hata].",
+        ),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Predict again even when the same inputs and settings were predicted before.",
         ),
     ]
     for opt in reversed(opts):
@@ -116,86 +123,72 @@ def verbosity_options(func: Callable) -> Callable:
 
 def build_settings(
     config: str | None,
-    rule: str | None,
-    threshold: float | None,
-    fibre_distance: float | None,
-    crs: str | None,
-    csv_crs: str | None,
-    dem: tuple[str, ...] = (),
+    rule: str | None = None,
+    threshold: float | None = None,
+    fibre_distance: float | None = None,
+    crs: str | None = None,
+    csv_crs: str | None = None,
     *,
-    demo: bool = False,
     encoding: str | None = None,
 ) -> Settings:
-    """Defaults < config file < command-line options; the demo brings its own DEM."""
-    settings = load_config(
+    """Defaults < config file < command-line options."""
+    return load_config(
         config,
         rule=rule,
         threshold=threshold,
         fibre_distance_m=fibre_distance,
         crs=crs,
         csv_crs=csv_crs,
-        dem=tuple(dem) or None,
         encoding=encoding,
     )
-    if demo and not settings.dem:
-        settings = settings.replace(dem=(str(datasets.get_path("dem")),))
-    return settings
 
 
-def choose_model(model: str | None, settings: Settings) -> str:
-    """The model asked for, else the best the inputs allow: terrain with a DEM, else hata."""
-    if model:
-        return model
-    chosen = "terrain" if settings.dem else "hata"
-    log.info("model: %s (%s)", chosen, "a DEM is available" if settings.dem else "no DEM")
-    return chosen
-
-
-def resolve_layers(
+def build_layers(
     villages: str | None,
     communes: str | None,
     centres: str | None,
     sites: str | None,
     fibre: tuple[str, ...],
     postal: str | None,
-) -> dict:
-    """Return the layer paths; without --villages the demo province fills every layer not given."""
-    given = {
-        "villages": villages,
-        "communes": communes,
-        "centres": centres,
-        "sites": sites,
-        "fibre": list(fibre) or None,
-        "postal": postal,
-    }
-    if villages is None:
-        demo = datasets.demo_layers()
-        used = [k for k, v in given.items() if v is None]
-        log.info("no --villages: using the demo province for %s", ", ".join(used))
-        return {k: (v if v is not None else demo[k]) for k, v in given.items()}
-    if sites is None:
+    dem: tuple[str, ...] = (),
+) -> Layers:
+    """The layers named on the command line (the demo fills them when --villages is absent)."""
+    if villages is not None and sites is None:
         raise click.UsageError("--sites is required with --villages")
-    given["fibre"] = given["fibre"] or []
-    return given
-
-
-def is_demo(path: Any) -> bool:
-    """True when a path points into the demo province."""
-    try:
-        return Path(path).resolve().parent == datasets.data_dir().resolve()
-    except Exception:
-        return False
+    if villages is None:
+        log.info("no --villages: using the demo province for every layer not given")
+    return Layers(
+        villages=villages,
+        sites=sites,
+        communes=communes,
+        centres=centres,
+        fibre=fibre,
+        postal=postal,
+        dem=dem,
+    )
 
 
 @dataclass
 class RunSetup:
-    """What a command needs to run: layer paths, settings, model, whether on the demo."""
+    """What a command needs to run: layers, settings, model, whether on the demo."""
 
-    layers: dict
+    layers: Layers
     settings: Settings
-    model: str
-    demo: bool
+    model: str | None
     quiet: bool
+    cache: bool
+
+    @property
+    def demo(self) -> bool:
+        return self.layers.villages is None
+
+    @property
+    def basemap(self) -> str | None:
+        """The first DEM, as the map's hillshade (the demo's with the demo)."""
+        dem = self.layers.dem or self.settings.dem
+        if not dem and self.demo:
+            dem = Layers.demo().dem
+        return str(dem[0]) if dem else None
 
 
 def prepare_run(
@@ -215,18 +208,16 @@ def prepare_run(
     encoding: str | None,
     dem: tuple[str, ...],
     model: str | None,
+    no_cache: bool,
 ) -> RunSetup:
     """Resolve the options shared by compute, map and predict (see the decorators above)."""
-    layers = resolve_layers(villages, communes, centres, sites, fibre, postal)
-    demo = is_demo(layers["villages"])
-    settings = build_settings(
-        config, rule, threshold, fibre_distance, crs, csv_crs, dem, demo=demo, encoding=encoding
-    )
     quiet = click.get_current_context().meta.get("coverage.quiet", False)
     return RunSetup(
-        layers=layers,
-        settings=settings,
-        model=choose_model(model, settings),
-        demo=demo,
+        layers=build_layers(villages, communes, centres, sites, fibre, postal, dem),
+        settings=build_settings(
+            config, rule, threshold, fibre_distance, crs, csv_crs, encoding=encoding
+        ),
+        model=model,
         quiet=quiet,
+        cache=not no_cache,
     )

@@ -6,8 +6,6 @@ import time
 
 import click
 
-from ..pipeline import predict_sites
-from ..radio.rasters import write_prediction
 from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
@@ -50,21 +48,21 @@ def predict(site_ids, per_site, resolution, out, **options) -> None:
     $ coverage predict --sites bts.csv --villages thon.gpkg --dem N17E106.hgt
     $ coverage predict --site QB0122 --per-site -o one_site/
     """
+    from ..api import predict_rasters
+    from ..radio.rasters import write_prediction
+
     run_ = prepare_run(**options)
     settings = run_.settings.replace(resolution_m=resolution)
-    model = run_.model
-    if model == "range":
-        raise click.UsageError("the range model has no rasters: use --model hata, terrain or itm")
     start = time.perf_counter()
     with stage_progress(quiet=run_.quiet) as step:
-        runs = predict_sites(
-            run_.layers["villages"],
-            run_.layers["sites"],
+        runs = predict_rasters(
+            run_.layers,
+            model=run_.model,
             settings=settings,
-            model=model,
-            site_ids=site_ids,
+            sites=site_ids,
             per_site=per_site,
             progress=step,
+            cache=run_.cache,
         )
         step("writing rasters")
         written = []

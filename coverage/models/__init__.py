@@ -1,37 +1,22 @@
 """Coverage models: from site rows to a prediction of where each technology has signal.
 
-A model is a function ``predict(sites, *, settings, area=None) -> Prediction`` registered in
-:data:`MODELS`. Every prediction answers the same two questions, so the metrics
-stage does not care which model made it: what share of each polygon is covered,
-and is each point covered.
+Each model is a :class:`~coverage.models.base.PropagationModel` registered in
+:data:`~coverage.models.registry.MODELS`. Every prediction answers the same questions,
+so the later stages do not care which model made it: what share of each polygon is
+covered, is each point covered, and how strong the best signal is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from .base import FootprintPrediction, Prediction
-from .range import predict as predict_range
+from .base import FootprintPrediction, Prediction, PropagationModel
 from .range import range_footprints
-from .terrain import predict_hata, predict_itm, predict_terrain
+from .registry import MODELS, get_model
 
-#: Registered models by name, simplest first.
-MODELS: dict[str, Callable[..., Prediction]] = {
-    "range": predict_range,
-    "hata": predict_hata,
-    "terrain": predict_terrain,
-    "itm": predict_itm,
-}
-
-
-def get_model(name: str) -> Callable[..., Prediction]:
-    """Return the ``predict`` function of a model by name."""
-    from .._errors import ConfigError
-
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise ConfigError(f"unknown model {name!r}; available: {', '.join(MODELS)}") from None
-
-
-__all__ = ["MODELS", "FootprintPrediction", "Prediction", "get_model", "range_footprints"]
+__all__ = [
+    "MODELS",
+    "FootprintPrediction",
+    "Prediction",
+    "PropagationModel",
+    "get_model",
+    "range_footprints",
+]

@@ -10,15 +10,14 @@ sector: a wedge of that width centred on the azimuth. Otherwise it is omni.
 from __future__ import annotations
 
 import logging
-import warnings
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from .._errors import CoverageWarning
 from ..settings import DEFAULT_FREQUENCY_MHZ, TECHNOLOGIES, Settings, band_class
-from .base import FootprintPrediction
+from .base import FootprintPrediction, PropagationModel
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +47,9 @@ def site_ranges(sites: gpd.GeoDataFrame, *, settings: Settings) -> np.ndarray:
     default = np.array([table[k] for k in keys], dtype=float)
     override = _column(sites, "range_m")
     radius = np.where(np.isfinite(override) & (override > 0), override, default)
-    capped = radius > settings.max_range_m
-    if capped.any():
-        warnings.warn(
-            f"{sites.attrs.get('source', 'sites')}: {int(capped.sum())} site row(s) have a "
-            f"range above {settings.max_range_m:,.0f} m; capped to it",
-            CoverageWarning,
-            stacklevel=2,
-        )
-        radius = np.minimum(radius, settings.max_range_m)
-    return radius
+    # range_m above the cap was capped, with a warning, when the layer was validated;
+    # the settings refuse table ranges above it
+    return np.minimum(radius, settings.max_range_m)
 
 
 def _column(frame: gpd.GeoDataFrame, name: str) -> np.ndarray:
@@ -147,3 +139,18 @@ def predict(
     }
     log.info("range model: %d footprints (%d sectors)", len(fp), info["sectors"])
     return FootprintPrediction(footprints=footprints, model="range", info=info)
+
+
+class RangeModel(PropagationModel):
+    """Discs or sector wedges of each row's ``range_m`` or the default range table."""
+
+    name = "range"
+    title = "fixed ranges: discs or sector wedges (range_m, else the range table)"
+    needs_dem = False
+    produces = "footprints"
+    uses_columns: ClassVar[frozenset[str]] = frozenset(
+        {"range_m", "frequency_mhz", "azimuth_deg", "beamwidth_deg"}
+    )
+
+    def predict(self, sites, *, settings, area=None, progress=None):
+        return predict(sites, settings=settings, area=area, progress=progress)

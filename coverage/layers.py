@@ -1,0 +1,182 @@
+"""The input layers of a run: what the user names and what was read.
+
+:class:`Layers` is the one value the API and the CLI pass around instead of seven path
+parameters; each entry is a path (``FILE`` or ``FILE::LAYER``) or, from Python, a
+GeoDataFrame. :class:`Layer` is one validated layer with its provenance (the source to
+name in messages, a label per feature, the repairs made), carried explicitly from stage
+to stage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+
+from . import datasets
+
+#: A layer as the user gives it: a path (``FILE::LAYER`` picks a layer) or a GeoDataFrame.
+LayerSource = str | os.PathLike | gpd.GeoDataFrame
+
+#: The single-file layer kinds, in reading order.
+SINGLE_KINDS: tuple[str, ...] = ("villages", "sites", "communes", "centres", "postal")
+
+
+def _as_tuple(value: Any) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, str | os.PathLike | gpd.GeoDataFrame):
+        return (value,)
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The input layers of one run.
+
+    Parameters
+    ----------
+    villages, sites
+        Village (thôn/bản) polygons or points; cell sites (one row per site x
+        technology or sector, or an OpenCelliD export).
+    communes, centres, postal
+        Optional: commune polygons, commune centre points, public postal points.
+    fibre
+        Fibre nodes and/or routes, any number of files.
+    dem
+        DEM tiles (GeoTIFF, SRTM ``.hgt``), mosaicked; the raster models need one.
+
+    Examples
+    --------
+    >>> demo = Layers.demo()
+    >>> demo.sites.name, len(demo.fibre), demo.dem[0].name
+    ('sites.csv', 2, 'dem.tif')
+    >>> Layers(villages="thon.gpkg", sites="bts.csv").replace(dem="N17E106.hgt").dem
+    ('N17E106.hgt',)
+    """
+
+    villages: LayerSource | None = None
+    sites: LayerSource | None = None
+    communes: LayerSource | None = None
+    centres: LayerSource | None = None
+    fibre: Sequence[LayerSource] = ()
+    postal: LayerSource | None = None
+    dem: Sequence[str | os.PathLike] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fibre", _as_tuple(self.fibre))
+        object.__setattr__(self, "dem", _as_tuple(self.dem))
+
+    @classmethod
+    def demo(cls) -> Layers:
+        """The embedded demo province (modelled on Quảng Bình), with its DEM."""
+        return cls(
+            villages=datasets.get_path("villages"),
+            sites=datasets.get_path("sites"),
+            communes=datasets.get_path("communes"),
+            centres=datasets.get_path("centres"),
+            fibre=(datasets.get_path("fibre_nodes"), datasets.get_path("fibre_routes")),
+            postal=datasets.get_path("postal"),
+            dem=(datasets.get_path("dem"),),
+        )
+
+    def replace(self, **changes: Any) -> Layers:
+        """A copy with some layers replaced."""
+        return dataclasses.replace(self, **changes)
+
+    def over_demo(self) -> Layers:
+        """Without villages: the demo province fills every layer not given (DEM included).
+
+        With villages, the layers stay as given (sites are then required).
+        """
+        if self.villages is not None:
+            return self
+        demo = Layers.demo()
+        given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        filled = {k: (v if v not in (None, ()) else getattr(demo, k)) for k, v in given.items()}
+        return Layers(**filled)
+
+    @property
+    def is_demo(self) -> bool:
+        """True when the villages are the demo province's."""
+        return _is_demo_path(self.villages)
+
+    def named(self) -> dict[str, LayerSource]:
+        """The single-file layers given, by kind, in reading order."""
+        return {k: getattr(self, k) for k in SINGLE_KINDS if getattr(self, k) is not None}
+
+    def sources(self) -> dict[str, str | list[str]]:
+        """How each given layer is named in messages and in the JSON ``inputs``."""
+        out: dict[str, str | list[str]] = {k: source_name(v, k) for k, v in self.named().items()}
+        if self.fibre:
+            out["fibre"] = [source_name(v, "fibre") for v in self.fibre]
+        if self.dem:
+            out["dem"] = [str(p) for p in self.dem]
+        return out
+
+
+def source_name(value: LayerSource, kind: str) -> str:
+    """The path of a layer, or ``<kind GeoDataFrame>`` for one given from Python."""
+    if isinstance(value, gpd.GeoDataFrame):
+        return f"<{kind} GeoDataFrame>"
+    return os.fspath(value)
+
+
+def _is_demo_path(path: Any) -> bool:
+    if path is None or isinstance(path, gpd.GeoDataFrame):
+        return False
+    from pathlib import Path
+
+    try:
+        return Path(os.fspath(path)).resolve().parent == datasets.data_dir().resolve()
+    except Exception:
+        return False
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One validated layer: canonical columns and where each feature came from.
+
+    Attributes
+    ----------
+    kind
+        One of :data:`coverage.schema.LAYER_KINDS`.
+    frame
+        The features, canonical columns first.
+    source
+        The file (or ``<kind GeoDataFrame>``) to name in messages.
+    labels
+        How to name each feature in messages (CSV line number, or number and id),
+        aligned with ``frame``'s rows.
+    repairs
+        What reading repaired, by kind of repair (for the JSON ``repairs``).
+    """
+
+    kind: str
+    frame: gpd.GeoDataFrame
+    source: str
+    labels: np.ndarray = field(repr=False)
+    repairs: Mapping[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def label(self, position: int) -> str:
+        """The message label of the feature at ``position``."""
+        return str(self.labels[position])
+
+    def with_frame(self, frame: gpd.GeoDataFrame) -> Layer:
+        """The same features (same rows, same order) in another frame, e.g. reprojected."""
+        if len(frame) != len(self.frame):
+            raise ValueError("with_frame keeps the rows; use subset to drop some")
+        return dataclasses.replace(self, frame=frame)
+
+    def subset(self, keep: np.ndarray) -> Layer:
+        """The features where ``keep`` is True, labels following."""
+        keep = np.asarray(keep, dtype=bool)
+        return dataclasses.replace(self, frame=self.frame[keep], labels=self.labels[keep])

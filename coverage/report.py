@@ -1,0 +1,158 @@
+"""The report stage: the summary behind ``coverage compute --json``, the text report and the maps.
+
+Plain dicts and lists of JSON types, built from the per-village and per-commune tables.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .metrics import headline_label, village_summary
+from .models.base import Prediction
+from .settings import TECHNOLOGIES, Settings
+from .validation import Projected
+
+
+def _share(part: int, total: int) -> float | None:
+    return part / total if total else None
+
+
+def build_summary(
+    villages: gpd.GeoDataFrame,
+    communes: pd.DataFrame,
+    districts: pd.DataFrame,
+    centres: gpd.GeoDataFrame | None,
+    postal: gpd.GeoDataFrame | None,
+    projected: Projected,
+    prediction: Prediction,
+    *,
+    settings: Settings,
+    model: str,
+    sources: dict,
+) -> dict:
+    """The run's summary: what ``coverage compute --json`` prints (without ``warnings``)."""
+    summary: dict = {"coverage_version": __version__, "model": model}
+    summary.update(village_summary(villages, settings=settings))
+    summary["headline_technologies"] = headline_label(settings)
+    n_centres = 0 if centres is None else len(centres)
+    n_fibre = 0 if centres is None else int(centres["connected"].sum())
+    summary.update(
+        commune_centres_total=n_centres,
+        commune_centres_fibre=n_fibre,
+        commune_centre_fibre_share=_share(n_fibre, n_centres),
+    )
+    if centres is not None:
+        summary["commune_centres_decided_by"] = _counts(centres["decided_by"])
+        summary["commune_centres_source"] = _counts(
+            centres.get("centre_source", pd.Series(dtype=str))
+        )
+    n_postal = 0 if postal is None else len(postal)
+    n_bb = 0 if postal is None else int(postal["connected"].sum())
+    summary.update(
+        postal_points_total=n_postal,
+        postal_points_broadband=n_bb,
+        postal_broadband_share=_share(n_bb, n_postal),
+    )
+    if postal is not None:
+        summary["postal_points_decided_by"] = _counts(postal["decided_by"])
+    summary["rule"] = settings.describe_rule()
+    summary["crs"] = projected.crs.to_string()
+    summary["fibre_distance_m"] = settings.fibre_distance_m
+    sites = projected.sites.frame
+    summary["sites"] = {
+        "rows": len(sites),
+        "sites": int(sites["site_id"].nunique()),
+        "rows_by_technology": {t: int((sites["technology"] == t).sum()) for t in TECHNOLOGIES},
+        "ignored_out_of_reach": projected.sites_out_of_reach,
+    }
+    summary["model_info"] = prediction.info
+    summary["by_district"] = _records(districts)
+    if len(communes):
+        with_villages = communes[communes["villages"] > 0]
+        worst = with_villages.sort_values(
+            ["coverage_share", "villages"], ascending=[True, False], kind="stable"
+        ).head(10)
+        keep = [
+            c
+            for c in (
+                "commune_id",
+                "name",
+                "district",
+                "villages",
+                "villages_covered",
+                "coverage_share",
+            )
+            if c in worst.columns
+        ]
+        summary["worst_communes"] = _records(worst[keep])
+    summary["gaps"] = _gaps(villages, communes, centres, postal)
+    summary["repairs"] = {
+        name: dict(layer.repairs)
+        for name, layer in (
+            ("villages", projected.villages),
+            ("communes", projected.communes),
+            ("sites", projected.sites),
+            ("centres", projected.centres),
+            ("postal", projected.postal),
+        )
+        if layer is not None and layer.repairs
+    }
+    summary["inputs"] = sources
+    return summary
+
+
+def _gaps(villages, communes, centres, postal) -> dict:
+    """The lists behind the shares: uncovered villages, unconnected centres and points."""
+    names = communes.set_index("commune_id")["name"].to_dict() if "name" in communes.columns else {}
+    district = (
+        communes.set_index("commune_id")["district"].to_dict()
+        if "district" in communes.columns
+        else {}
+    )
+    v = villages[~villages["covered"].astype(bool)]
+    cols = [
+        c
+        for c in ("village_id", "name", "commune_id", "population", "best_signal_dbm")
+        if c in v.columns
+    ]
+    table = pd.DataFrame(v[cols]).assign(
+        commune=v["commune_id"].map(names) if "commune_id" in v else None,
+        district=v["commune_id"].map(district) if "commune_id" in v else None,
+        covered_share=v["covered_share"].round(4),
+    )
+    gaps = {"villages": _records(table.sort_values(["covered_share", *cols[:1]]))}
+    for key, layer, id_col in (
+        ("commune_centres", centres, "commune_id"),
+        ("postal_points", postal, "point_id"),
+    ):
+        if layer is None:
+            continue
+        off = layer[~layer["connected"].astype(bool)]
+        keep = [c for c in (id_col, "name", "commune_id", "decided_by") if c in off.columns]
+        frame = pd.DataFrame(off[keep]).loc[:, lambda f: ~f.columns.duplicated()]
+        frame["fibre_distance_m"] = off["fibre_distance_m"].round(1)
+        gaps[key] = _records(frame)
+    return gaps
+
+
+def _counts(series: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in sorted(series.value_counts().items())}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if isinstance(value, np.integer | np.bool_):
+                value = value.item()
+            elif isinstance(value, float | np.floating):
+                value = None if np.isnan(value) else float(value)
+            elif value is pd.NA:
+                value = None
+            clean[str(key)] = value
+        out.append(clean)
+    return out
