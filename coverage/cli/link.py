@@ -47,10 +47,12 @@ def _lonlat(text: str) -> tuple[float, float]:
 def link(tx, rx, technology, frequency, height, eirp, dem, config, as_json, plot) -> None:
     """Why is this village uncovered? The terrain between a site and a point.
 
-    Prints the profile's line-of-sight clearance, the path loss of each model (free
-    space, Hata/COST-231, terrain with Bullington and Deygout diffraction, Longley-Rice
-    ITM with its mode, horizons and terrain irregularity) and the received level against
-    the technology's threshold.
+    Prints what the profile shows (line of sight, one horizon or two horizons, with earth
+    curvature) and the height of the highest terrain above the direct ray (negative: the
+    clearance), the path loss of each model (free space, Hata/COST-231, terrain with
+    Bullington and Deygout diffraction, Longley-Rice ITM with its smooth-earth region,
+    horizons and terrain irregularity) and the received level against the technology's
+    threshold.
 
     \b
     $ coverage link --from 106.55,17.45 --to 106.60,17.48
@@ -81,32 +83,59 @@ def link(tx, rx, technology, frequency, height, eirp, dem, config, as_json, plot
         f"site ground {data['tx']['ground_m']:g} m + {data['tx']['antenna_m']:g} m, "
         f"receiver ground {data['rx']['ground_m']:g} m + {data['rx']['antenna_m']:g} m"
     )
-    if data["line_of_sight"]:
-        click.echo(
-            f"line of sight: clear, minimum clearance {data['min_clearance_m']:.1f} m "
-            f"({data['min_clearance_fresnel']:.2f} of the first Fresnel zone)"
-        )
-    else:
-        click.echo(
-            f"line of sight: BLOCKED, terrain {-data['min_clearance_m']:.1f} m above the "
-            f"ray at {data['worst_point_distance_m'] / 1000:.2f} km"
-        )
+    click.echo(_profile_text(data))
     for name, value in data["path_loss_db"].items():
         click.echo(f"  {name:<28} {value:7.1f} dB")
     itm = data.get("itm") or {}
     if itm:
+        own = itm["profile"]
+        shows = own["shows"]
+        terrain = (
+            ""
+            if own["obstruction_above_ray_m"] is None
+            else f", terrain {own['obstruction_above_ray_m']:+.1f} m above the ray"
+        )
         d0, d1 = itm["horizon_distance_m"]
         a0, a1 = itm["horizon_angle_mrad"]
         h0, h1 = itm["effective_height_m"]
         click.echo(
-            f"  itm ({itm['mode']} region): horizons {d0 / 1000:.2f} km ({a0:.1f} mrad) from "
-            "the site, "
+            f"  itm (smooth-earth {itm['mode']} region; its profile shows {shows}{terrain}): "
+            f"horizons {d0 / 1000:.2f} km ({a0:.1f} mrad) from the site, "
             f"{d1 / 1000:.2f} km ({a1:.1f} mrad) from the receiver; delta h "
             f"{itm['delta_h_m']:.0f} m; effective heights {h0:.1f} / {h1:.1f} m; "
             f"{itm['warning']}"
         )
+        if (itm["mode"] == "line of sight") != (shows == "line of sight"):
+            click.echo(
+                "  note: ITM's region comes from its smooth-earth fit of the profile "
+                "(effective heights), not from the terrain's own horizons"
+            )
     verdict = "covered" if data["covered"] else "NOT covered"
     click.echo(
         f"received ({data['model']}): {data['received_dbm'][data['model']]:.1f} dBm, "
         f"threshold {data['threshold_dbm']:g} dBm -> {verdict}"
     )
+
+
+def _profile_text(data: dict) -> str:
+    """One line: what the profile shows, its horizons and the highest terrain vs the ray."""
+    profile = data["profile"]
+    shows = profile["shows"]
+    line = f"profile (earth curvature k = {data['k_factor']:.3g}): {shows}"
+    horizons = profile["horizon_distance_m"]
+    if horizons is not None:
+        tx, rx = (v / 1000 for v in horizons)
+        if shows == "one horizon":
+            line += f" at {tx:.2f} km from the site ({rx:.2f} km from the receiver)"
+        else:
+            line += f", {tx:.2f} km from the site and {rx:.2f} km from the receiver"
+    height = profile["obstruction_above_ray_m"]
+    if height is None:
+        return line + "; no terrain samples between the ends"
+    line += (
+        f"; highest terrain {height:+.1f} m above the direct ray (negative = clearance) "
+        f"at {profile['obstruction_distance_m'] / 1000:.2f} km"
+    )
+    if shows == "line of sight":
+        line += f", {data['min_clearance_fresnel']:.2f} of the first Fresnel zone"
+    return line

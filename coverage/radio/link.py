@@ -1,8 +1,10 @@
 """Point-to-point analysis between two coordinates over the DEM: "why is this village dark?"
 
 The profile is sampled along the straight line (in the metric CRS of the two points'
-UTM zone) every DEM pixel, with bilinear heights. The report gives the line-of-sight
-clearance, each model's path loss and the received level against the threshold.
+UTM zone) every DEM pixel, with bilinear heights. The report gives what the profile
+shows (line of sight, one horizon or two, and the highest terrain above the direct ray),
+the line-of-sight clearance, each model's path loss and the received level against the
+threshold.
 """
 
 from __future__ import annotations
@@ -20,6 +22,105 @@ from . import pathloss
 from .dem import Grid, load_dem, native_resolution_m
 from .itm import itm_p2p
 from .linkbudget import reference_signal_offset_db
+
+#: What a terrain profile shows (:attr:`ProfileGeometry.shows`).
+PROFILE_KINDS = ("line of sight", "one horizon", "two horizons")
+
+
+@dataclass(frozen=True)
+class ProfileGeometry:
+    """What a terrain profile itself shows, with earth curvature (see :func:`profile_geometry`).
+
+    Attributes
+    ----------
+    shows
+        ``"line of sight"`` (no terrain above the direct ray), ``"one horizon"`` (the
+        transmitter's and the receiver's horizons are the same point: one obstacle) or
+        ``"two horizons"`` (they are different points).
+    obstruction_m
+        Height of the highest terrain above the direct ray, metres; negative: the
+        smallest clearance. ``None`` for a profile without interior samples.
+    obstruction_distance_m
+        Distance of that point from the transmitter (``None`` likewise).
+    horizon_distance_m
+        Distances of the transmitter's horizon from the transmitter and of the
+        receiver's horizon from the receiver; ``None`` on line of sight.
+    """
+
+    shows: str
+    obstruction_m: float | None
+    obstruction_distance_m: float | None
+    horizon_distance_m: tuple[float, float] | None
+
+    def to_dict(self) -> dict:
+        def r(v: float | None) -> float | None:
+            return None if v is None else round(v, 1)
+
+        return {
+            "shows": self.shows,
+            "obstruction_above_ray_m": r(self.obstruction_m),
+            "obstruction_distance_m": r(self.obstruction_distance_m),
+            "horizon_distance_m": (
+                None if self.horizon_distance_m is None else [r(v) for v in self.horizon_distance_m]
+            ),
+        }
+
+
+def profile_geometry(
+    distance_m: np.ndarray,
+    elevation_m: np.ndarray,
+    tx_height_m: float,
+    rx_height_m: float,
+    *,
+    k: float = 4 / 3,
+) -> ProfileGeometry:
+    """Classify a terrain profile: line of sight, one horizon or two horizons.
+
+    The terrain is raised by the earth bulge ``d (D - d) / (2 k R)``, the convention of
+    :mod:`coverage.radio.pathloss`, so that rays are straight lines. The transmitter's
+    horizon is the interior sample seen at the highest elevation angle from its antenna,
+    the receiver's likewise from its own; each is a horizon only when it lies above the
+    direct ray (then both are). One horizon: both are the same sample.
+
+    Parameters
+    ----------
+    distance_m, elevation_m
+        The profile: distances from the transmitter (starting at 0) and ground heights.
+    tx_height_m, rx_height_m
+        Antenna heights above the first and last samples' ground.
+    k
+        Effective-earth-radius factor.
+
+    Examples
+    --------
+    A 10 km path over flat ground with a 100 m ridge in its middle, 30 m and 1.5 m
+    antennas: the ridge stands 100 + 1.47 (bulge) - 15.75 (ray) m above the direct ray.
+
+    >>> d = np.linspace(0, 10_000, 11)
+    >>> e = np.where(d == 5000, 100.0, 0.0)
+    >>> g = profile_geometry(d, e, 30.0, 1.5)
+    >>> g.shows, round(g.obstruction_m, 2), g.obstruction_distance_m, g.horizon_distance_m
+    ('one horizon', 85.72, 5000.0, (5000.0, 5000.0))
+    """
+    d = np.asarray(distance_m, dtype=float)
+    e = np.asarray(elevation_m, dtype=float)
+    length = float(d[-1])
+    if d.size < 3:
+        return ProfileGeometry("line of sight", None, None, None)
+    z = e + pathloss.earth_bulge(d, length - d, k=k)
+    z_tx = float(e[0] + tx_height_m)
+    z_rx = float(e[-1] + rx_height_m)
+    di, zi = d[1:-1], z[1:-1]
+    above = zi - (z_tx + (z_rx - z_tx) * di / length)
+    j = int(np.argmax(above))
+    obstruction, at = float(above[j]), float(di[j])
+    if obstruction <= 0.0:
+        return ProfileGeometry("line of sight", obstruction, at, None)
+    # the largest elevation angle from each antenna (slopes in the flattened frame)
+    t = int(np.argmax((zi - z_tx) / di))
+    r = int(np.argmax((zi - z_rx) / (length - di)))
+    shows = "one horizon" if t == r else "two horizons"
+    return ProfileGeometry(shows, obstruction, at, (float(di[t]), length - float(di[r])))
 
 
 @dataclass
@@ -46,13 +147,17 @@ class LinkReport:
     itm: dict = field(default_factory=dict)
     #: the heights handed to ITM (``[itm] heights``: nearest DEM pixels by default)
     itm_elevation_m: np.ndarray | None = None
+    #: what the profile itself shows (horizons, highest terrain above the ray)
+    profile: ProfileGeometry | None = None
 
     @property
     def length_m(self) -> float:
         return float(self.distance_m[-1])
 
     def to_dict(self) -> dict:
-        worst = int(self.los.worst_index)
+        worst = self.los.worst_index
+        clearance = float(self.los.min_clearance_m)
+        fresnel = float(self.los.min_clearance_fresnel)
         return {
             "tx": {
                 "lon": self.tx_lonlat[0],
@@ -72,9 +177,13 @@ class LinkReport:
             "eirp_dbm": self.eirp_dbm,
             "threshold_dbm": self.threshold_dbm,
             "line_of_sight": bool(self.los.clear),
-            "min_clearance_m": round(float(self.los.min_clearance_m), 2),
-            "min_clearance_fresnel": round(float(self.los.min_clearance_fresnel), 3),
-            "worst_point_distance_m": round(float(self.distance_m[worst]), 1),
+            # None: a profile without samples between the two ends
+            "min_clearance_m": round(clearance, 2) if np.isfinite(clearance) else None,
+            "min_clearance_fresnel": round(fresnel, 3) if np.isfinite(fresnel) else None,
+            "worst_point_distance_m": (
+                None if worst is None else round(float(self.distance_m[worst]), 1)
+            ),
+            "profile": None if self.profile is None else self.profile.to_dict(),
             "path_loss_db": {k: round(v, 2) for k, v in self.losses_db.items()},
             "received_dbm": {k: round(v, 2) for k, v in self.received_dbm.items()},
             "model": self.model,
@@ -170,6 +279,7 @@ def analyse_link(
         raise InputError("transmitter and receiver are the same point")
     k = settings.k_factor
     los = pathloss.line_of_sight(dist, elev, htx, hrx, freq, k=k)
+    geometry = profile_geometry(dist, elev, htx, hrx, k=k)
     d3 = float(np.hypot(dist[-1], (elev[0] + htx) - (elev[-1] + hrx)))
     fs = float(pathloss.free_space(d3, freq))
     hb = float(np.clip(elev[0] + htx - elev[-1], 10.0, 300.0))
@@ -230,8 +340,11 @@ def analyse_link(
         name: level0 - losses[name]
         for name in ("free_space", "hata", "terrain", "terrain_deygout", "itm")
     }
+    # what ITM's own input profile shows (its heights may differ: [itm] heights)
+    itm_geometry = profile_geometry(dist, itm_elev, htx, hrx, k=k)
     itm_info = {
         "mode": itm.mode_name,
+        "profile": itm_geometry.to_dict(),
         "warning": itm.warning_text,
         "delta_h_m": round(float(itm.delta_h_m), 1),
         "horizon_distance_m": [round(float(v), 1) for v in itm.horizon_distance_m],
@@ -254,8 +367,8 @@ def analyse_link(
         f"{settings.itm_heights} DEM heights",
     ]
     return LinkReport(
-        tx_lonlat=tuple(tx_lonlat),
-        rx_lonlat=tuple(rx_lonlat),
+        tx_lonlat=(float(tx_lonlat[0]), float(tx_lonlat[1])),
+        rx_lonlat=(float(rx_lonlat[0]), float(rx_lonlat[1])),
         technology=technology,
         frequency_mhz=freq,
         tx_height_m=htx,
@@ -265,6 +378,7 @@ def analyse_link(
         distance_m=dist,
         elevation_m=elev,
         itm_elevation_m=itm_elev,
+        profile=geometry,
         los=los,
         losses_db=losses,
         received_dbm=received,
@@ -313,9 +427,13 @@ def plot_link(report: LinkReport, path: str | os.PathLike) -> None:
     ax.plot([0], [htx], "^", color="black")
     ax.plot([total / 1000], [hrx], "o", color="black")
     info = report.to_dict()
+    if report.profile is not None:
+        shows = report.profile.shows
+    else:
+        shows = "line of sight" if report.los.clear else "obstructed"
     ax.set_title(
         f"{report.technology} {report.frequency_mhz:g} MHz, {total / 1000:.2f} km: "
-        f"{'line of sight' if report.los.clear else 'obstructed'}; terrain loss "
+        f"{shows}; terrain loss "
         f"{info['path_loss_db']['terrain']:.1f} dB, received "
         f"{info['received_dbm']['terrain']:.1f} dBm (threshold {report.threshold_dbm:g})",
         fontsize=9,
