@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from coverage.layers import Layers
 from coverage.maps import gap_map, map_html
 from coverage.maps._assets import script_json
 from coverage.pipeline import run
@@ -72,12 +73,15 @@ def hostile_result(tmp_path_factory):
     sites.to_csv(folder / "sites.csv", index=False)
 
     result = run(
-        villages=folder / "villages.geojson",
-        communes=folder / "communes.gpkg",
-        centres=folder / "centres.geojson",
-        sites=folder / "sites.csv",
-        fibre=[tiny / "fibre_nodes.gpkg", tiny / "fibre_routes.gpkg"],
-        postal=folder / "postal.geojson",
+        Layers(
+            villages=folder / "villages.geojson",
+            communes=folder / "communes.gpkg",
+            centres=folder / "centres.geojson",
+            sites=folder / "sites.csv",
+            fibre=[tiny / "fibre_nodes.gpkg", tiny / "fibre_routes.gpkg"],
+            postal=folder / "postal.geojson",
+        ),
+        model="range",
     )
     # the names went through reading unchanged
     assert set(result.villages["name"]) == set(HOSTILE)

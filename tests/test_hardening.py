@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 from coverage import Settings
 from coverage.cli.main import cli
+from coverage.layers import Layers
 from coverage.models import get_model
 from coverage.output import TEST_WRITE_HOOK_ENV
 from coverage.overlay import covered_share
-from coverage.pipeline import check_inputs, run
+from coverage.pipeline import check, run
 
 from .conftest import tiny_args
 
@@ -155,18 +156,23 @@ def test_reprojecting_inputs_does_not_change_results(tiny, tmp_path, epsg):
     folder = tmp_path
     villages = gpd.read_file(tiny["villages"]).to_crs(epsg)
     villages.to_file(folder / "v.gpkg")
-    base = run(**tiny).villages["covered_share"].to_numpy()
-    moved = run(**{**tiny, "villages": folder / "v.gpkg"}).villages["covered_share"].to_numpy()
+    base = run(Layers(**tiny), model="range").villages["covered_share"].to_numpy()
+    moved = (
+        run(Layers(**{**tiny, "villages": folder / "v.gpkg"}), model="range")
+        .villages["covered_share"]
+        .to_numpy()
+    )
     assert moved == pytest.approx(base, abs=1e-6)
 
 
 def test_range_model_monotone_in_range(tiny):
-    from coverage.pipeline import load_inputs, project_inputs
+    from coverage.pipeline import load, project
 
-    projected, _ = project_inputs(load_inputs(**tiny), settings=Settings())
-    small = get_model("range")(projected.sites.assign(range_m=500.0), settings=Settings())
-    large = get_model("range")(projected.sites.assign(range_m=900.0), settings=Settings())
-    v = projected.villages.geometry.to_numpy()
+    projected = project(load(Layers(**tiny), settings=Settings()), settings=Settings())
+    sites = projected.sites.frame
+    small = get_model("range").predict(sites.assign(range_m=500.0), settings=Settings())
+    large = get_model("range").predict(sites.assign(range_m=900.0), settings=Settings())
+    v = projected.villages.frame.geometry.to_numpy()
     for tech in ("2G", "3G", "4G"):
         assert (large.area_share(v, [tech]) >= small.area_share(v, [tech]) - 1e-12).all()
 
@@ -175,10 +181,14 @@ def test_range_model_monotone_in_range(tiny):
 
 
 def test_check_clean_data(runner, tiny):
+    # Every tiny site row gives range_m and no DEM is given: the default model is range,
+    # which does not read the rows' eirp_dbm and height_m; check says so, like compute.
     result = runner.invoke(cli, ["check", *tiny_args(tiny, model=None)])
     assert result.exit_code == 0
-    assert "0 error(s), 0 warning(s)" in result.stderr
-    assert check_inputs(**tiny).ok
+    assert "0 error(s), 1 warning(s)" in result.stderr
+    assert "'eirp_dbm'" in result.stdout and "range model" in result.stdout
+    report = check(Layers(**tiny))
+    assert report.ok and report.model == "range"
 
 
 def test_check_reports_all_problems_and_exits_2(runner, tiny, tmp_path):
@@ -219,9 +229,9 @@ def test_dms_coordinates_are_converted_with_a_warning(tiny, tmp_path):
     table["lat"] = [dms(v, "N", "S") for v in table["lat"]]
     path = tmp_path / "dms.csv"
     table.to_csv(path, index=False)
-    result = run(**{**tiny, "sites": path})
+    result = run(Layers(**{**tiny, "sites": path}), model="range")
     assert any("degrees-minutes-seconds" in w for w in result.warnings)
-    base = run(**tiny).villages["covered_share"].to_numpy()
+    base = run(Layers(**tiny), model="range").villages["covered_share"].to_numpy()
     # 4-decimal seconds are ~3 mm on the ground
     assert result.villages["covered_share"].to_numpy() == pytest.approx(base, abs=1e-5)
 
