@@ -157,6 +157,18 @@ def test_two_ridges_show_two_horizons(runner, tmp_path):
     assert "note: ITM's region comes from its smooth-earth fit" in text
 
 
+def test_a_link_shorter_than_a_pixel_has_a_profile(runner, tmp_path):
+    # 45 m between the ends on a 90 m DEM: the profile still has a middle sample
+    dem = _dem(tmp_path / "flat.tif", {})
+    args = ["link", "--from", _lonlat(10), "--to", _lonlat(10.5), "--dem", str(dem), "--json"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["profile_samples"] == 3
+    assert data["profile"]["shows"] == "line of sight"
+    assert data["profile"]["obstruction_distance_m"] == pytest.approx(22.5, abs=0.1)
+
+
 def test_help_says_what_the_profile_shows(runner):
     result = runner.invoke(cli, ["link", "--help"])
     assert result.exit_code == 0

@@ -213,7 +213,7 @@ def terrain_profile(
     the segment a-b."""
     length = float(np.hypot(b_xy[0] - a_xy[0], b_xy[1] - a_xy[1]))
     step = step or grid.res
-    n = max(2, int(np.ceil(length / step)) + 1)
+    n = max(3, int(np.ceil(length / step)) + 1)  # ITM needs a sample between the ends
     t = np.linspace(0.0, 1.0, n)
     x = a_xy[0] + t * (b_xy[0] - a_xy[0])
     y = a_xy[1] + t * (b_xy[1] - a_xy[1])
