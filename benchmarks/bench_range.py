@@ -35,7 +35,7 @@ def measure(n: int, method: str, jobs: int) -> dict:
     t_gen = time.perf_counter() - t0
     settings = Settings(n_jobs=jobs)
     t0 = time.perf_counter()
-    pred = get_model("range")(sites, settings=settings)
+    pred = get_model("range").predict(sites, settings=settings)
     t_model = time.perf_counter() - t0
     t0 = time.perf_counter()
     fps = np.concatenate([pred.footprints["3G"], pred.footprints["4G"]])

@@ -54,15 +54,3 @@ def get_path(name: str) -> Path:
         return data_dir() / DEMO_FILES[name]
     except KeyError:
         raise ValueError(f"no demo layer {name!r}; available: {', '.join(DEMO_FILES)}") from None
-
-
-def demo_layers() -> dict[str, object]:
-    """Return the demo's input paths in the shape :func:`coverage.pipeline.load_inputs` takes."""
-    return {
-        "villages": get_path("villages"),
-        "communes": get_path("communes"),
-        "centres": get_path("centres"),
-        "sites": get_path("sites"),
-        "fibre": [get_path("fibre_nodes"), get_path("fibre_routes")],
-        "postal": get_path("postal"),
-    }

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from coverage import Settings, datasets
+from coverage import Layers, compute
 from coverage.maps import gap_map, write_map
 from coverage.maps.png import gap_png
-from coverage.pipeline import run
 
 HERE = Path(__file__).resolve().parent
 ARGS = [
@@ -29,8 +28,9 @@ ARGS = [
 
 
 def main() -> None:
-    dem = datasets.get_path("dem")
-    result = run(**datasets.demo_layers(), settings=Settings(dem=(str(dem),)), model="terrain")
+    layers = Layers.demo()
+    dem = layers.dem[0]
+    result = compute(layers, model="terrain")
     tmp = Path(tempfile.mkdtemp())
     pages = {
         "gap_map_planner.png": write_map(

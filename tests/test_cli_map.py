@@ -43,5 +43,6 @@ def test_map_bad_dem(runner, tiny, tmp_path):
         cli, ["map", *tiny_args(tiny), "--dem", str(bad), "-o", str(tmp_path / "m.html")]
     )
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: ") and "dem.tif" in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: ") and "dem.tif" in last
     assert not (tmp_path / "m.html").exists()
