@@ -14,18 +14,19 @@ import coverage
 from coverage.cli.main import cli
 from coverage.layers import Layers
 
-# A line of 12 square villages (100 m) east of a single 4G site, every 300 m from 300 m
-# to 3,600 m; the site's row gives the planner's radius, 1,600 m. By hand: the villages
-# centred at 300, 600, 900, 1200 and 1500 m lie inside the disc (the one at 1,500 m
-# reaches 1,550 m), the others (1,800 m and beyond, nearest edge 1,750 m) outside: 5/12.
-# The Hata model (default 4G EIRP, 30 m mast) reaches well beyond 3.6 km: 12/12.
+# A line of 12 square villages (100 m) east of a single 4G site, every 200 m from 200 m
+# to 2,400 m; the site's row gives the planner's radius, 1,100 m. By hand: the villages
+# centred at 200 ... 1,000 m lie inside the disc (the one at 1,000 m reaches 1,050 m),
+# the others (1,200 m and beyond, nearest edge 1,150 m) outside: 5/12. The Hata model
+# (default 4G EIRP 60 dBm less 30.8 dB for RSRP, 30 m mast, COST-231 suburban) reaches
+# the -110 dBm threshold at 2.65 km: 12/12.
 ORIGIN = (600_000.0, 1_930_000.0)  # UTM 48N, inland Quảng Bình
-RANGE_M = 1600.0
+RANGE_M = 1100.0
 
 
 def _range_case(folder):
     x0, y0 = ORIGIN
-    centres = [x0 + 300.0 * (i + 1) for i in range(12)]
+    centres = [x0 + 200.0 * (i + 1) for i in range(12)]
     villages = gpd.GeoDataFrame(
         {
             "village_id": [f"V{i + 1:02d}" for i in range(12)],
