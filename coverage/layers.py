@@ -13,7 +13,7 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +21,7 @@ import numpy as np
 from . import datasets
 
 #: A layer as the user gives it: a path (``FILE::LAYER`` picks a layer) or a GeoDataFrame.
-LayerSource = str | os.PathLike | gpd.GeoDataFrame
+LayerSource: TypeAlias = str | os.PathLike | gpd.GeoDataFrame
 
 #: The single-file layer kinds, in reading order.
 SINGLE_KINDS: tuple[str, ...] = ("villages", "sites", "communes", "centres", "postal")

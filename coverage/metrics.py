@@ -70,7 +70,7 @@ def village_coverage(
     polys = ~is_point
     probe = shapely.point_on_surface(geoms)
     out = villages.copy()
-    groups = {t.lower(): (t,) for t in TECHNOLOGIES}
+    groups: dict[str, tuple[str, ...]] = {t.lower(): (t,) for t in TECHNOLOGIES}
     groups["headline"] = tuple(settings.headline_technologies)
     for key, techs in groups.items():
         share = np.zeros(len(geoms))

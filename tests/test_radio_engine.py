@@ -16,6 +16,7 @@ from affine import Affine
 from coverage import InputError, Settings
 from coverage.cli.main import cli
 from coverage.models.raster import RasterPrediction, predict_raster
+from coverage.models.terrain import hata_kernel
 from coverage.radio import pathloss
 from coverage.radio.dem import Grid, load_dem
 from coverage.radio.linkbudget import reference_signal_offset_db
@@ -56,6 +57,10 @@ def value_at(pred: RasterPrediction, tech: str, dx: float, dy: float) -> tuple[f
     return float(pred.best[tech][row, col]), math.hypot(px - SITE[0], py - SITE[1])
 
 
+def terrain_kernel(settings: Settings):
+    return hata_kernel(settings, terrain=True)
+
+
 SETTINGS = Settings(
     n_jobs=1, prediction_radius_m={"2G": 8000.0, "3G": 8000.0, "4G": 8000.0, "5G": 8000.0}
 )
@@ -63,7 +68,7 @@ SETTINGS = Settings(
 
 def test_free_space_on_flat_ground_matches_formula():
     settings = SETTINGS.replace(base_model="free-space", k_factor=1e9)
-    pred = predict_raster(one_site(), flat_grid(), settings=settings, terrain=False, model="hata")
+    pred = predict_raster(one_site(), flat_grid(), settings=settings, kernel=hata_kernel(settings))
     got, d = value_at(pred, "2G", 0, 5000)
     d3 = math.hypot(d, 30 - 1.5)
     fspl = 20 * math.log10(4 * math.pi * d3 * 900e6 / 299_792_458)  # ITU-R P.525
@@ -76,8 +81,7 @@ def test_hata_base_matches_numpy_reference(tech, freq):
         one_site(technology=tech, frequency_mhz=freq),
         flat_grid(),
         settings=SETTINGS,
-        terrain=False,
-        model="hata",
+        kernel=hata_kernel(SETTINGS),
     )
     got, d = value_at(pred, tech, 3000, 0)
     model = pathloss.okumura_hata if freq < 1500 else pathloss.cost231_hata
@@ -98,7 +102,7 @@ def test_ridge_gives_the_hand_computed_knife_edge_loss():
     row = int((Y0 - (SITE[1] + 3000)) // RES)
     grid.array[row - 1 : row + 2, :] = 100.0
     settings = SETTINGS.replace(base_model="free-space", k_factor=1e9)
-    pred = predict_raster(one_site(), grid, settings=settings, terrain=True, model="terrain")
+    pred = predict_raster(one_site(), grid, settings=settings, kernel=terrain_kernel(settings))
     got, d = value_at(pred, "2G", 0, 6000)
     lam = 299.792458 / 900
     v = 84.25 * math.sqrt(2 * 6000 / (lam * 3000 * 3000))
@@ -115,7 +119,7 @@ def test_ridge_gives_the_hand_computed_knife_edge_loss():
 def test_sector_back_is_front_to_back_lower():
     site = one_site(azimuth_deg=0.0, beamwidth_deg=65.0, tilt_deg=0.0)
     settings = SETTINGS.replace(base_model="free-space")
-    pred = predict_raster(site, flat_grid(), settings=settings, terrain=False, model="hata")
+    pred = predict_raster(site, flat_grid(), settings=settings, kernel=hata_kernel(settings))
     front, _ = value_at(pred, "2G", 0, 4000)
     back, _ = value_at(pred, "2G", 0, -4000)
     assert front - back == pytest.approx(25.0, abs=0.3)  # 3GPP front-to-back ratio
@@ -124,7 +128,7 @@ def test_sector_back_is_front_to_back_lower():
 def test_radials_stop_where_the_dem_ends(tmp_path):
     grid = flat_grid()
     grid.array[:, : N // 2 - 60] = -1.0e30  # from 1.8 km west of the site on: no DEM
-    pred = predict_raster(one_site(), grid, settings=SETTINGS, terrain=True, model="terrain")
+    pred = predict_raster(one_site(), grid, settings=SETTINGS, kernel=terrain_kernel(SETTINGS))
     assert np.isnan(value_at(pred, "2G", -4000, 0)[0])
     assert np.isfinite(value_at(pred, "2G", 4000, 0)[0])
 
@@ -133,7 +137,7 @@ def test_site_without_terrain_is_an_error():
     grid = flat_grid()
     grid.array[:] = -1.0e30
     with pytest.raises(InputError, match="no data"):
-        predict_raster(one_site(), grid, settings=SETTINGS, terrain=True, model="terrain")
+        predict_raster(one_site(), grid, settings=SETTINGS, kernel=terrain_kernel(SETTINGS))
 
 
 def test_area_share_from_raster():
@@ -213,8 +217,16 @@ def test_compute_with_raster_models(runner, tiny, tiny_dem, tmp_path, model):
     assert villages["best_signal_dbm"].notna().all()
 
 
-def test_model_defaults_to_hata_without_dem(runner, tiny):
+def test_model_default_without_dem(runner, tiny, tmp_path):
+    # every tiny site row gives range_m: the planner's radii, so the range model
     result = runner.invoke(cli, ["compute", *tiny_args(tiny, model=None), "--json", "-q"])
+    assert json.loads(result.stdout)["model"] == "range"
+    # one row without range_m: the Hata link budget
+    rows = (tiny["sites"]).read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].rsplit(",", 1)[0] + ","
+    (tmp_path / "sites.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = tiny_args({**tiny, "sites": tmp_path / "sites.csv"}, model=None)
+    result = runner.invoke(cli, ["compute", *args, "--json", "-q"])
     assert json.loads(result.stdout)["model"] == "hata"
 
 

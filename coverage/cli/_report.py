@@ -84,7 +84,7 @@ def print_summary(summary: dict, console: Console, *, title: str) -> None:
             ("Share", "right"),
             ("Centres on fibre", "right"),
         ):
-            table.add_column(col, justify=justify)
+            table.add_column(col, justify=justify)  # type: ignore[arg-type]
         for d in districts:
             fibre = f"{d['centres_fibre']}/{d['centres']}" if "centres" in d else "—"
             table.add_row(
@@ -108,7 +108,7 @@ def print_summary(summary: dict, console: Console, *, title: str) -> None:
             ("Uncovered", "right"),
             ("Share", "right"),
         ):
-            table.add_column(col, justify=justify)
+            table.add_column(col, justify=justify)  # type: ignore[arg-type]
         for w in worst:
             table.add_row(
                 str(w.get("name") or w["commune_id"]),
@@ -133,7 +133,7 @@ def print_summary(summary: dict, console: Console, *, title: str) -> None:
             ("Population", "right"),
             ("Covered area", "right"),
         ):
-            table.add_column(col, justify=justify)
+            table.add_column(col, justify=justify)  # type: ignore[arg-type]
         for v in villages[:MAX_ROWS]:
             pop = v.get("population")
             table.add_row(

@@ -26,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
@@ -554,11 +554,18 @@ def _add_points(m, points: gpd.GeoDataFrame | None, layer_key: str, what: str, l
 # ---------------------------------------------------------------- page furniture
 
 
+def _figure(m: folium.Map) -> Figure:
+    """The page the map lives in (folium's root element is a branca Figure)."""
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    return root
+
+
 def _inline_assets(m: folium.Map) -> None:
     """Replace folium's CDN links by inlined Leaflet + cluster plugin + our controls."""
     m.default_js = []
     m.default_css = []
-    header = m.get_root().header
+    header = _figure(m).header
     style = _assets.leaflet_css() + _assets.markercluster_css() + _assets.CONTROLS_CSS + PAGE_CSS
     header.add_child(Element(f"<style>{style}</style>"), name="cov_css")
     header.add_child(Element(f"<script>{_assets.leaflet_js()}</script>"), name="cov_leaflet")
@@ -731,7 +738,7 @@ def _district_table_html(result: Result, lang: str) -> str:
 def _add_page(
     m: folium.Map, result: Result, *, lang: str, static: bool, title: str, demo: bool
 ) -> None:
-    root = m.get_root()
+    root = _figure(m)
     root.title = title
     root.html.add_child(Element(_header_html(result, lang=lang, title=title, demo=demo)))
     if static:

@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 
 from ..output import atomic_path
 from ..pipeline import Result
@@ -110,7 +112,9 @@ def gap_png(
         )
         y -= 0.085
     labels = ["< 50%", "50–80%", "80–90%", "90–95%", "95–<100%", "100%"]
-    handles = [Patch(color=c, label=lab) for (_, c), lab in zip(SHARE_CLASSES, labels, strict=True)]
+    handles: list[Artist] = [
+        Patch(color=c, label=lab) for (_, c), lab in zip(SHARE_CLASSES, labels, strict=True)
+    ]
     handles += [
         Patch(color=NO_DATA_COLOUR, label=text("no_data", lang)),
         Patch(facecolor=UNCOVERED, edgecolor="#67000d", label=text("layer_gaps", lang, tech=tech)),
@@ -159,7 +163,7 @@ def gap_png(
             cellText=table,
             colLabels=[text("district", lang), tech, text("share", lang)],
             loc="bottom",
-            bbox=(0, 0.0, 1, 0.03 * (len(rows) + 1)),
+            bbox=Bbox.from_bounds(0, 0.0, 1, 0.03 * (len(rows) + 1)),
             cellLoc="left",
         )
         tbl.auto_set_font_size(False)
