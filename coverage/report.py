@@ -37,57 +37,15 @@ def build_summary(
     summary: dict = {"coverage_version": __version__, "model": model}
     summary.update(village_summary(villages, settings=settings))
     summary["headline_technologies"] = headline_label(settings)
-    n_centres = 0 if centres is None else len(centres)
-    n_fibre = 0 if centres is None else int(centres["connected"].sum())
-    summary.update(
-        commune_centres_total=n_centres,
-        commune_centres_fibre=n_fibre,
-        commune_centre_fibre_share=_share(n_fibre, n_centres),
-    )
-    if centres is not None:
-        summary["commune_centres_decided_by"] = _counts(centres["decided_by"])
-        summary["commune_centres_source"] = _counts(
-            centres.get("centre_source", pd.Series(dtype=str))
-        )
-    n_postal = 0 if postal is None else len(postal)
-    n_bb = 0 if postal is None else int(postal["connected"].sum())
-    summary.update(
-        postal_points_total=n_postal,
-        postal_points_broadband=n_bb,
-        postal_broadband_share=_share(n_bb, n_postal),
-    )
-    if postal is not None:
-        summary["postal_points_decided_by"] = _counts(postal["decided_by"])
+    summary.update(_connection_summary(centres, postal))
     summary["rule"] = settings.describe_rule()
     summary["crs"] = projected.crs.to_string()
     summary["fibre_distance_m"] = settings.fibre_distance_m
-    sites = projected.sites.frame
-    summary["sites"] = {
-        "rows": len(sites),
-        "sites": int(sites["site_id"].nunique()),
-        "rows_by_technology": {t: int((sites["technology"] == t).sum()) for t in TECHNOLOGIES},
-        "ignored_out_of_reach": projected.sites_out_of_reach,
-    }
+    summary["sites"] = _sites_summary(projected)
     summary["model_info"] = prediction.info
     summary["by_district"] = _records(districts)
     if len(communes):
-        with_villages = communes[communes["villages"] > 0]
-        worst = with_villages.sort_values(
-            ["coverage_share", "villages"], ascending=[True, False], kind="stable"
-        ).head(10)
-        keep = [
-            c
-            for c in (
-                "commune_id",
-                "name",
-                "district",
-                "villages",
-                "villages_covered",
-                "coverage_share",
-            )
-            if c in worst.columns
-        ]
-        summary["worst_communes"] = _records(worst[keep])
+        summary["worst_communes"] = _worst_communes(communes)
     summary["gaps"] = _gaps(villages, communes, centres, postal)
     summary["repairs"] = {
         name: dict(layer.repairs)
@@ -102,6 +60,52 @@ def build_summary(
     }
     summary["inputs"] = sources
     return summary
+
+
+def _connection_summary(centres: gpd.GeoDataFrame | None, postal: gpd.GeoDataFrame | None) -> dict:
+    """Commune centres on fibre and postal points with broadband: counts, shares, why."""
+    out: dict = {}
+    n_centres = 0 if centres is None else len(centres)
+    n_fibre = 0 if centres is None else int(centres["connected"].sum())
+    out.update(
+        commune_centres_total=n_centres,
+        commune_centres_fibre=n_fibre,
+        commune_centre_fibre_share=_share(n_fibre, n_centres),
+    )
+    if centres is not None:
+        out["commune_centres_decided_by"] = _counts(centres["decided_by"])
+        out["commune_centres_source"] = _counts(centres.get("centre_source", pd.Series(dtype=str)))
+    n_postal = 0 if postal is None else len(postal)
+    n_bb = 0 if postal is None else int(postal["connected"].sum())
+    out.update(
+        postal_points_total=n_postal,
+        postal_points_broadband=n_bb,
+        postal_broadband_share=_share(n_bb, n_postal),
+    )
+    if postal is not None:
+        out["postal_points_decided_by"] = _counts(postal["decided_by"])
+    return out
+
+
+def _sites_summary(projected: Projected) -> dict:
+    """Site rows used, by technology, and those ignored for lying out of reach."""
+    sites = projected.sites.frame
+    return {
+        "rows": len(sites),
+        "sites": int(sites["site_id"].nunique()),
+        "rows_by_technology": {t: int((sites["technology"] == t).sum()) for t in TECHNOLOGIES},
+        "ignored_out_of_reach": projected.sites_out_of_reach,
+    }
+
+
+def _worst_communes(communes: pd.DataFrame, n: int = 10) -> list[dict]:
+    """The ``n`` communes with villages and the lowest coverage share."""
+    with_villages = communes[communes["villages"] > 0]
+    worst = with_villages.sort_values(
+        ["coverage_share", "villages"], ascending=[True, False], kind="stable"
+    ).head(n)
+    columns = ("commune_id", "name", "district", "villages", "villages_covered", "coverage_share")
+    return _records(worst[[c for c in columns if c in worst.columns]])
 
 
 def _gaps(villages, communes, centres, postal) -> dict:

@@ -12,7 +12,7 @@ functions, so they report the same things.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -69,37 +69,63 @@ def validate_layer(
     (``repairs`` holds those made while reading, e.g. a text encoding).
     """
     settings = settings or Settings()
-    schema = SCHEMAS[kind]
-    labels = _row_labels(frame, kind, source)
+    found = _Problems(source, _row_labels(frame, kind, source))
     repairs = dict(repairs or {})
-    problems: list[Problem] = []
+    _check_geometry(frame, kind, found)
+    if not found.problems:
+        frame, made_valid = _repair_geometry(frame, kind, source, found.report)
+        if made_valid:
+            repairs["made_valid"] = made_valid
+    _check_ids(frame, kind, found)
+    _check_values(frame, kind, found, settings=settings)
+    if found.problems:
+        raise ValidationError(found.problems)
+    return Layer(kind, frame, source, np.asarray(found.labels, dtype=object), repairs)
 
-    def report(mask: np.ndarray, message: str, column: str | None) -> None:
+
+@dataclass
+class _Problems:
+    """The problems found in one layer, each naming the file, feature and column."""
+
+    source: str
+    labels: list[str]
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, mask: np.ndarray, message: str, column: str | None) -> None:
+        """One problem per flagged row, the first three named, the rest counted."""
         idx = np.flatnonzero(mask)
         for pos in idx[:3]:
-            problems.append(Problem(message, source, column, labels[pos]))
+            self.problems.append(Problem(message, self.source, column, self.labels[pos]))
         if len(idx) > 3:
-            problems.append(Problem(f"{message} ({len(idx) - 3} more rows)", source, column))
+            self.problems.append(
+                Problem(f"{message} ({len(idx) - 3} more rows)", self.source, column)
+            )
 
+
+_GEOMETRY_TYPES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+    ]
+)
+
+
+def _check_geometry(frame: gpd.GeoDataFrame, kind: str, found: _Problems) -> None:
+    """Missing, empty, wrongly typed and non-finite geometries; coordinates outside the CRS."""
+    schema = SCHEMAS[kind]
     geoms = frame.geometry.values
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    report(missing, "missing or empty geometry", "geometry")
+    found.report(missing, "missing or empty geometry", "geometry")
     types = np.asarray(shapely.get_type_id(geoms))
-    names = np.array(
-        [
-            "Point",
-            "LineString",
-            "LinearRing",
-            "Polygon",
-            "MultiPoint",
-            "MultiLineString",
-            "MultiPolygon",
-            "GeometryCollection",
-        ]
-    )
-    type_names = np.where(types >= 0, names[np.clip(types, 0, 7)], "")
+    type_names = np.where(types >= 0, _GEOMETRY_TYPES[np.clip(types, 0, 7)], "")
     wrong = ~missing & ~np.isin(type_names, schema.geometry_types)
-    report(
+    found.report(
         wrong,
         f"geometry type not allowed for {kind} (allowed: {', '.join(schema.geometry_types)})",
         "geometry",
@@ -109,50 +135,52 @@ def validate_layer(
     if not finite.all():
         bad = np.zeros(len(frame), bool)
         bad[np.unique(owner[~finite])] = True
-        report(bad, "non-finite coordinate (NaN or infinity)", "geometry")
-    _check_crs_range(frame, xy[finite], owner[finite], source, labels, problems)
-    if not problems:
-        frame, made_valid = _repair_geometry(frame, kind, source, report)
-        if made_valid:
-            repairs["made_valid"] = made_valid
+        found.report(bad, "non-finite coordinate (NaN or infinity)", "geometry")
+    _check_crs_range(frame, xy[finite], owner[finite], found.source, found.labels, found.problems)
 
+
+def _check_ids(frame: gpd.GeoDataFrame, kind: str, found: _Problems) -> None:
+    """Ids as text; blank ids, and duplicates where each feature must appear once."""
+    schema = SCHEMAS[kind]
     for col in _TEXT_ID:
         if col in frame.columns:
             frame[col] = frame[col].map(_id_text)
     if schema.id_column in frame.columns and schema.id_column in schema.required:
         ids = frame[schema.id_column]
-        report(ids.isna().to_numpy(), "blank id", schema.id_column)
+        found.report(ids.isna().to_numpy(), "blank id", schema.id_column)
         if kind in _UNIQUE_IDS:
             dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
-            report(
+            found.report(
                 dup,
                 f"duplicate {schema.id_column} (each {kind[:-1]} must appear once)",
                 schema.id_column,
             )
 
+
+def _check_values(
+    frame: gpd.GeoDataFrame, kind: str, found: _Problems, *, settings: Settings
+) -> None:
+    """Numbers, populations, site values and yes/no attributes."""
+    source, labels, problems = found.source, found.labels, found.problems
     for col in _NUMERIC.get(kind, ()):
         if col in frame.columns:
             frame[col] = _to_float(frame[col], source, col, labels, problems)
     if kind == "villages" and "population" in frame.columns:
         pop = frame["population"].to_numpy(dtype=float)
-        report(pop < 0, "negative population", "population")
+        found.report(pop < 0, "negative population", "population")
         with np.errstate(invalid="ignore"):
             fractional = np.isfinite(pop) & (pop != np.round(pop))
-        report(
+        found.report(
             fractional,
             "population is not a whole number (a thousands separator such as 1.234 read as "
             "a decimal point?); write plain digits",
             "population",
         )
     if kind == "sites":
-        _validate_sites(frame, source, labels, problems, report, settings=settings)
+        _validate_sites(frame, source, labels, problems, found.report, settings=settings)
     for col in ("fibre", "broadband"):
         if col in frame.columns:
             frame[col] = _to_yes_no(frame[col], source, col, labels, problems)
-
-    if problems:
-        raise ValidationError(problems)
-    return Layer(kind, frame, source, np.asarray(labels, dtype=object), repairs)
 
 
 def _check_crs_range(frame, xy, owner, source, labels, problems) -> None:
@@ -541,9 +569,7 @@ def unused_site_columns(sites: Layer, model_name: str, uses: frozenset[str]) -> 
         parts.append(f"{', '.join(cols)} ({option} would use {them})")
     noun = "column" if len(unused) == 1 else "columns"
     verb = "is" if len(unused) == 1 else "are"
-    return [
-        f"{sites.source}: {noun} {'; '.join(parts)} {verb} not used by the {model_name} model"
-    ]
+    return [f"{sites.source}: {noun} {'; '.join(parts)} {verb} not used by the {model_name} model"]
 
 
 def check_rule(villages: gpd.GeoDataFrame, *, settings: Settings, source: str) -> None:
