@@ -11,6 +11,7 @@ Turn it off with ``--no-cache`` or ``cache=False``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -84,7 +85,7 @@ def prediction_key(
     h.update(_code_fingerprint().encode())
     h.update(model.encode())
     h.update(sites.crs.to_wkt().encode() if sites.crs is not None else b"")
-    h.update(shapely.to_wkb(sites.geometry.to_numpy(), hex=False).tobytes())
+    h.update(b"".join(shapely.to_wkb(sites.geometry.to_numpy(), hex=False)))
     table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
     h.update(repr(list(table.columns)).encode())
     h.update(pd.util.hash_pandas_object(table.astype(str), index=False).to_numpy().tobytes())
@@ -105,11 +106,12 @@ def load(key: str) -> tuple[Prediction, list[str]] | None:
     try:
         with open(path, "rb") as fh:
             prediction = pickle.load(fh)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    except Exception as exc:  # a damaged entry is a miss, and goes
+    except Exception as exc:  # a damaged or unreadable entry is a miss, and goes
         log.warning("prediction cache: unreadable entry %s (%s); recomputing", path.name, exc)
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
         return None
     os.utime(path)  # most recently used
     log.info("prediction cache: hit %s", path.name)
@@ -123,10 +125,16 @@ def store(key: str, entry: tuple[Prediction, list[str]]) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    except OSError as exc:
+        log.warning("prediction cache: cannot write in %s (%s); not cached", folder, exc)
+        return
+    try:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / f"{key}.pkl")
-    except OSError as exc:
+    except OSError as exc:  # a full disk: no half-written entry stays
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         log.warning("prediction cache: cannot write in %s (%s); not cached", folder, exc)
         return
     _trim(folder)

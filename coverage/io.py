@@ -123,10 +123,14 @@ def read_layer(
         raise ValueError(f"kind must be one of {', '.join(SCHEMAS)}; got {kind!r}")
     source = source_name(spec, kind)
     repairs: dict = {}
-    if isinstance(spec, gpd.GeoDataFrame):
+    if isinstance(spec, pd.DataFrame):
         if len(spec) == 0:
             raise InputError(f"layer is empty: no {kind} to read", path=source)
-        frame = spec.copy()
+        if isinstance(spec, gpd.GeoDataFrame):
+            frame = spec.copy()
+        else:  # a table with coordinate columns, read like a CSV file
+            text = spec.astype(object).where(spec.notna(), "").astype(str)
+            frame = _points_from_table(text, source, csv_crs)
     else:
         frame, not_utf8 = _read_file(
             spec,

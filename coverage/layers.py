@@ -17,11 +17,13 @@ from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from . import datasets
 
-#: A layer as the user gives it: a path (``FILE::LAYER`` picks a layer) or a GeoDataFrame.
-LayerSource: TypeAlias = str | os.PathLike | gpd.GeoDataFrame
+#: A layer as the user gives it: a path (``FILE::LAYER`` picks a layer), a GeoDataFrame, or
+#: a DataFrame with coordinate columns (``lon``/``lat``, like a CSV file).
+LayerSource: TypeAlias = str | os.PathLike | pd.DataFrame
 
 #: The single-file layer kinds, in reading order.
 SINGLE_KINDS: tuple[str, ...] = ("villages", "sites", "communes", "centres", "postal")
@@ -30,7 +32,7 @@ SINGLE_KINDS: tuple[str, ...] = ("villages", "sites", "communes", "centres", "po
 def _as_tuple(value: Any) -> tuple:
     if value is None:
         return ()
-    if isinstance(value, str | os.PathLike | gpd.GeoDataFrame):
+    if isinstance(value, str | os.PathLike | pd.DataFrame):
         return (value,)
     return tuple(value)
 
@@ -122,13 +124,13 @@ class Layers:
 
 def source_name(value: LayerSource, kind: str) -> str:
     """The path of a layer, or ``<kind GeoDataFrame>`` for one given from Python."""
-    if isinstance(value, gpd.GeoDataFrame):
-        return f"<{kind} GeoDataFrame>"
+    if isinstance(value, pd.DataFrame):
+        return f"<{kind} {type(value).__name__}>"
     return os.fspath(value)
 
 
 def _is_demo_path(path: Any) -> bool:
-    if path is None or isinstance(path, gpd.GeoDataFrame):
+    if path is None or isinstance(path, pd.DataFrame):
         return False
     from pathlib import Path
 
