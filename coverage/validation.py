@@ -409,7 +409,9 @@ def check_together(
     study = shapely.box(xmin, ymin, xmax, ymax)
 
     def outside(layer: Layer, margin: float) -> np.ndarray:
-        return ~shapely.dwithin(layer.frame.geometry.to_numpy(), study, margin)
+        # points the projection cannot place (infinite coordinates) are outside too
+        with np.errstate(invalid="ignore"):
+            return ~shapely.dwithin(layer.frame.geometry.to_numpy(), study, margin)
 
     problems: list[Problem] = []
     for name in ("villages", "communes"):

@@ -1,4 +1,4 @@
-"""Atomic and reproducible outputs, property-based checks of the geometry core, `check`."""
+"""Atomic and reproducible outputs, property-based checks of the geometry core."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from coverage.layers import Layers
 from coverage.models import get_model
 from coverage.output import TEST_WRITE_HOOK_ENV
 from coverage.overlay import covered_share
-from coverage.pipeline import check, run
+from coverage.pipeline import run
 
 from .conftest import tiny_args
 
@@ -175,41 +175,6 @@ def test_range_model_monotone_in_range(tiny):
     v = projected.villages.frame.geometry.to_numpy()
     for tech in ("2G", "3G", "4G"):
         assert (large.area_share(v, [tech]) >= small.area_share(v, [tech]) - 1e-12).all()
-
-
-# ------------------------------------------------------------------ check command
-
-
-def test_check_clean_data(runner, tiny):
-    # Every tiny site row gives range_m and no DEM is given: the default model is range,
-    # which does not read the rows' eirp_dbm and height_m; check says so, like compute.
-    result = runner.invoke(cli, ["check", *tiny_args(tiny, model=None)])
-    assert result.exit_code == 0
-    assert "0 error(s), 1 warning(s)" in result.stderr
-    assert "'eirp_dbm'" in result.stdout and "range model" in result.stdout
-    report = check(Layers(**tiny))
-    assert report.ok and report.model == "range"
-
-
-def test_check_reports_all_problems_and_exits_2(runner, tiny, tmp_path):
-    bad = tmp_path / "sites.csv"
-    bad.write_text(
-        "site_id,lon,lat,technology,height_m\nA,105.95,17.46,WiMAX,30\nB,105.95,17.46,4G,-3\n",
-        encoding="utf-8",
-    )
-    result = runner.invoke(cli, ["check", *tiny_args({**tiny, "sites": bad}, model=None)])
-    assert result.exit_code == 2
-    errors = [line for line in result.stdout.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 2
-    assert any("row 2" in e and "'technology'" in e for e in errors)
-    assert any("row 3" in e and "'height_m'" in e for e in errors)
-
-
-def test_check_strict_fails_on_warnings(runner, tiny):
-    tiny = {k: v for k, v in tiny.items() if k != "centres"}  # centres fall back: a warning
-    result = runner.invoke(cli, ["check", *tiny_args(tiny, model=None), "--strict"])
-    assert result.exit_code == 1
-    assert "warning: " in result.stdout and "representative point" in result.stdout
 
 
 def test_dms_coordinates_are_converted_with_a_warning(tiny, tmp_path):

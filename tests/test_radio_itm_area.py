@@ -14,9 +14,10 @@ from affine import Affine
 from coverage import Settings
 from coverage.models import MODELS
 from coverage.models.raster import predict_raster
+from coverage.models.terrain import itm_kernel
 from coverage.radio.dem import Grid
 from coverage.radio.itm import _qlrps, itm_p2p
-from coverage.radio.itm_area import _radial_losses, itm_deviates
+from coverage.radio.itm_area import _radial_losses
 from coverage.radio.linkbudget import reference_signal_offset_db
 
 RES = 30.0
@@ -108,7 +109,9 @@ def expected(
     return EIRP - reference_signal_offset_db("2G") - loss
 
 
-def p2p_loss(profile, xi: float, mast: float, time: float = 50.0, situation: float = 50.0) -> float:
+def p2p_loss(
+    profile, xi: float, mast: float, time: float = 50.0, situation: float = 50.0, f: float = F
+) -> float:
     """ITM point to point with the default settings' ground, climate and receiver."""
     s = Settings()
     return itm_p2p(
@@ -116,7 +119,7 @@ def p2p_loss(profile, xi: float, mast: float, time: float = 50.0, situation: flo
         xi,
         mast,
         s.rx_height_m,
-        frequency_mhz=F,
+        frequency_mhz=f,
         epsilon=s.itm_epsilon,
         sigma=s.itm_sigma,
         n0=s.itm_n0,
@@ -138,7 +141,7 @@ PIXELS = [(-10, 0), (-50, 0), (-70, 0), (-45, 20), (31, -17), (-3, 64), (12, 5),
 def test_pixels_match_itm_p2p_on_their_profile(kind, heights):
     g = grid(kind)
     settings = SETTINGS.replace(itm_heights=heights)
-    pred = predict_raster(one_site(), g, settings=settings, terrain=True, model="itm")
+    pred = predict_raster(one_site(), g, settings=settings, kernel=itm_kernel(settings))
     assert pred.model == "itm"
     assert pred.info["itm"]["climate"] == 3
     assert pred.info["itm"]["heights"] == heights
@@ -156,7 +159,7 @@ def test_site_between_pixel_centres(heights):
     g = grid("ridge")
     site = (SITE[0] + 0.37 * RES, SITE[1] - 0.21 * RES)
     settings = SETTINGS.replace(itm_heights=heights)
-    pred = predict_raster(one_site(site), g, settings=settings, terrain=True, model="itm")
+    pred = predict_raster(one_site(site), g, settings=settings, kernel=itm_kernel(settings))
     for dr, dc in [(-10, 0), (-50, 0), (-45, 20), (31, -17)]:
         row, col = CENTRE + dr, CENTRE + dc
         want = expected(g.array, row, col, heights=heights, site=site)
@@ -168,8 +171,8 @@ def test_reliability_settings_reach_the_kernel():
     the signal is lower than the median (a loss exceeded less often is larger)."""
     g = grid("ridge")
     settings = SETTINGS.replace(itm_time=90.0, itm_situation=80.0)
-    pred = predict_raster(one_site(), g, settings=settings, terrain=True, model="itm")
-    median = predict_raster(one_site(), g, settings=SETTINGS, terrain=True, model="itm")
+    pred = predict_raster(one_site(), g, settings=settings, kernel=itm_kernel(settings))
+    median = predict_raster(one_site(), g, settings=SETTINGS, kernel=itm_kernel(SETTINGS))
     assert pred.info["itm"]["time_location_situation_percent"] == [90.0, 50.0, 80.0]
     for dr, dc in PIXELS:
         row, col = CENTRE + dr, CENTRE + dc
@@ -179,8 +182,10 @@ def test_reliability_settings_reach_the_kernel():
 
 
 def test_ridge_shadows_and_radius_cap():
-    flat = predict_raster(one_site(), grid("flat"), settings=SETTINGS, terrain=True, model="itm")
-    ridge = predict_raster(one_site(), grid("ridge"), settings=SETTINGS, terrain=True, model="itm")
+    flat = predict_raster(one_site(), grid("flat"), settings=SETTINGS, kernel=itm_kernel(SETTINGS))
+    ridge = predict_raster(
+        one_site(), grid("ridge"), settings=SETTINGS, kernel=itm_kernel(SETTINGS)
+    )
     behind = (CENTRE - 55, CENTRE)  # 1.65 km north, in the ridge's shadow
     assert ridge.best["2G"][behind] < flat.best["2G"][behind] - 10
     # no Hata inversion: everything within the prediction radius is computed, nothing beyond
@@ -195,7 +200,7 @@ def test_radials_stop_at_the_dem_edge():
     g = grid("flat")
     shift = g.transform * Affine.translation(CENTRE - 40, 0)
     edge = Grid(array=g.array[:, CENTRE - 40 :], transform=shift, crs=g.crs)
-    pred = predict_raster(one_site(), edge, settings=SETTINGS, terrain=True, model="itm")
+    pred = predict_raster(one_site(), edge, settings=SETTINGS, kernel=itm_kernel(SETTINGS))
     b = pred.best["2G"]
     assert np.isnan(b[CENTRE, 0])  # on the DEM's first pixel column: no profile to it
     assert np.isfinite(b[CENTRE, 20])
@@ -231,20 +236,25 @@ def test_radial_walk_equals_itm_p2p_on_every_prefix():
     """The incremental walk (hulls for the curvature bracket, prefix sums, bounded Δh)
     gives, for every sample, ITM's own result on the profile ending there."""
     rng = np.random.default_rng(11)
-    s = Settings()
-    zt, zl, zc = itm_deviates(50.0, 50.0, 50.0)
-    wn, _, _, zgnd = _qlrps(F, 0.0, s.itm_n0, 1, s.itm_epsilon, s.itm_sigma)
+    params = itm_kernel(SETTINGS).params
+    freqs = np.array([F, 1800.0])
+    bands = [_qlrps(f, 0.0, params.n0, params.pol, params.eps, params.sgm) for f in freqs]
+    wn = np.array([b[0] for b in bands])
+    zgnd = np.array([b[3] for b in bands])
+    feeds = np.array([1, 2])  # band 0 feeds window 0, band 1 window 1
     checked = 0
     for z, xi, mast in radial_profiles(rng):
         n = len(z)
-        loss = np.full(n, np.nan)
-        need = np.ones(n, dtype=bool)
-        need[rng.random(n) < 0.3] = False  # skipped samples still feed the state
+        loss = np.full((2, n), np.nan)
+        need = rng.integers(0, 4, n)  # skipped samples (0) still feed the state
         work, iwork = np.empty((7, n + 245)), np.empty((2, n), dtype=np.int64)
-        args = (F, wn, zgnd, s.itm_n0, s.itm_climate, zt, zl, zc, work, iwork)
-        _radial_losses(z, n, need, loss, xi, mast, s.rx_height_m, *args)
-        for k in np.flatnonzero(need[2:]) + 2:
-            want = p2p_loss(z[: k + 1], xi, mast)
-            assert loss[k] == pytest.approx(want, abs=1e-6), (len(z), k, xi, mast)
-            checked += 1
+        args = (freqs, wn, zgnd, feeds, params, work, iwork)
+        _radial_losses(z, n, need, loss, xi, mast, params.rx_h, *args)
+        for b, f in enumerate(freqs):
+            wanted = (need & feeds[b]) > 0
+            assert np.isnan(loss[b, 2:][~wanted[2:]]).all()
+            for k in np.flatnonzero(wanted[2:]) + 2:
+                want = p2p_loss(z[: k + 1], xi, mast, f=f)
+                assert loss[b, k] == pytest.approx(want, abs=1e-6), (len(z), k, xi, mast, f)
+                checked += 1
     assert checked > 3000

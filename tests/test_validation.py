@@ -1,0 +1,117 @@
+"""Validation: per layer at read time, the layers together, and what the model ignores."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from coverage import CoverageWarning, Settings, ValidationError
+from coverage.io import read_layer
+from coverage.layers import Layer
+from coverage.projection import to_crs
+from coverage.validation import (
+    check_together,
+    consistency_warnings,
+    given_site_columns,
+    unused_site_columns,
+    validate_layer,
+)
+
+
+def _layer(kind: str, frame: gpd.GeoDataFrame, source: str = "x.gpkg") -> Layer:
+    return Layer(kind, frame, source, np.array([str(i + 1) for i in range(len(frame))]))
+
+
+def test_every_problem_of_a_layer_at_once_with_file_row_and_column():
+    frame = gpd.GeoDataFrame(
+        {
+            "site_id": ["A", "B", None],
+            "technology": ["4G", "WiMAX", "2G"],
+            "height_m": [30, 900, 20],
+        },
+        geometry=[shapely.Point(106, 17)] * 3,
+        crs=4326,
+    )
+    with pytest.raises(ValidationError) as info:
+        validate_layer(frame, "sites", "bts.gpkg")
+    lines = [str(p) for p in info.value.problems]
+    assert len(lines) == 3
+    assert any("'technology'" in x and "2 (site_id=B)" in x for x in lines)
+    assert any("'height_m'" in x and "0-500 m" in x for x in lines)
+    assert any("blank id" in x for x in lines)
+    assert all(x.startswith("bts.gpkg") for x in lines)
+
+
+def test_range_above_the_cap_warns_naming_the_file_and_is_capped(tiny, tmp_path):
+    path = tmp_path / "bts.csv"
+    rows = tiny["sites"].read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].rsplit(",", 1)[0] + ",90000"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.warns(
+        CoverageWarning, match=r"bts\.csv: 1 site row\(s\) have a range above 35,000 m"
+    ):
+        layer = read_layer(path, "sites")
+    assert layer.frame["range_m"].max() == 35000.0
+
+
+def test_given_and_unused_site_columns():
+    frame = gpd.GeoDataFrame(
+        {"range_m": [np.nan, 800.0], "eirp_dbm": [np.nan, np.nan], "tilt_deg": [3.0, 3.0]},
+        geometry=[shapely.Point(0, 0)] * 2,
+    )
+    layer = _layer("sites", frame, "bts.csv")
+    assert given_site_columns(layer) == {"range_m", "tilt_deg"}  # an all-blank column is not given
+    assert unused_site_columns(layer, "range", frozenset({"range_m"})) == [
+        "bts.csv: column 'tilt_deg' (--model hata, terrain or itm would use it) is not used by "
+        "the range model"
+    ]
+    assert unused_site_columns(layer, "x", frozenset({"range_m", "tilt_deg"})) == []
+
+
+def _projected(tiny):
+    from coverage.layers import Layers
+    from coverage.pipeline import load
+
+    inputs = load(Layers(**tiny), settings=Settings())
+    crs = inputs.villages.frame.estimate_utm_crs()
+    return {k: None if v is None else to_crs(v, crs) for k, v in vars(inputs).items()}, crs
+
+
+def test_points_far_from_the_villages_are_an_error_naming_file_and_row(tiny):
+    layers, crs = _projected(tiny)
+    postal = layers["postal"]
+    moved = postal.frame.set_geometry(
+        shapely.transform(postal.frame.geometry.to_numpy(), lambda xy: xy + 100_000)
+    )
+    layers["postal"] = postal.with_frame(moved)
+    with pytest.raises(ValidationError) as info:
+        check_together(layers, crs, settings=Settings())
+    (problem,) = info.value.problems
+    assert str(problem).startswith(f"{tiny['postal']}: row 1 (point_id=P1): column 'geometry'")
+    assert "3 of 3 postal lie far outside the villages' extent: check its CRS" in str(problem)
+
+
+def test_sites_out_of_reach_are_dropped_and_counted(tiny):
+    layers, crs = _projected(tiny)
+    sites = layers["sites"]
+    far = sites.frame.set_geometry(
+        [
+            shapely.Point(g.x + (80_000 if i == 0 else 0), g.y)
+            for i, g in enumerate(sites.frame.geometry)
+        ]
+    )
+    layers["sites"] = sites.with_frame(far)
+    with pytest.warns(CoverageWarning, match="1 of 4 site row"):
+        projected = check_together(layers, crs, settings=Settings())
+    assert projected.sites_out_of_reach == 1 and len(projected.sites) == 3
+
+
+def test_overlapping_communes_are_reported(tiny):
+    layers, _crs = _projected(tiny)
+    communes = layers["communes"]
+    frame = communes.frame.copy()
+    frame = frame.set_geometry([frame.geometry.iloc[0]] * 2, crs=frame.crs)
+    warnings_ = consistency_warnings(layers["villages"], communes.with_frame(frame))
+    assert any("pair(s) of communes overlap" in w for w in warnings_)
