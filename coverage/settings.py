@@ -210,6 +210,11 @@ class Settings:
                     raise ConfigError(f"ranges.{tech}: unknown band class {band!r}")
                 if not (isinstance(value, int | float) and value > 0):
                     raise ConfigError(f"ranges.{tech}.{band} must be a positive number of metres")
+                if value > self.max_range_m:
+                    raise ConfigError(
+                        f"ranges.{tech}.{band} = {value:g} m is above max_range_m "
+                        f"({self.max_range_m:g} m); lower it or raise max_range_m"
+                    )
         if self.quad_segs < 2:
             raise ConfigError("quad_segs must be >= 2")
         if self.n_jobs < 1:

@@ -55,3 +55,11 @@ def test_itm_reliability_from_the_config(tmp_path):
     path.write_text("[itm]\ntime = 90\nsituation = 95\nclimate = 5\n")
     s = load_config(path)
     assert (s.itm_time, s.itm_location, s.itm_situation, s.itm_climate) == (90, 50.0, 95, 5)
+
+
+def test_a_table_range_above_the_cap_is_refused():
+    from coverage import ConfigError
+
+    with pytest.raises(ConfigError, match=r"ranges.4G.mid = 40000 m is above max_range_m"):
+        Settings().replace(ranges_m={"4G": {"mid": 40000.0}})
+    assert Settings(max_range_m=50000.0).replace(ranges_m={"4G": {"mid": 40000.0}})
