@@ -23,6 +23,34 @@ def ratio(part: int, total: int, share: float | None) -> str:
 
 def print_summary(summary: dict, console: Console, *, title: str) -> None:
     """Print headline shares, the per-district table and the worst communes."""
+    label = summary["headline_technologies"]
+    _print_headline(summary, console, title=title)
+    districts = summary.get("by_district") or []
+    if districts:
+        console.print(_district_table(districts, label))
+    worst = [w for w in summary.get("worst_communes") or [] if (w["coverage_share"] or 0) < 1]
+    if worst:
+        console.print(_worst_communes_table(worst))
+    gaps = summary.get("gaps", {})
+    _print_village_gaps(gaps.get("villages") or [], label, console)
+    _print_centre_gaps(gaps.get("commune_centres") or [], console)
+    if summary.get("warnings"):
+        console.print(
+            f"{len(summary['warnings'])} warning(s): see stderr or the JSON 'warnings'.",
+            highlight=False,
+        )
+
+
+def _table(title: str, columns: tuple[tuple[str, str], ...]) -> Table:
+    """An edgeless table with a left-justified title and the given (name, justify) columns."""
+    table = Table(title=title, title_justify="left", show_edge=False)
+    for col, justify in columns:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    return table
+
+
+def _print_headline(summary: dict, console: Console, *, title: str) -> None:
+    """Print the title line and the headline shares (villages, population, fibre, postal)."""
     rule = summary["rule"]
     rule_text = (
         rule["name"] if rule["name"] == "centroid" else f"{rule['name']} ≥ {rule['threshold']:g}"
@@ -73,91 +101,92 @@ def print_summary(summary: dict, console: Console, *, title: str) -> None:
         ),
         highlight=False,
     )
-    districts = summary.get("by_district") or []
-    if districts:
-        table = Table(title="By district", title_justify="left", show_edge=False)
-        for col, justify in (
+
+
+def _district_table(districts: list[dict], label: str) -> Table:
+    """The "By district" table: communes, villages, covered villages, share, centres."""
+    table = _table(
+        "By district",
+        (
             ("District", "left"),
             ("Communes", "right"),
             ("Villages", "right"),
             (f"{label} covered", "right"),
             ("Share", "right"),
             ("Centres on fibre", "right"),
-        ):
-            table.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for d in districts:
-            fibre = f"{d['centres_fibre']}/{d['centres']}" if "centres" in d else "—"
-            table.add_row(
-                str(d["district"]),
-                f"{d['communes']:,}",
-                f"{d['villages']:,}",
-                f"{d['villages_covered']:,}",
-                pct(d["coverage_share"]),
-                fibre,
-            )
-        console.print(table)
-    worst = [w for w in summary.get("worst_communes") or [] if (w["coverage_share"] or 0) < 1]
-    if worst:
-        table = Table(
-            title="Communes with the lowest coverage", title_justify="left", show_edge=False
+        ),
+    )
+    for d in districts:
+        fibre = f"{d['centres_fibre']}/{d['centres']}" if "centres" in d else "—"
+        table.add_row(
+            str(d["district"]),
+            f"{d['communes']:,}",
+            f"{d['villages']:,}",
+            f"{d['villages_covered']:,}",
+            pct(d["coverage_share"]),
+            fibre,
         )
-        for col, justify in (
+    return table
+
+
+def _worst_communes_table(worst: list[dict]) -> Table:
+    """The table of the communes with the lowest coverage (those below 100%)."""
+    table = _table(
+        "Communes with the lowest coverage",
+        (
             ("Commune", "left"),
             ("District", "left"),
             ("Villages", "right"),
             ("Uncovered", "right"),
             ("Share", "right"),
-        ):
-            table.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for w in worst:
-            table.add_row(
-                str(w.get("name") or w["commune_id"]),
-                str(w.get("district") or ""),
-                f"{w['villages']:,}",
-                f"{w['villages'] - w['villages_covered']:,}",
-                pct(w["coverage_share"]),
-            )
-        console.print(table)
-    gaps = summary.get("gaps", {})
-    villages = gaps.get("villages") or []
-    if villages:
-        table = Table(
-            title=f"Villages without {label} (lõm sóng): {len(villages):,}",
-            title_justify="left",
-            show_edge=False,
+        ),
+    )
+    for w in worst:
+        table.add_row(
+            str(w.get("name") or w["commune_id"]),
+            str(w.get("district") or ""),
+            f"{w['villages']:,}",
+            f"{w['villages'] - w['villages_covered']:,}",
+            pct(w["coverage_share"]),
         )
-        for col, justify in (
+    return table
+
+
+def _print_village_gaps(villages: list[dict], label: str, console: Console) -> None:
+    """Print the uncovered villages (the first MAX_ROWS) and how many more there are."""
+    if not villages:
+        return
+    table = _table(
+        f"Villages without {label} (lõm sóng): {len(villages):,}",
+        (
             ("Village", "left"),
             ("Commune", "left"),
             ("District", "left"),
             ("Population", "right"),
             ("Covered area", "right"),
-        ):
-            table.add_column(col, justify=justify)  # type: ignore[arg-type]
-        for v in villages[:MAX_ROWS]:
-            pop = v.get("population")
-            table.add_row(
-                str(v.get("name") or v["village_id"]),
-                str(v.get("commune") or v.get("commune_id") or ""),
-                str(v.get("district") or ""),
-                "" if pop is None else f"{pop:,.0f}",
-                pct(v["covered_share"]),
-            )
-        console.print(table)
-        if len(villages) > MAX_ROWS:
-            console.print(
-                f"  … and {len(villages) - MAX_ROWS:,} more (all in --json or --out)",
-                highlight=False,
-            )
-    centres = gaps.get("commune_centres") or []
-    if centres:
-        names = ", ".join(str(c.get("name") or c["commune_id"]) for c in centres[:MAX_ROWS])
-        more = f" … and {len(centres) - MAX_ROWS} more" if len(centres) > MAX_ROWS else ""
-        console.print(
-            f"Commune centres without fibre ({len(centres)}): {names}{more}", highlight=False
+        ),
+    )
+    for v in villages[:MAX_ROWS]:
+        pop = v.get("population")
+        table.add_row(
+            str(v.get("name") or v["village_id"]),
+            str(v.get("commune") or v.get("commune_id") or ""),
+            str(v.get("district") or ""),
+            "" if pop is None else f"{pop:,.0f}",
+            pct(v["covered_share"]),
         )
-    if summary.get("warnings"):
+    console.print(table)
+    if len(villages) > MAX_ROWS:
         console.print(
-            f"{len(summary['warnings'])} warning(s): see stderr or the JSON 'warnings'.",
+            f"  … and {len(villages) - MAX_ROWS:,} more (all in --json or --out)",
             highlight=False,
         )
+
+
+def _print_centre_gaps(centres: list[dict], console: Console) -> None:
+    """Print the commune centres without fibre on one line (the first MAX_ROWS names)."""
+    if not centres:
+        return
+    names = ", ".join(str(c.get("name") or c["commune_id"]) for c in centres[:MAX_ROWS])
+    more = f" … and {len(centres) - MAX_ROWS} more" if len(centres) > MAX_ROWS else ""
+    console.print(f"Commune centres without fibre ({len(centres)}): {names}{more}", highlight=False)
