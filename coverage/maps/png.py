@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -41,23 +43,56 @@ def gap_png(
     ax = fig.add_axes((0.02, 0.04, 0.66, 0.84))
     side = fig.add_axes((0.70, 0.04, 0.28, 0.84))
     side.axis("off")
+    _draw_map(ax, result, dem)
+    fig.suptitle(
+        title or text("title", lang), x=0.02, y=0.975, ha="left", fontsize=15, fontweight="bold"
+    )
+    y = _draw_headline(side, s, lang)
+    _draw_legend(side, y, tech, lang)
+    _draw_district_table(side, s.get("by_district") or [], tech, lang)
+    _draw_footer(fig, s, lang)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    return target
 
+
+def _draw_map(ax: Axes, result: Result, dem: str | os.PathLike | None) -> None:
+    """The map panel: relief, layers, extent around the villages, no ticks, a scale bar."""
     villages = result.villages.to_crs(4326)
     xmin, ymin, xmax, ymax = villages.total_bounds
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
     ax.set_facecolor("#dbe9f4")
     if dem is not None:
-        shade, land, (w, so, e, n) = shaded_relief(dem, max_size=1200)
-        grey = np.ma.masked_where(~land, 0.3 + 0.7 * shade)
-        ax.imshow(
-            grey,
-            cmap="Greys_r",
-            vmin=0,
-            vmax=1,
-            extent=(w, e, so, n),
-            zorder=0,
-            interpolation="bilinear",
-        )
+        _draw_relief(ax, dem)
+    _draw_layers(ax, result, villages)
+    ax.set_xlim(xmin - pad, xmax + pad)
+    ax.set_ylim(ymin - pad, ymax + pad)
+    ax.set_aspect(1 / np.cos(np.radians((ymin + ymax) / 2)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _scale_bar(ax, xmin - pad, ymin - pad, (ymin + ymax) / 2)
+
+
+def _draw_relief(ax: Axes, dem: str | os.PathLike) -> None:
+    """Grey shaded relief of the DEM's land under everything else."""
+    shade, land, (w, so, e, n) = shaded_relief(dem, max_size=1200)
+    grey = np.ma.masked_where(~land, 0.3 + 0.7 * shade)
+    ax.imshow(
+        grey,
+        cmap="Greys_r",
+        vmin=0,
+        vmax=1,
+        extent=(w, e, so, n),
+        zorder=0,
+        interpolation="bilinear",
+    )
+
+
+def _draw_layers(ax: Axes, result: Result, villages: gpd.GeoDataFrame) -> None:
+    """Commune choropleth, fibre routes, sites, uncovered villages and commune centres."""
     if result.commune_geometry is not None:
         communes = result.commune_geometry.merge(result.communes, on="commune_id").to_crs(4326)
         communes.plot(
@@ -91,26 +126,22 @@ def gap_png(
             linewidths=0.5,
             zorder=5,
         )
-    ax.set_xlim(xmin - pad, xmax + pad)
-    ax.set_ylim(ymin - pad, ymax + pad)
-    ax.set_aspect(1 / np.cos(np.radians((ymin + ymax) / 2)))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    _scale_bar(ax, xmin - pad, ymin - pad, (ymin + ymax) / 2)
 
-    fig.suptitle(
-        title or text("title", lang), x=0.02, y=0.975, ha="left", fontsize=15, fontweight="bold"
-    )
-    lines = headline_figures(s, lang)[:3]
+
+def _draw_headline(side: Axes, summary: dict, lang: str) -> float:
+    """The first three headline figures at the top of the side panel; returns the next y."""
     y = 0.99
-    for label, value in lines:
+    for label, value in headline_figures(summary, lang)[:3]:
         side.text(0, y, label, fontsize=9, va="top", transform=side.transAxes)
         side.text(
             0, y - 0.035, value, fontsize=12, fontweight="bold", va="top", transform=side.transAxes
         )
         y -= 0.085
+    return y
+
+
+def _legend_handles(tech: str, lang: str) -> list[Artist]:
+    """Legend entries: the share classes, no data, gaps, centres, sites, fibre routes."""
     labels = ["< 50%", "50–80%", "80–90%", "90–95%", "95–<100%", "100%"]
     handles: list[Artist] = [
         Patch(color=c, label=lab) for (_, c), lab in zip(SHARE_CLASSES, labels, strict=True)
@@ -139,8 +170,13 @@ def gap_png(
         Line2D([], [], marker=".", ls="", color="#08306b", label=text("layer_sites", lang)),
         Line2D([], [], color="#6a51a3", label=text("layer_fibre_routes", lang)),
     ]
+    return handles
+
+
+def _draw_legend(side: Axes, y: float, tech: str, lang: str) -> None:
+    """The legend in the side panel, its top just above ``y``."""
     side.legend(
-        handles=handles,
+        handles=_legend_handles(tech, lang),
         loc="upper left",
         bbox_to_anchor=(0, y + 0.01),
         fontsize=8,
@@ -149,43 +185,49 @@ def gap_png(
         title_fontsize=9,
         alignment="left",
     )
-    rows = s.get("by_district") or []
-    if rows:
-        table = [
-            [
-                str(d["district"]),
-                f"{d['villages_covered']}/{d['villages']}",
-                percent(d["coverage_share"], lang),
-            ]
-            for d in rows
+
+
+def _draw_district_table(side: Axes, rows: list[dict], tech: str, lang: str) -> None:
+    """The per-district table at the bottom of the side panel (nothing without rows)."""
+    if not rows:
+        return
+    table = [
+        [
+            str(d["district"]),
+            f"{d['villages_covered']}/{d['villages']}",
+            percent(d["coverage_share"], lang),
         ]
-        tbl = side.table(
-            cellText=table,
-            colLabels=[text("district", lang), tech, text("share", lang)],
-            loc="bottom",
-            bbox=Bbox.from_bounds(0, 0.0, 1, 0.03 * (len(rows) + 1)),
-            cellLoc="left",
-        )
-        tbl.auto_set_font_size(False)
-        tbl.set_fontsize(7)
-        for cell in tbl.get_celld().values():
-            cell.set_linewidth(0.3)
+        for d in rows
+    ]
+    tbl = side.table(
+        cellText=table,
+        colLabels=[text("district", lang), tech, text("share", lang)],
+        loc="bottom",
+        bbox=Bbox.from_bounds(0, 0.0, 1, 0.03 * (len(rows) + 1)),
+        cellLoc="left",
+    )
+    tbl.auto_set_font_size(False)
+    tbl.set_fontsize(7)
+    for cell in tbl.get_celld().values():
+        cell.set_linewidth(0.3)
+
+
+def _draw_footer(fig: Figure, summary: dict, lang: str) -> None:
+    """The model, rule and CRS line at the foot of the page."""
     meta = text(
         "model_rule",
         lang,
-        model=model_name(s, lang),
+        model=model_name(summary, lang),
         rule=text(
-            f"rule_{s['rule']['name']}", lang, threshold=percent(s["rule"]["threshold"], lang, 0)
+            f"rule_{summary['rule']['name']}",
+            lang,
+            threshold=percent(summary["rule"]["threshold"], lang, 0),
         ),
     )
-    fig.text(0.02, 0.012, meta + f" · CRS {s['crs']}", fontsize=7, color="#555555")
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png")
-    return target
+    fig.text(0.02, 0.012, meta + f" · CRS {summary['crs']}", fontsize=7, color="#555555")
 
 
-def _scale_bar(ax, x0: float, y0: float, lat: float) -> None:
+def _scale_bar(ax: Axes, x0: float, y0: float, lat: float) -> None:
     """A 10/20/50 km bar in the lower left corner."""
     width = ax.get_xlim()[1] - ax.get_xlim()[0]
     km_per_deg = 111.32 * np.cos(np.radians(lat))
