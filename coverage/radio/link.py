@@ -20,7 +20,7 @@ from .._errors import InputError
 from ..settings import DEFAULT_FREQUENCY_MHZ, Settings
 from . import pathloss
 from .dem import Grid, load_dem, native_resolution_m
-from .itm import itm_p2p
+from .itm import ItmResult, itm_p2p
 from .linkbudget import reference_signal_offset_db
 
 #: What a terrain profile shows (:attr:`ProfileGeometry.shows`).
@@ -253,119 +253,18 @@ def analyse_link(
     htx = float(tx_height_m if tx_height_m is not None else settings.default_height_m)
     eirp = float(eirp_dbm if eirp_dbm is not None else settings.default_eirp_dbm[technology])
     hrx = settings.rx_height_m
-    crs = _utm_for((tx_lonlat[0] + rx_lonlat[0]) / 2, (tx_lonlat[1] + rx_lonlat[1]) / 2)
-    to_m = Transformer.from_crs(4326, crs, always_xy=True)
-    a = to_m.transform(*tx_lonlat)
-    b = to_m.transform(*rx_lonlat)
-    paths = [dem] if isinstance(dem, str | os.PathLike) else list(dem)
-    res = native_resolution_m(paths[0])
-    pad = 3 * res
-    bounds = (
-        min(a[0], b[0]) - pad,
-        min(a[1], b[1]) - pad,
-        max(a[0], b[0]) + pad,
-        max(a[1], b[1]) + pad,
-    )
-    grid = load_dem(paths, crs=crs, bounds=bounds, resolution=settings.resolution_m or res)
-    dist, elev = terrain_profile(grid, a, b)
-    if not np.isfinite(elev).all():
-        bad = dist[~np.isfinite(elev)]
-        raise InputError(
-            f"the DEM has no data along the path ({len(bad)} of {len(elev)} samples, first at "
-            f"{bad[0]:.0f} m from the transmitter); give a DEM that covers both ends",
-            path=str(paths[0]),
-        )
-    if dist[-1] < 1.0:
-        raise InputError("transmitter and receiver are the same point")
     k = settings.k_factor
+    window = _dem_window(dem, tx_lonlat, rx_lonlat, settings)
+    dist, elev = _checked_profile(window)
     los = pathloss.line_of_sight(dist, elev, htx, hrx, freq, k=k)
     geometry = profile_geometry(dist, elev, htx, hrx, k=k)
-    d3 = float(np.hypot(dist[-1], (elev[0] + htx) - (elev[-1] + hrx)))
-    fs = float(pathloss.free_space(d3, freq))
-    hb = float(np.clip(elev[0] + htx - elev[-1], 10.0, 300.0))
-    if freq < 1500:
-        empirical = float(
-            pathloss.okumura_hata(dist[-1], freq, hb, hrx, environment=settings.environment)
-        )
-        empirical_name = f"okumura_hata_{settings.environment}"
-    else:
-        empirical = float(
-            pathloss.cost231_hata(dist[-1], freq, hb, hrx, environment=settings.environment)
-        )
-        empirical_name = f"cost231_hata_{settings.environment}"
-    bullington = float(pathloss.bullington_loss(dist, elev, htx, hrx, freq, k=k))
-    deygout = float(pathloss.deygout_loss(dist, elev, htx, hrx, freq, k=k))
-    base = max(empirical, fs) if settings.base_model == "hata" else fs
-    itm_elev = elev
-    if settings.itm_heights == "nearest":
-        # as the itm area model: a nearest-resampled DEM, sampled without interpolation
-        near = load_dem(
-            paths,
-            crs=crs,
-            bounds=bounds,
-            resolution=settings.resolution_m or res,
-            resampling="nearest",
-        )
-        itm_elev = terrain_profile(near, a, b, method="nearest")[1]
-        if not np.isfinite(itm_elev).all():
-            itm_elev = elev
-    itm = itm_p2p(
-        itm_elev,
-        float(dist[1] - dist[0]),
-        htx,
-        hrx,
-        frequency_mhz=freq,
-        epsilon=settings.itm_epsilon,
-        sigma=settings.itm_sigma,
-        n0=settings.itm_n0,
-        climate=settings.itm_climate,
-        polarization=1,
-        mdvar=12,
-        time=settings.itm_time,
-        location=settings.itm_location,
-        situation=settings.itm_situation,
-    )
-    losses = {
-        "free_space": fs,
-        empirical_name: empirical,
-        "diffraction_bullington": bullington,
-        "diffraction_deygout": deygout,
-        "hata": max(empirical, fs),
-        "terrain": base + bullington,
-        "terrain_deygout": base + deygout,
-        "itm": float(itm.loss_db),
-    }
-    level0 = eirp - reference_signal_offset_db(technology)
-    received = {
-        name: level0 - losses[name]
-        for name in ("free_space", "hata", "terrain", "terrain_deygout", "itm")
-    }
+    losses, hb = _terrain_losses(dist, elev, htx, hrx, freq, settings)
+    itm_elev = _itm_heights(window, elev, settings)
+    itm = _run_itm(itm_elev, dist, htx, hrx, freq, settings)
+    losses["itm"] = float(itm.loss_db)
+    received = _received_levels(eirp, technology, losses)
     # what ITM's own input profile shows (its heights may differ: [itm] heights)
     itm_geometry = profile_geometry(dist, itm_elev, htx, hrx, k=k)
-    itm_info = {
-        "mode": itm.mode_name,
-        "profile": itm_geometry.to_dict(),
-        "warning": itm.warning_text,
-        "delta_h_m": round(float(itm.delta_h_m), 1),
-        "horizon_distance_m": [round(float(v), 1) for v in itm.horizon_distance_m],
-        "horizon_angle_mrad": [round(1000 * float(v), 3) for v in itm.horizon_angle_rad],
-        "effective_height_m": [round(float(v), 1) for v in itm.effective_height_m],
-        "n_s": round(float(itm.n_s), 2),
-        "reference_attenuation_db": round(float(itm.a_ref_db), 2),
-    }
-    notes = [
-        f"received level is the {_quantity(technology)}: EIRP minus "
-        f"{reference_signal_offset_db(technology):.1f} dB, minus path loss; isotropic "
-        "receive antenna, no body or building loss",
-        f"terrain = {settings.base_model} base (antenna {hb:.0f} m above the receiver's "
-        "ground) + Bullington knife-edge diffraction (ITU-R P.526/P.1812), k = "
-        f"{k:.3g}",
-        f"itm = Longley-Rice ITM 1.2.2 (point to point, mdvar 12) at {settings.itm_time:g} % "
-        f"time, {settings.itm_situation:g} % situations, "
-        f"eps {settings.itm_epsilon:g}, sigma {settings.itm_sigma:g} S/m, N0 "
-        f"{settings.itm_n0:g}, climate {settings.itm_climate}, vertical polarisation, "
-        f"{settings.itm_heights} DEM heights",
-    ]
     return LinkReport(
         tx_lonlat=(float(tx_lonlat[0]), float(tx_lonlat[1])),
         rx_lonlat=(float(rx_lonlat[0]), float(rx_lonlat[1])),
@@ -384,10 +283,187 @@ def analyse_link(
         received_dbm=received,
         model="terrain",
         k_factor=k,
-        crs=crs.to_string(),
-        notes=notes,
-        itm=itm_info,
+        crs=window.crs.to_string(),
+        notes=_notes(technology, settings, hb),
+        itm=_itm_info(itm, itm_geometry),
     )
+
+
+@dataclass(frozen=True)
+class _DemWindow:
+    """The two ends in the metric CRS of their UTM zone and the DEM window around them."""
+
+    paths: list[str | os.PathLike]
+    crs: CRS
+    a: tuple[float, float]
+    b: tuple[float, float]
+    bounds: tuple[float, float, float, float]
+    resolution: float
+
+    def load(self, resampling: str | None = None) -> Grid:
+        """The DEM over the window at the run's resolution (``load_dem``'s resampling if None)."""
+        extra = {} if resampling is None else {"resampling": resampling}
+        return load_dem(
+            self.paths, crs=self.crs, bounds=self.bounds, resolution=self.resolution, **extra
+        )
+
+
+def _dem_window(
+    dem: str | os.PathLike | Sequence[str | os.PathLike],
+    tx_lonlat: tuple[float, float],
+    rx_lonlat: tuple[float, float],
+    settings: Settings,
+) -> _DemWindow:
+    """Project both ends to their UTM zone; the window is their box padded by 3 DEM pixels."""
+    crs = _utm_for((tx_lonlat[0] + rx_lonlat[0]) / 2, (tx_lonlat[1] + rx_lonlat[1]) / 2)
+    to_m = Transformer.from_crs(4326, crs, always_xy=True)
+    a = to_m.transform(*tx_lonlat)
+    b = to_m.transform(*rx_lonlat)
+    paths = [dem] if isinstance(dem, str | os.PathLike) else list(dem)
+    res = native_resolution_m(paths[0])
+    pad = 3 * res
+    bounds = (
+        min(a[0], b[0]) - pad,
+        min(a[1], b[1]) - pad,
+        max(a[0], b[0]) + pad,
+        max(a[1], b[1]) + pad,
+    )
+    return _DemWindow(paths, crs, a, b, bounds, settings.resolution_m or res)
+
+
+def _checked_profile(window: _DemWindow) -> tuple[np.ndarray, np.ndarray]:
+    """The bilinear terrain profile from a to b; InputError where the DEM has gaps or a == b."""
+    grid = window.load()
+    dist, elev = terrain_profile(grid, window.a, window.b)
+    if not np.isfinite(elev).all():
+        bad = dist[~np.isfinite(elev)]
+        raise InputError(
+            f"the DEM has no data along the path ({len(bad)} of {len(elev)} samples, first at "
+            f"{bad[0]:.0f} m from the transmitter); give a DEM that covers both ends",
+            path=str(window.paths[0]),
+        )
+    if dist[-1] < 1.0:
+        raise InputError("transmitter and receiver are the same point")
+    return dist, elev
+
+
+def _terrain_losses(
+    dist: np.ndarray,
+    elev: np.ndarray,
+    htx: float,
+    hrx: float,
+    freq: float,
+    settings: Settings,
+) -> tuple[dict[str, float], float]:
+    """Free-space, empirical, diffraction and combined losses (dB), and the Hata base height."""
+    k = settings.k_factor
+    d3 = float(np.hypot(dist[-1], (elev[0] + htx) - (elev[-1] + hrx)))
+    fs = float(pathloss.free_space(d3, freq))
+    hb = float(np.clip(elev[0] + htx - elev[-1], 10.0, 300.0))
+    if freq < 1500:
+        empirical = float(
+            pathloss.okumura_hata(dist[-1], freq, hb, hrx, environment=settings.environment)
+        )
+        empirical_name = f"okumura_hata_{settings.environment}"
+    else:
+        empirical = float(
+            pathloss.cost231_hata(dist[-1], freq, hb, hrx, environment=settings.environment)
+        )
+        empirical_name = f"cost231_hata_{settings.environment}"
+    bullington = float(pathloss.bullington_loss(dist, elev, htx, hrx, freq, k=k))
+    deygout = float(pathloss.deygout_loss(dist, elev, htx, hrx, freq, k=k))
+    base = max(empirical, fs) if settings.base_model == "hata" else fs
+    losses = {
+        "free_space": fs,
+        empirical_name: empirical,
+        "diffraction_bullington": bullington,
+        "diffraction_deygout": deygout,
+        "hata": max(empirical, fs),
+        "terrain": base + bullington,
+        "terrain_deygout": base + deygout,
+    }
+    return losses, hb
+
+
+def _itm_heights(window: _DemWindow, elev: np.ndarray, settings: Settings) -> np.ndarray:
+    """The heights handed to ITM: ``[itm] heights`` nearest or the bilinear profile."""
+    if settings.itm_heights != "nearest":
+        return elev
+    # as the itm area model: a nearest-resampled DEM, sampled without interpolation
+    near = window.load(resampling="nearest")
+    itm_elev = terrain_profile(near, window.a, window.b, method="nearest")[1]
+    if not np.isfinite(itm_elev).all():
+        return elev
+    return itm_elev
+
+
+def _run_itm(
+    itm_elev: np.ndarray,
+    dist: np.ndarray,
+    htx: float,
+    hrx: float,
+    freq: float,
+    settings: Settings,
+) -> ItmResult:
+    """Longley-Rice ITM point to point with the ``[itm]`` settings (mdvar 12, vertical)."""
+    return itm_p2p(
+        itm_elev,
+        float(dist[1] - dist[0]),
+        htx,
+        hrx,
+        frequency_mhz=freq,
+        epsilon=settings.itm_epsilon,
+        sigma=settings.itm_sigma,
+        n0=settings.itm_n0,
+        climate=settings.itm_climate,
+        polarization=1,
+        mdvar=12,
+        time=settings.itm_time,
+        location=settings.itm_location,
+        situation=settings.itm_situation,
+    )
+
+
+def _received_levels(eirp: float, technology: str, losses: dict[str, float]) -> dict[str, float]:
+    """Each main model's received level: EIRP minus the reference-signal offset and the loss."""
+    level0 = eirp - reference_signal_offset_db(technology)
+    return {
+        name: level0 - losses[name]
+        for name in ("free_space", "hata", "terrain", "terrain_deygout", "itm")
+    }
+
+
+def _itm_info(itm: ItmResult, geometry: ProfileGeometry) -> dict:
+    """ITM's mode, its input profile's geometry and its intermediate values, rounded."""
+    return {
+        "mode": itm.mode_name,
+        "profile": geometry.to_dict(),
+        "warning": itm.warning_text,
+        "delta_h_m": round(float(itm.delta_h_m), 1),
+        "horizon_distance_m": [round(float(v), 1) for v in itm.horizon_distance_m],
+        "horizon_angle_mrad": [round(1000 * float(v), 3) for v in itm.horizon_angle_rad],
+        "effective_height_m": [round(float(v), 1) for v in itm.effective_height_m],
+        "n_s": round(float(itm.n_s), 2),
+        "reference_attenuation_db": round(float(itm.a_ref_db), 2),
+    }
+
+
+def _notes(technology: str, settings: Settings, hb: float) -> list[str]:
+    """The report's notes: the received quantity, the terrain model and ITM's settings."""
+    k = settings.k_factor
+    return [
+        f"received level is the {_quantity(technology)}: EIRP minus "
+        f"{reference_signal_offset_db(technology):.1f} dB, minus path loss; isotropic "
+        "receive antenna, no body or building loss",
+        f"terrain = {settings.base_model} base (antenna {hb:.0f} m above the receiver's "
+        "ground) + Bullington knife-edge diffraction (ITU-R P.526/P.1812), k = "
+        f"{k:.3g}",
+        f"itm = Longley-Rice ITM 1.2.2 (point to point, mdvar 12) at {settings.itm_time:g} % "
+        f"time, {settings.itm_situation:g} % situations, "
+        f"eps {settings.itm_epsilon:g}, sigma {settings.itm_sigma:g} S/m, N0 "
+        f"{settings.itm_n0:g}, climate {settings.itm_climate}, vertical polarisation, "
+        f"{settings.itm_heights} DEM heights",
+    ]
 
 
 def _quantity(technology: str) -> str:
