@@ -64,27 +64,33 @@ def build_summary(
 
 def _connection_summary(centres: gpd.GeoDataFrame | None, postal: gpd.GeoDataFrame | None) -> dict:
     """Commune centres on fibre and postal points with broadband: counts, shares, why."""
-    out: dict = {}
-    n_centres = 0 if centres is None else len(centres)
-    n_fibre = 0 if centres is None else int(centres["connected"].sum())
-    out.update(
-        commune_centres_total=n_centres,
-        commune_centres_fibre=n_fibre,
-        commune_centre_fibre_share=_share(n_fibre, n_centres),
+    out = _points_summary(
+        centres,
+        total="commune_centres_total",
+        yes="commune_centres_fibre",
+        share="commune_centre_fibre_share",
     )
     if centres is not None:
         out["commune_centres_decided_by"] = _counts(centres["decided_by"])
         out["commune_centres_source"] = _counts(centres.get("centre_source", pd.Series(dtype=str)))
-    n_postal = 0 if postal is None else len(postal)
-    n_bb = 0 if postal is None else int(postal["connected"].sum())
     out.update(
-        postal_points_total=n_postal,
-        postal_points_broadband=n_bb,
-        postal_broadband_share=_share(n_bb, n_postal),
+        _points_summary(
+            postal,
+            total="postal_points_total",
+            yes="postal_points_broadband",
+            share="postal_broadband_share",
+        )
     )
     if postal is not None:
         out["postal_points_decided_by"] = _counts(postal["decided_by"])
     return out
+
+
+def _points_summary(points: gpd.GeoDataFrame | None, *, total: str, yes: str, share: str) -> dict:
+    """How many points, how many connected, and the share (None when there are none)."""
+    n = 0 if points is None else len(points)
+    connected = 0 if points is None else int(points["connected"].sum())
+    return {total: n, yes: connected, share: _share(connected, n)}
 
 
 def _sites_summary(projected: Projected) -> dict:

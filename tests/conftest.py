@@ -15,14 +15,19 @@ TINY = Path(__file__).parent / "data" / "tiny"
 
 @pytest.fixture
 def tiny() -> dict:
-    """Paths of the tiny fixture in the shape of ``coverage.pipeline.run``'s arguments."""
+    """Paths of the tiny fixture by layer, as ``coverage.Layers`` takes them."""
+    return tiny_layers()
+
+
+def tiny_layers(folder: Path = TINY) -> dict:
+    """The tiny fixture's layer files (in ``folder``, a copy), by layer."""
     return {
-        "villages": TINY / "villages.geojson",
-        "communes": TINY / "communes.gpkg",
-        "centres": TINY / "centres.geojson",
-        "sites": TINY / "sites.csv",
-        "fibre": [TINY / "fibre_nodes.gpkg", TINY / "fibre_routes.gpkg"],
-        "postal": TINY / "postal.geojson",
+        "villages": folder / "villages.geojson",
+        "communes": folder / "communes.gpkg",
+        "centres": folder / "centres.geojson",
+        "sites": folder / "sites.csv",
+        "fibre": [folder / "fibre_nodes.gpkg", folder / "fibre_routes.gpkg"],
+        "postal": folder / "postal.geojson",
     }
 
 

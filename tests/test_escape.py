@@ -24,6 +24,8 @@ from coverage.maps import gap_map, map_html
 from coverage.maps._assets import script_json
 from coverage.pipeline import run
 
+from .conftest import tiny_layers
+
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 QUOTES = "\"quotes' & ampersands"
@@ -72,17 +74,8 @@ def hostile_result(tmp_path_factory):
     sites["operator"] = [IMG, QUOTES, SCRIPT, "VinaPhone"]
     sites.to_csv(folder / "sites.csv", index=False)
 
-    result = run(
-        Layers(
-            villages=folder / "villages.geojson",
-            communes=folder / "communes.gpkg",
-            centres=folder / "centres.geojson",
-            sites=folder / "sites.csv",
-            fibre=[tiny / "fibre_nodes.gpkg", tiny / "fibre_routes.gpkg"],
-            postal=folder / "postal.geojson",
-        ),
-        model="range",
-    )
+    layers = {**tiny_layers(folder), "fibre": tiny_layers()["fibre"]}
+    result = run(Layers(**layers), model="range")
     # the names went through reading unchanged
     assert set(result.villages["name"]) == set(HOSTILE)
     assert set(result.sites["site_id"]) == {SCRIPT, IMG, QUOTES, "S3"}

@@ -68,20 +68,9 @@ def test_hillshade_of_a_slope_facing_the_light():
 
 @pytest.fixture(scope="module")
 def tiny_result():
-    from pathlib import Path
+    from .conftest import tiny_layers
 
-    tiny = Path(__file__).parent / "data" / "tiny"
-    return run(
-        Layers(
-            villages=tiny / "villages.geojson",
-            sites=tiny / "sites.csv",
-            communes=tiny / "communes.gpkg",
-            centres=tiny / "centres.geojson",
-            fibre=[tiny / "fibre_nodes.gpkg", tiny / "fibre_routes.gpkg"],
-            postal=tiny / "postal.geojson",
-        ),
-        model="range",
-    )
+    return run(Layers(**tiny_layers()), model="range")
 
 
 @pytest.mark.parametrize("static", [False, True])
