@@ -20,6 +20,7 @@ import html
 import logging
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
@@ -31,11 +32,13 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from .. import __version__
-from ..pipeline import Result
 from ..settings import TECHNOLOGIES
 from . import _assets
 from .basemap import hillshade_png
 from .i18n import headline_figures, model_name, number, percent, text
+
+if TYPE_CHECKING:
+    from ..pipeline import CoverageResult as Result
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -15,10 +16,12 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
 from ..output import atomic_path
-from ..pipeline import Result
 from .basemap import shaded_relief
 from .gapmap import COVERED, NO_DATA_COLOUR, SHARE_CLASSES, UNCOVERED, share_colour
 from .i18n import headline_figures, model_name, percent, text
+
+if TYPE_CHECKING:
+    from ..pipeline import CoverageResult as Result
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
 
