@@ -2,13 +2,14 @@
 
 Scenario (the one of ``shared/reference/splat/README.md``): one TX at 17.45 N 106.55 E,
 30 m above ground, RX 1.5 m, 900 MHz ("2G") and 1800 MHz ("4G"), ERP 40 W, on the
-synthetic tile ``dem_N17E106.tif``. Our engine, :func:`coverage.models.raster.predict_raster`
-(``terrain=True``, ``n_jobs=1``, ``base_model="free-space"`` so the full radius is computed),
-runs on 30 m and 90 m metric grids (EPSG:32648, bilinear from the 3" tile) for radii of
-10, 20 and 30 km: best of ``--repeats`` runs, numba compilation (one warm-up at 2 km)
-and DEM loading (reported on its own) excluded. One extra row uses ``base_model="hata"``,
-for which the engine shortens the radius itself. With ``--model itm`` our rows run the
-Longley-Rice area model instead (``model="itm"``: ITM on every pixel's own profile),
+synthetic tile ``dem_N17E106.tif``. Our engine,
+:func:`coverage.models.raster.predict_raster` (the ``terrain`` model's kernel,
+``n_jobs=1``, ``base_model="free-space"`` so the full radius is computed), runs on 30 m
+and 90 m metric grids (EPSG:32648, bilinear from the 3" tile) for radii of 10, 20 and
+30 km: best of ``--repeats`` runs, numba compilation (one warm-up at 2 km) and DEM
+loading (reported on its own) excluded. One extra row uses ``base_model="hata"``, for
+which the engine shortens the radius itself. With ``--model itm`` our rows run the
+Longley-Rice area model instead (the ``itm`` kernel: ITM on every pixel's own profile),
 which is what SPLAT! ``-olditm`` computes; there is no Hata row then.
 
 SPLAT! (when ``splat``/``splat-hd`` are on PATH, e.g. ``apt-get install -y splat``) runs in
@@ -149,15 +150,17 @@ def run_ours(
 ) -> dict[str, Any]:  # fmt: skip
     """Best-of-``repeats`` wall time of predict_raster for the one site, and its pixels."""
     from coverage.models.raster import predict_raster
+    from coverage.models.terrain import hata_kernel, itm_kernel
 
     sites = make_sites(x, y, freq_mhz)
     settings = make_settings(radius_m, base_model)
+    kernel = itm_kernel(settings) if model == "itm" else hata_kernel(settings, terrain=True)
     times = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _ in range(repeats):
             t0 = time.perf_counter()
-            pred = predict_raster(sites, grid, settings=settings, terrain=True, model=model)
+            pred = predict_raster(sites, grid, settings=settings, kernel=kernel)
             times.append(time.perf_counter() - t0)
     pixels, far = finite_pixels(pred, TECHNOLOGY_OF_MHZ[freq_mhz], x, y, radius_m)
     best = min(times)

@@ -17,7 +17,7 @@ from coverage import InputError, Settings
 from coverage.cli.main import cli
 from coverage.models.raster import RasterPrediction, predict_raster
 from coverage.models.terrain import hata_kernel
-from coverage.radio import pathloss
+from coverage.radio import antenna, pathloss
 from coverage.radio.dem import Grid, load_dem
 from coverage.radio.linkbudget import reference_signal_offset_db
 
@@ -138,6 +138,152 @@ def test_site_without_terrain_is_an_error():
     grid.array[:] = -1.0e30
     with pytest.raises(InputError, match="no data"):
         predict_raster(one_site(), grid, settings=SETTINGS, kernel=terrain_kernel(SETTINGS))
+
+
+def hilly_grid() -> Grid:
+    """Ridges, a valley 150 m below the site and noise: diffraction on most pixels."""
+    rows, cols = np.mgrid[0:N, 0:N].astype(float)
+    east, north = (cols - N // 2) * RES, (N // 2 - rows) * RES
+    z = (
+        120.0
+        + 90.0 * np.sin(east / 1300.0) * np.cos(north / 1700.0)
+        + 60.0 * np.exp(-(((north - 2500.0) / 300.0) ** 2))
+        - 150.0 * np.exp(-(((east + 3000.0) / 800.0) ** 2))
+        + np.random.default_rng(5).normal(0.0, 3.0, (N, N))
+    )
+    return Grid(
+        array=z.astype(np.float32),
+        transform=Affine(RES, 0, X0, 0, -RES, Y0),
+        crs=gpd.GeoSeries(crs=32648).crs,
+    )
+
+
+def mast_rows() -> gpd.GeoDataFrame:
+    """One mast carrying 2G (three sectors, 900 MHz), 4G at 1800 (two sectors) and at
+    900 MHz (omni), and 5G at 3500 MHz (one sector)."""
+    rows = [
+        ("2G", 900.0, 52.0, 0.0, 65.0, 2.0),
+        ("2G", 900.0, 51.0, 120.0, 65.0, 4.0),
+        ("2G", 900.0, 50.0, 240.0, 90.0, 0.0),
+        ("4G", 1800.0, 60.0, 30.0, 65.0, 3.0),
+        ("4G", 1800.0, 59.0, 200.0, 65.0, 6.0),
+        ("4G", 900.0, 56.0, np.nan, np.nan, 0.0),
+        ("5G", 3500.0, 62.0, 300.0, 65.0, 5.0),
+    ]
+    tech, freq, eirp, az, bw, tilt = map(list, zip(*rows, strict=True))
+    return gpd.GeoDataFrame(
+        {
+            "site_id": ["M"] * len(rows),
+            "technology": tech,
+            "frequency_mhz": freq,
+            "height_m": [35.0] * len(rows),
+            "eirp_dbm": eirp,
+            "azimuth_deg": az,
+            "beamwidth_deg": bw,
+            "tilt_deg": tilt,
+        },
+        geometry=[shapely.Point(*SITE)] * len(rows),
+        crs=32648,
+    )
+
+
+#: Every technology's threshold so low that the link budget never shortens the radius.
+UNBOUNDED = SETTINGS.replace(
+    thresholds_dbm={"2G": -400.0, "3G": -400.0, "4G": -400.0, "5G": -400.0}
+)
+
+
+def test_one_sweep_serves_every_technology_frequency_and_sector():
+    """All antennas of a mast in one sweep give, bit for bit, what sweeping each
+    technology and each frequency alone gives (same radials: same prediction radius)."""
+    grid, sites, kernel = hilly_grid(), mast_rows(), terrain_kernel(UNBOUNDED)
+    together = predict_raster(sites, grid, settings=UNBOUNDED, kernel=kernel)
+    for tech in ("2G", "4G", "5G"):
+        alone = predict_raster(
+            sites[sites.technology == tech], grid, settings=UNBOUNDED, kernel=kernel
+        )
+        assert np.array_equal(together.best[tech], alone.best[tech], equal_nan=True), tech
+        assert np.array_equal(together.count[tech], alone.count[tech]), tech
+    bands = [sites[(sites.technology == "4G") & (sites.frequency_mhz == f)] for f in (900, 1800)]
+    each = [predict_raster(b, grid, settings=UNBOUNDED, kernel=kernel).best["4G"] for b in bands]
+    assert np.array_equal(together.best["4G"], np.fmax(*each), equal_nan=True)
+    assert np.isfinite(together.best["4G"]).sum() > 100_000
+
+
+def radial_profile(grid: Grid, row: int, col: int, n_rad: int):
+    """The kernel's profile towards pixel (row, col): its nearest radial sample ``s`` on
+    radial bearing ``theta`` (rad), and the bilinear heights of samples 1..s."""
+    px, py = X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES
+    dx, dy = px - SITE[0], py - SITE[1]
+    a = round((math.atan2(dx, dy) % (2 * math.pi)) / (2 * math.pi) * n_rad) % n_rad
+    s = round(math.hypot(dx, dy) / RES)
+    theta = 2 * math.pi * a / n_rad
+    d = np.arange(s + 1) * RES
+    z = grid.sample(SITE[0] + d * math.sin(theta), SITE[1] + d * math.cos(theta))
+    return s, theta, z
+
+
+def diffraction(z: np.ndarray, f_mhz: float, k: float) -> float:
+    """The engine's knife edge on the profile ``z`` (mast 35 m, receiver 1.5 m): beyond
+    the line of sight Bullington's (pathloss.bullington_loss); on it, the partial
+    obstruction of the TX-horizon sample (the steepest one seen from the mast)."""
+    dist = np.arange(len(z)) * RES
+    if not pathloss.line_of_sight(dist, z, 35.0, 1.5, f_mhz, k=k).clear:
+        return pathloss.bullington_loss(dist, z, 35.0, 1.5, f_mhz, k=k)
+    big_d = dist[-1]
+    d = dist[1:-1]
+    bulged = z[1:-1] + d * (big_d - d) / (2 * k * 6_371_000.0)
+    i = int(np.argmax((bulged - z[0] - 35.0) / d))
+    line = z[0] + 35.0 + (z[-1] + 1.5 - z[0] - 35.0) * d[i] / big_d
+    lam = float(pathloss.wavelength(f_mhz))
+    v = pathloss.fresnel_parameter(bulged[i] - line, d[i], big_d - d[i], lam)
+    return float(pathloss.knife_edge_loss(v))
+
+
+@pytest.mark.parametrize("base_model", ["hata", "free-space"])
+def test_pixels_match_the_numpy_formulas_on_their_profile(base_model):
+    """Each pixel: best antenna (numpy sector pattern) - max(free space, Hata) - the
+    knife-edge loss of its own profile (:func:`diffraction`), to float32."""
+    grid, sites = hilly_grid(), mast_rows()
+    settings = UNBOUNDED.replace(base_model=base_model)
+    pred = predict_raster(sites, grid, settings=settings, kernel=terrain_kernel(settings))
+    n_rad = max(16, math.ceil(2 * math.pi * 8000.0 / RES))
+    ground = float(grid.sample(np.array([SITE[0]]), np.array([SITE[1]]))[0])
+    rng = np.random.default_rng(3)
+    checked = 0
+    for row, col in rng.integers(N // 2 - 250, N // 2 + 250, (40, 2)):
+        s, theta, z = radial_profile(grid, row, col, n_rad)
+        if s < 2 or math.hypot(row - N // 2, col - N // 2) * RES > 8000:
+            continue
+        z[0] = ground
+        d = s * RES
+        hrx = z[s] - d * d / (2 * settings.k_factor * 6_371_000.0) + 1.5
+        htx = ground + 35.0
+        el = math.degrees(math.atan2(hrx - htx, d))
+        for tech, rows in sites.groupby("technology"):
+            top = -np.inf
+            for band, ants in rows.groupby("frequency_mhz"):
+                loss = float(pathloss.free_space(math.hypot(d, htx - hrx), band))
+                if base_model == "hata":
+                    model = pathloss.okumura_hata if band < 1500 else pathloss.cost231_hata
+                    hb = min(max(htx - z[s], 10.0), 300.0)
+                    hata = model(d, band, hb, 1.5, environment="suburban")
+                    loss = max(loss, float(hata))
+                loss += diffraction(z, band, settings.k_factor)
+                for a in ants.itertuples():
+                    gain = 0.0
+                    if np.isfinite(a.azimuth_deg):
+                        gain = float(
+                            antenna.sector_gain_db(
+                                math.degrees(theta), a.azimuth_deg, el,
+                                beamwidth_deg=a.beamwidth_deg, tilt_deg=a.tilt_deg,
+                            )
+                        )  # fmt: skip
+                    level0 = a.eirp_dbm - reference_signal_offset_db(tech)
+                    top = max(top, level0 + gain - loss)
+            assert pred.best[tech][row, col] == pytest.approx(top, abs=2e-3), (tech, row, col)
+            checked += 1
+    assert checked > 60
 
 
 def test_area_share_from_raster():

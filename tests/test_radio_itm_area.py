@@ -7,6 +7,7 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from affine import Affine
@@ -258,3 +259,18 @@ def test_radial_walk_equals_itm_p2p_on_every_prefix():
                 assert loss[b, k] == pytest.approx(want, abs=1e-6), (len(z), k, xi, mast, f)
                 checked += 1
     assert checked > 3000
+
+
+def test_one_walk_serves_every_frequency():
+    """2G at 900 MHz and 4G at 1800 MHz on one mast: one ITM walk per radial gives, bit
+    for bit, what each technology alone gives, and 1800 MHz loses more than 900 MHz."""
+    g = grid("ridge")
+    two = pd.concat([one_site(), one_site().assign(technology="4G", frequency_mhz=1800.0)])
+    kernel = itm_kernel(SETTINGS)
+    together = predict_raster(two, g, settings=SETTINGS, kernel=kernel)
+    for tech in ("2G", "4G"):
+        alone = predict_raster(two[two.technology == tech], g, settings=SETTINGS, kernel=kernel)
+        assert np.array_equal(together.best[tech], alone.best[tech], equal_nan=True), tech
+    row, col = CENTRE - 50, CENTRE
+    offset = reference_signal_offset_db("4G") - reference_signal_offset_db("2G")
+    assert together.best["4G"][row, col] < together.best["2G"][row, col] - offset

@@ -1,11 +1,13 @@
 """Raster predictions: received signal per pixel, best server and server count per technology.
 
-Used by the ``hata`` model (no terrain) and the ``terrain`` model (DEM profile with
-Bullington knife-edge diffraction), which run :func:`coverage.radio.engine.sweep`, and
-by the ``itm`` model (Longley-Rice on each pixel's profile), which runs
-:func:`coverage.radio.itm_area.sweep_itm` with the same window/gather contract. Rows of
-one site and technology (its sectors) are merged first, so the server count counts
-sites, not sectors.
+:func:`predict_raster` runs a :class:`RasterKernel` over the site rows: the ``hata``
+model (no terrain) and the ``terrain`` model (DEM profile with Bullington knife-edge
+diffraction) give it :func:`coverage.radio.engine.sweep`, the ``itm`` model
+(Longley-Rice on each pixel's profile) :func:`coverage.radio.itm_area.sweep_itm`, each
+with its parameter record (see :mod:`coverage.models.terrain`). The kernel is called
+once per mast (position and height) for all its technologies, frequencies and sectors,
+and fills one window per technology. Windows of one site and technology are merged
+first, so the server count counts sites, not sectors.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -25,13 +28,59 @@ from rasterio import features
 
 from .._errors import CoverageWarning, InputError
 from ..radio.dem import Grid
-from ..radio.engine import BASE_MODELS, ENVIRONMENTS, reach_m, sweep, window
-from ..radio.itm_area import itm_deviates, sweep_itm
+from ..radio.engine import (
+    MAX_WINDOWS,
+    Antennas,
+    Mast,
+    Terrain,
+    Windows,
+    lowest_ground,
+    radials,
+    window,
+)
 from ..radio.linkbudget import reference_signal_offset_db
 from ..settings import DEFAULT_FREQUENCY_MHZ, TECHNOLOGIES, Settings
 from .base import Prediction
 
 log = logging.getLogger(__name__)
+
+
+#: ``reach(level0_dbm, threshold_dbm, f_mhz, hb_m, *, cap_m, res_m) -> radius_m``, per
+#: site row (see :func:`coverage.radio.engine.reach_m`).
+Reach = Callable[..., np.ndarray]
+
+
+@dataclass(frozen=True)
+class RasterKernel:
+    """What a raster model gives :func:`predict_raster`: everything that differs.
+
+    Attributes
+    ----------
+    model
+        The model's name (``RasterPrediction.model``).
+    sweep
+        The numba kernel, ``sweep(terrain, mast, antennas, windows, params, out) ->
+        voids`` (-1: the mast has no ground), see :func:`coverage.radio.engine.sweep`.
+    params
+        Its parameter record (:class:`coverage.radio.engine.Radio`,
+        :class:`coverage.radio.itm_area.ItmParams`).
+    heights
+        How the mast's ground height is read from the DEM: ``"bilinear"`` or
+        ``"nearest"`` (see :meth:`coverage.radio.dem.Grid.ground`).
+    reach
+        The link-budget bound of each site row's radius given its most favourable
+        effective antenna height (see :func:`coverage.radio.engine.reach_m`); None:
+        the settings' prediction radius.
+    info
+        The model's entries of ``RasterPrediction.info``.
+    """
+
+    model: str
+    sweep: Callable
+    params: NamedTuple
+    heights: str = "bilinear"
+    reach: Reach | None = None
+    info: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -199,8 +248,98 @@ def _site_table(sites: gpd.GeoDataFrame, settings: Settings) -> dict[str, np.nda
         "azimuth": np.where(sector, az, np.nan),
         "beamwidth": np.where(sector, bw, 65.0),
         "tilt": col("tilt_deg", settings.default_tilt_deg),
-        "radius": np.array([settings.prediction_radius_m[t] for t in tech], dtype=float),
+        "cap": np.array([settings.prediction_radius_m[t] for t in tech], dtype=float),
+        "threshold": np.array([settings.thresholds_dbm[t] for t in tech], dtype=float),
     }
+
+
+def _radius(table: dict, terrain: Terrain, kernel: RasterKernel) -> np.ndarray:
+    """Each row's radius: the kernel's link-budget reach for the most favourable antenna
+    height the row's mast can have within its cap, else the cap."""
+    if kernel.reach is None:
+        return table["cap"]
+    # the lowest ground once per mast position and cap
+    points = np.column_stack([table["x"], table["y"], table["cap"]])
+    unique, inverse = np.unique(points, axis=0, return_inverse=True)
+    low = lowest_ground(terrain, unique[:, 0].copy(), unique[:, 1].copy(), unique[:, 2].copy())
+    lowest = np.fmin(low[inverse.ravel()], table["ground"])
+    hb = table["ground"] + table["height"] - lowest
+    hb = np.full_like(hb, 300.0)  # for now the fixed 300 m of the former bound
+    level0, threshold, f = table["level0"], table["threshold"], table["freq"]
+    return kernel.reach(level0, threshold, f, hb, cap_m=table["cap"], res_m=terrain.res)
+
+
+class _Site(NamedTuple):
+    """One site's work: its windows (one per technology) and its masts' rows."""
+
+    first: int  # a row of the site (for messages)
+    techs: list[str]
+    windows: list[tuple[int, int, int, int, float]]  # r0, c0, nr, nc, radius
+    masts: list[list[int]]  # rows per mast (position, height), sorted by frequency
+
+
+def _sites(table: dict, grid: Grid) -> list[_Site]:
+    """Group the rows by site, technology and mast; one window per site and technology,
+    centred on the technology's first row, as large as its farthest-reaching row."""
+    order = np.lexsort((table["freq"], table["tech"], table["site_id"]))
+    by_site: dict = {}
+    for i in order.tolist():
+        site = by_site.setdefault(table["site_id"][i], ({}, {}))
+        site[0].setdefault(table["tech"][i], []).append(i)
+        mast = (table["x"][i], table["y"][i], table["height"][i])
+        site[1].setdefault(mast, []).append(i)
+    out = []
+    for techs, masts in by_site.values():
+        windows = []
+        for rows in techs.values():
+            radius = float(table["radius"][rows].max())
+            x, y = table["x"][rows[0]], table["y"][rows[0]]
+            windows.append((*window(grid.shape, grid.transform, x, y, radius), radius))
+        if len(windows) > MAX_WINDOWS:
+            raise ValueError(f"at most {MAX_WINDOWS} technologies per mast")
+        mast_rows = [sorted(rows, key=lambda i: table["freq"][i]) for rows in masts.values()]
+        out.append(_Site(next(iter(techs.values()))[0], list(techs), windows, mast_rows))
+    return out
+
+
+def _mast_call(table: dict, site: _Site, rows: list[int], settings: Settings, res: float):
+    """The records of one mast's kernel call: its mast, antennas and windows (only the
+    site's windows of technologies this mast carries) and the output buffer."""
+    idx = np.array(rows)
+    techs = [t for t in site.techs if (table["tech"][idx] == t).any()]
+    geo = [site.windows[site.techs.index(t)] for t in techs]
+    sizes = np.array([w[2] * w[3] for w in geo], dtype=np.int64)
+    caps = [settings.prediction_radius_m[t] for t in techs]
+    windows = Windows(
+        r0=np.array([w[0] for w in geo], dtype=np.int64),
+        c0=np.array([w[1] for w in geo], dtype=np.int64),
+        nr=np.array([w[2] for w in geo], dtype=np.int64),
+        nc=np.array([w[3] for w in geo], dtype=np.int64),
+        radius=np.array([w[4] for w in geo]),
+        start=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+        # the angular sampling depends on the settings' radius, not on the reach
+        n_rad=radials(max(caps), res),
+    )
+    i = rows[0]
+    mast = Mast(
+        x=float(table["x"][i]),
+        y=float(table["y"][i]),
+        height=float(table["height"][i]),
+        ground=float(table["ground"][i]),
+    )
+    antennas = Antennas(
+        f_mhz=np.ascontiguousarray(table["freq"][idx]),
+        window=np.array([techs.index(t) for t in table["tech"][idx]], dtype=np.int64),
+        level0=np.ascontiguousarray(table["level0"][idx]),
+        azimuth=np.ascontiguousarray(table["azimuth"][idx]),
+        beamwidth=np.ascontiguousarray(table["beamwidth"][idx]),
+        tilt=np.ascontiguousarray(table["tilt"][idx]),
+        vbw=float(settings.vertical_beamwidth_deg),
+        side_lobe=float(settings.side_lobe_db),
+        front_to_back=float(settings.front_to_back_db),
+    )
+    out = np.empty(int(sizes.sum()), dtype=np.float32)
+    return techs, mast, antennas, windows, out
 
 
 def predict_raster(
@@ -208,97 +347,35 @@ def predict_raster(
     grid: Grid,
     *,
     settings: Settings,
-    terrain: bool,
-    model: str,
+    kernel: RasterKernel,
     progress: Callable[[int, int], None] | None = None,
 ) -> RasterPrediction:
-    """Run the engine for every site row on ``grid`` and combine per technology."""
+    """Run ``kernel`` for every mast of ``sites`` on ``grid`` and combine per technology."""
     table = _site_table(sites, settings)
-    dem = np.ascontiguousarray(grid.array, dtype=np.float32)
-    if not terrain:
-        dem = np.zeros_like(dem)
-    x0, y0, res = grid.transform.c, grid.transform.f, grid.res
-    base = BASE_MODELS[settings.base_model]
-    env = ENVIRONMENTS[settings.environment]
-    itm = model == "itm"
-    if not itm:
-        # ITM has no closed-form inversion: it keeps the settings' prediction radius
-        thresholds_row = np.array([settings.thresholds_dbm[t] for t in table["tech"]])
-        table["radius"] = reach_m(
-            table["level0"],
-            thresholds_row,
-            table["freq"],
-            rx_height_m=settings.rx_height_m,
-            env=env,
-            base=base,
-            cap_m=table["radius"],
-        )
-    zt, zl, zc = itm_deviates(
-        float(settings.itm_time), float(settings.itm_location), float(settings.itm_situation)
+    terrain = Terrain(
+        dem=np.ascontiguousarray(grid.array, dtype=np.float32),
+        x0=float(grid.transform.c),
+        y0=float(grid.transform.f),
+        res=grid.res,
     )
-    # One group per site and technology (the server count counts sites); inside it, one
-    # sweep per mast position, height and frequency, sectors evaluated together.
-    groups: dict[tuple, dict[tuple, list[int]]] = {}
-    for i in np.lexsort((table["freq"], table["tech"], table["site_id"])):
-        key = (table["site_id"][i], table["tech"][i])
-        mast = (table["x"][i], table["y"][i], table["height"][i], table["freq"][i])
-        groups.setdefault(key, {}).setdefault(mast, []).append(int(i))
+    table["ground"] = grid.ground(table["x"], table["y"], kernel.heights)
+    table["radius"] = _radius(table, terrain, kernel)
+    work = _sites(table, grid)
 
-    def run_group(masts: dict[tuple, list[int]]):
-        first = next(iter(masts.values()))[0]
-        radius = max(table["radius"][i] for rows in masts.values() for i in rows)
-        r0, c0, nr, nc = window(
-            grid.shape, grid.transform, table["x"][first], table["y"][first], radius
-        )
-        best = np.full((nr, nc), np.nan, dtype=np.float32)
-        out = np.empty((nr, nc), dtype=np.float32)
+    def run_site(site: _Site):
+        local: dict[str, np.ndarray] = {}
         voids = 0
-        for rows in masts.values():
-            i = rows[0]
-            idx = np.array(rows)
-            common = (
-                dem,
-                x0,
-                y0,
-                res,
-                table["x"][i],
-                table["y"][i],
-                table["height"][i],
-                np.ascontiguousarray(table["level0"][idx]),
-                table["freq"][i],
-                np.ascontiguousarray(table["azimuth"][idx]),
-                np.ascontiguousarray(table["beamwidth"][idx]),
-                settings.front_to_back_db,
-                np.ascontiguousarray(table["tilt"][idx]),
-                settings.vertical_beamwidth_deg,
-                settings.side_lobe_db,
-                float(table["radius"][idx].max()),
-                settings.rx_height_m,
-                settings.k_factor,
-            )
-            if itm:
-                status = sweep_itm(
-                    *common,
-                    float(settings.itm_epsilon),
-                    float(settings.itm_sigma),
-                    float(settings.itm_n0),
-                    int(settings.itm_climate),
-                    1,  # vertical polarisation
-                    zt,
-                    zl,
-                    zc,
-                    settings.itm_heights == "nearest",
-                    r0,
-                    c0,
-                    out,
-                )
-            else:
-                status = sweep(*common, base, env, terrain, r0, c0, out)
+        for rows in site.masts:
+            techs, mast, antennas, windows, out = _mast_call(table, site, rows, settings, grid.res)
+            status = kernel.sweep(terrain, mast, antennas, windows, kernel.params, out)
             if status < 0:
-                return first, None, -1
+                return site, None, -1
             voids += status
-            best = np.fmax(best, out)
-        return first, (r0, c0, best), voids
+            for w, tech in enumerate(techs):
+                start, nr, nc = windows.start[w], windows.nr[w], windows.nc[w]
+                part = out[start : start + nr * nc].reshape(nr, nc)
+                local[tech] = np.fmax(local[tech], part) if tech in local else part
+        return site, local, voids
 
     shape = grid.shape
     best = {
@@ -309,21 +386,20 @@ def predict_raster(
     count = {t: np.zeros(shape, dtype=np.uint16) for t in best}
     thresholds = {t: float(settings.thresholds_dbm[t]) for t in best}
     outside, void_sites = [], 0
-    items = list(groups.values())
     with ThreadPoolExecutor(max_workers=settings.n_jobs) as pool:
-        for done, (first, result, voids) in enumerate(pool.map(run_group, items), start=1):
-            if result is None:
-                outside.append(str(table["site_id"][first]))
+        for done, (site, local, voids) in enumerate(pool.map(run_site, work), start=1):
+            if local is None:
+                outside.append(str(table["site_id"][site.first]))
                 continue
             void_sites += voids > 0
-            r0, c0, local = result
-            tech = table["tech"][first]
-            view = (slice(r0, r0 + local.shape[0]), slice(c0, c0 + local.shape[1]))
-            best[tech][view] = np.fmax(best[tech][view], local)
-            with np.errstate(invalid="ignore"):
-                count[tech][view] += (local >= thresholds[tech]).astype(np.uint16)
+            for tech, values in local.items():
+                r0, c0, nr, nc, _radius_m = site.windows[site.techs.index(tech)]
+                view = (slice(r0, r0 + nr), slice(c0, c0 + nc))
+                best[tech][view] = np.fmax(best[tech][view], values)
+                with np.errstate(invalid="ignore"):
+                    count[tech][view] += (values >= thresholds[tech]).astype(np.uint16)
             if progress is not None:
-                progress(done, len(items))
+                progress(done, len(work))
     if outside:
         raise InputError(
             f"{len(outside)} site(s) stand where the DEM has no data (first: {outside[0]}); "
@@ -337,39 +413,21 @@ def predict_raster(
             stacklevel=2,
         )
     info = {
-        "resolution_m": res,
+        "resolution_m": grid.res,
         "grid": list(shape),
-        "site_groups": len(items),
+        "site_groups": sum(len(site.techs) for site in work),
         "thresholds_dbm": thresholds,
         "prediction_radius_m": {t: settings.prediction_radius_m[t] for t in best},
-        "base_model": settings.base_model,
-        "environment": settings.environment,
         "k_factor": settings.k_factor,
         "rx_height_m": settings.rx_height_m,
+        **kernel.info,
     }
-    if itm:
-        for name in ("base_model", "environment"):
-            del info[name]
-        info["itm"] = {
-            "epsilon": settings.itm_epsilon,
-            "sigma": settings.itm_sigma,
-            "n0": settings.itm_n0,
-            "climate": settings.itm_climate,
-            "polarization": "vertical",
-            "heights": settings.itm_heights,
-            "mdvar": 12,
-            "time_location_situation_percent": [
-                settings.itm_time,
-                settings.itm_location,
-                settings.itm_situation,
-            ],
-        }
     return RasterPrediction(
         best=best,
         count=count,
         thresholds=thresholds,
         transform=grid.transform,
         crs=grid.crs,
-        model=model,
+        model=kernel.model,
         info=info,
     )

@@ -20,6 +20,7 @@ threshold (:data:`coverage.radio.linkbudget.DEFAULT_THRESHOLDS_DBM`).
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import ClassVar
 
 import geopandas as gpd
@@ -28,9 +29,11 @@ from affine import Affine
 
 from .._errors import ConfigError, InputError
 from ..radio.dem import Grid, load_dem
+from ..radio.engine import BASE_MODELS, ENVIRONMENTS, Radio, reach_m, sweep
+from ..radio.itm_area import ItmParams, itm_deviates, sweep_itm
 from ..settings import Settings
 from .base import PropagationModel
-from .raster import RasterPrediction, predict_raster
+from .raster import RasterKernel, RasterPrediction, predict_raster
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +49,82 @@ def _extent(area: tuple[float, float, float, float], settings: Settings, sites) 
     return xmin - margin, ymin - margin, xmax + margin, ymax + margin
 
 
-def _predict_on_dem(sites, *, settings: Settings, area, progress, model: str):
+def hata_kernel(settings: Settings, *, terrain: bool = False) -> RasterKernel:
+    """The ``hata`` model's kernel (``terrain=True``: the ``terrain`` model's): the engine
+    sweep with its :class:`~coverage.radio.engine.Radio` record, the mast's ground read
+    bilinearly, radii bounded by the Hata link budget."""
+    base = BASE_MODELS[settings.base_model]
+    env = ENVIRONMENTS[settings.environment]
+    radio = Radio(
+        k=float(settings.k_factor),
+        rx_h=float(settings.rx_height_m),
+        base=base,
+        env=env,
+        terrain=terrain,
+    )
+    return RasterKernel(
+        model="terrain" if terrain else "hata",
+        sweep=sweep,
+        params=radio,
+        heights="bilinear",
+        reach=partial(reach_m, rx_height_m=settings.rx_height_m, env=env, base=base),
+        info={"base_model": settings.base_model, "environment": settings.environment},
+    )
+
+
+def itm_kernel(settings: Settings) -> RasterKernel:
+    """The ``itm`` model's kernel: :func:`~coverage.radio.itm_area.sweep_itm` with the
+    ``[itm]`` settings; ITM has no closed-form inversion: the prediction radius."""
+    zt, zl, zc = itm_deviates(
+        float(settings.itm_time), float(settings.itm_location), float(settings.itm_situation)
+    )
+    params = ItmParams(
+        k=float(settings.k_factor),
+        rx_h=float(settings.rx_height_m),
+        eps=float(settings.itm_epsilon),
+        sgm=float(settings.itm_sigma),
+        n0=float(settings.itm_n0),
+        klim=int(settings.itm_climate),
+        pol=1,  # vertical polarisation
+        zt=zt,
+        zl=zl,
+        zc=zc,
+        nearest=settings.itm_heights == "nearest",
+    )
+    info = {
+        "itm": {
+            "epsilon": settings.itm_epsilon,
+            "sigma": settings.itm_sigma,
+            "n0": settings.itm_n0,
+            "climate": settings.itm_climate,
+            "polarization": "vertical",
+            "heights": settings.itm_heights,
+            "mdvar": 12,
+            "time_location_situation_percent": [
+                settings.itm_time,
+                settings.itm_location,
+                settings.itm_situation,
+            ],
+        }
+    }
+    return RasterKernel(
+        model="itm", sweep=sweep_itm, params=params, heights=settings.itm_heights, info=info
+    )
+
+
+def _predict_on_dem(sites, *, settings: Settings, area, progress, kernel: RasterKernel):
     if not settings.dem:
-        raise ConfigError(f"the {model} model needs a DEM: give one with --dem FILE")
+        raise ConfigError(f"the {kernel.model} model needs a DEM: give one with --dem FILE")
     area = area or tuple(sites.total_bounds)
     grid = load_dem(
         settings.dem,
         crs=sites.crs,
         bounds=_extent(area, settings, sites),
         resolution=settings.resolution_m,
-        resampling=settings.itm_heights if model == "itm" else "bilinear",
+        resampling=kernel.heights,
     )
     _require_dem_over(grid, area, settings)
-    return predict_raster(
-        sites, grid, settings=settings, terrain=True, model=model, progress=progress
-    )
+    return predict_raster(sites, grid, settings=settings, kernel=kernel, progress=progress)
 
 
 def _require_dem_over(grid, area: tuple, settings: Settings) -> None:
@@ -89,14 +153,16 @@ def predict_terrain(
     sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None, progress=None
 ) -> RasterPrediction:
     """Run the terrain model over ``area`` (metric bounds; default: the sites' extent)."""
-    return _predict_on_dem(sites, settings=settings, area=area, progress=progress, model="terrain")
+    kernel = hata_kernel(settings, terrain=True)
+    return _predict_on_dem(sites, settings=settings, area=area, progress=progress, kernel=kernel)
 
 
 def predict_itm(
     sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None, progress=None
 ) -> RasterPrediction:
     """Run the ITM (Longley-Rice) model over ``area`` (needs a DEM, like terrain)."""
-    return _predict_on_dem(sites, settings=settings, area=area, progress=progress, model="itm")
+    kernel = itm_kernel(settings)
+    return _predict_on_dem(sites, settings=settings, area=area, progress=progress, kernel=kernel)
 
 
 def predict_hata(
@@ -112,9 +178,8 @@ def predict_hata(
         transform=Affine(res, 0, xmin, 0, -res, ymax),
         crs=sites.crs,
     )
-    return predict_raster(
-        sites, grid, settings=settings, terrain=False, model="hata", progress=progress
-    )
+    kernel = hata_kernel(settings)
+    return predict_raster(sites, grid, settings=settings, kernel=kernel, progress=progress)
 
 
 class _RasterModel(PropagationModel):

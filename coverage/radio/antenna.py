@@ -3,6 +3,11 @@
 All pattern functions return the gain relative to boresight in dB (0 at boresight,
 negative elsewhere); add the antenna's peak gain in dBi for the absolute gain.
 
+The formulas are written once, in the functions marked ``register_jitable``
+(:func:`horizontal_db`, :func:`vertical_db`, :func:`combined_db`): the public numpy
+functions call them on arrays and the numba kernels (:mod:`coverage.radio.engine`)
+compile them for scalars.
+
 Angle conventions: azimuths and bearings are degrees clockwise from north; the
 horizontal angle off boresight is ``bearing - azimuth`` wrapped to [-180, 180).
 Elevation angles are degrees above the horizontal (negative below it, as seen from the
@@ -18,6 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import InputError
+from .._numba import numba
+
+register_jitable = numba.extending.register_jitable
 
 FloatOrArray = float | np.ndarray
 
@@ -39,10 +47,34 @@ def _non_negative(name: str, value: float) -> None:
         raise ValueError(f"{name} must be >= 0; got {value!r}")
 
 
+@register_jitable
+def wrap_angle(angle_deg):
+    """``angle`` wrapped to [-180, 180) degrees."""
+    return (angle_deg + 180.0) % 360.0 - 180.0
+
+
+@register_jitable
+def horizontal_db(phi_deg, beamwidth_deg, front_to_back_db):
+    """3GPP horizontal pattern ``-min(12 (φ / φ3dB)^2, A_m)``, φ wrapped to [-180, 180)."""
+    return -np.minimum(12.0 * (wrap_angle(phi_deg) / beamwidth_deg) ** 2, front_to_back_db)
+
+
+@register_jitable
+def vertical_db(elevation_deg, tilt_deg, vertical_beamwidth_deg, side_lobe_db):
+    """3GPP vertical pattern ``-min(12 ((θ - θtilt) / θ3dB)^2, SLA_v)``, θ = -elevation."""
+    off = (-elevation_deg - tilt_deg) / vertical_beamwidth_deg
+    return -np.minimum(12.0 * off**2, side_lobe_db)
+
+
+@register_jitable
+def combined_db(a_h, a_v, max_db):
+    """3GPP combination of the two cuts ``-min(-(A_H + A_V), A_m)``."""
+    return -np.minimum(-(a_h + a_v), max_db)
+
+
 def wrap_degrees(angle_deg: npt.ArrayLike) -> FloatOrArray:
     """Return angles wrapped to [-180, 180) degrees."""
-    a = np.asarray(angle_deg, dtype=float)
-    return _result((a + 180.0) % 360.0 - 180.0)
+    return _result(np.asarray(wrap_angle(np.asarray(angle_deg, dtype=float))))
 
 
 def horizontal_attenuation(
@@ -64,8 +96,8 @@ def horizontal_attenuation(
     """
     _positive("beamwidth_deg", beamwidth_deg)
     _non_negative("front_to_back_db", front_to_back_db)
-    phi = np.asarray(wrap_degrees(angle_deg))
-    return _result(-np.minimum(12.0 * (phi / beamwidth_deg) ** 2, front_to_back_db))
+    phi = np.asarray(angle_deg, dtype=float)
+    return _result(np.asarray(horizontal_db(phi, beamwidth_deg, front_to_back_db)))
 
 
 def vertical_attenuation(
@@ -95,9 +127,8 @@ def vertical_attenuation(
     """
     _positive("vertical_beamwidth_deg", vertical_beamwidth_deg)
     _non_negative("side_lobe_db", side_lobe_db)
-    theta = -np.asarray(elevation_deg, dtype=float)
-    off = (theta - tilt_deg) / vertical_beamwidth_deg
-    return _result(-np.minimum(12.0 * off**2, side_lobe_db))
+    el = np.asarray(elevation_deg, dtype=float)
+    return _result(np.asarray(vertical_db(el, tilt_deg, vertical_beamwidth_deg, side_lobe_db)))
 
 
 def sector_gain_db(
@@ -140,7 +171,7 @@ def sector_gain_db(
         vertical_beamwidth_deg=vertical_beamwidth_deg,
         side_lobe_db=side_lobe_db,
     )
-    return _result(np.asarray(-np.minimum(-(a_h + a_v), front_to_back_db)))
+    return _result(np.asarray(combined_db(a_h, a_v, front_to_back_db)))
 
 
 def omni_gain_db(
@@ -223,7 +254,7 @@ class AntennaPattern:
         """
         h = _interp_periodic(self.horizontal, np.asarray(bearing_from_boresight_deg, float))
         v = _interp_periodic(self.vertical, -np.asarray(elevation_deg, dtype=float))
-        return _result(np.asarray(-np.minimum(h + v, self.max_attenuation_db)))
+        return _result(np.asarray(combined_db(-h, -v, self.max_attenuation_db)))
 
 
 def _parse_cut(

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import rasterio
 from affine import Affine
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from rasterio.warp import Resampling, reproject
+from rasterio.windows import Window
 
 from .._errors import InputError
 
@@ -30,11 +31,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Grid:
-    """A north-up raster on a metric CRS: ``array[row, col]``, NaN = no terrain data."""
+    """A north-up raster on a metric CRS: ``array[row, col]``, NaN = no terrain data.
+
+    ``sources`` are the DEM files the grid was resampled from (:func:`load_dem`), if
+    any: :meth:`ground` reads them at their own resolution.
+    """
 
     array: np.ndarray
     transform: Affine
     crs: CRS
+    sources: tuple[str, ...] = ()
 
     @property
     def res(self) -> float:
@@ -55,31 +61,77 @@ class Grid:
     def sample(self, x: np.ndarray, y: np.ndarray, method: str = "bilinear") -> np.ndarray:
         """Elevation at metric coordinates (NaN outside or next to voids): ``bilinear``
         between the four nearest pixel centres, or ``nearest``, the pixel's own value."""
-        if method == "nearest":
-            col = np.floor((np.asarray(x, float) - self.transform.c) / self.res).astype(int)
-            row = np.floor((self.transform.f - np.asarray(y, float)) / self.res).astype(int)
-            h, w = self.array.shape
-            ok = (col >= 0) & (row >= 0) & (col < w) & (row < h)
-            out = np.full(np.shape(col), np.nan)
-            out[ok] = self.array[row[ok], col[ok]]
-            out[out <= OFF_DEM / 2] = np.nan
-            return out
-        col = (np.asarray(x, float) - self.transform.c) / self.res - 0.5
-        row = (self.transform.f - np.asarray(y, float)) / self.res - 0.5
+        col = (np.asarray(x, float) - self.transform.c) / self.res
+        row = (self.transform.f - np.asarray(y, float)) / self.res
+        return _sample(self.array, col, row, method)
+
+    def ground(self, x: np.ndarray, y: np.ndarray, method: str = "bilinear") -> np.ndarray:
+        """Ground height at metric coordinates, read like :meth:`sample` but from the
+        source DEM files' own pixels when the grid has ``sources`` (so it does not
+        depend on the grid's resolution); the grid where the sources have no data."""
+        on_grid = self.sample(x, y, method)
+        if not self.sources:
+            return on_grid
+        native = source_heights(self.sources, self.crs, x, y, method)
+        return np.where(np.isnan(native), on_grid, native)
+
+
+def _sample(array: np.ndarray, col: np.ndarray, row: np.ndarray, method: str) -> np.ndarray:
+    """Heights at fractional pixel coordinates (``col``, ``row``: 0 at the array's outer
+    corner): ``nearest`` the containing pixel, ``bilinear`` between the four nearest
+    pixel centres; NaN outside, next to voids (NaN) or off-DEM pixels."""
+    h, w = array.shape
+    out = np.full(np.shape(col), np.nan)
+    if method == "nearest":
         c0, r0 = np.floor(col).astype(int), np.floor(row).astype(int)
-        fc, fr = col - c0, row - r0
-        h, w = self.array.shape
-        ok = (c0 >= 0) & (r0 >= 0) & (c0 + 1 < w) & (r0 + 1 < h)
-        out = np.full(np.shape(col), np.nan)
-        c0, r0, fc, fr = c0[ok], r0[ok], fc[ok], fr[ok]
-        a = np.where(self.array <= OFF_DEM / 2, np.nan, self.array)
-        out[ok] = (
-            a[r0, c0] * (1 - fc) * (1 - fr)
-            + a[r0, c0 + 1] * fc * (1 - fr)
-            + a[r0 + 1, c0] * (1 - fc) * fr
-            + a[r0 + 1, c0 + 1] * fc * fr
-        )
+        ok = (c0 >= 0) & (r0 >= 0) & (c0 < w) & (r0 < h)
+        out[ok] = array[r0[ok], c0[ok]]
+        out[out <= OFF_DEM / 2] = np.nan
         return out
+    col, row = col - 0.5, row - 0.5
+    c0, r0 = np.floor(col).astype(int), np.floor(row).astype(int)
+    fc, fr = col - c0, row - r0
+    ok = (c0 >= 0) & (r0 >= 0) & (c0 + 1 < w) & (r0 + 1 < h)
+    c0, r0, fc, fr = c0[ok], r0[ok], fc[ok], fr[ok]
+    corners = [array[r0 + i, c0 + j] for i in (0, 1) for j in (0, 1)]
+    a = [np.where(z <= OFF_DEM / 2, np.nan, z) for z in corners]
+    out[ok] = (
+        a[0] * (1 - fc) * (1 - fr) + a[1] * fc * (1 - fr) + a[2] * (1 - fc) * fr + a[3] * fc * fr
+    )
+    return out
+
+
+def source_heights(
+    paths: Sequence[str | os.PathLike], crs: CRS, x: np.ndarray, y: np.ndarray, method: str
+) -> np.ndarray:
+    """Heights of the DEM files themselves at metric points (``crs``), ``nearest`` (the
+    post's pixel) or ``bilinear`` between the four nearest posts, at the files' own
+    resolution; the first file with data at a point wins (as in :func:`load_dem`).
+    NaN where no file has data."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    out = np.full(x.shape, np.nan)
+    for path in paths:
+        todo = np.flatnonzero(np.isnan(out))
+        if todo.size == 0:
+            break
+        with _open(path) as src:
+            to_src = Transformer.from_crs(crs, src.crs, always_xy=True)
+            sx, sy = to_src.transform(x[todo], y[todo])
+            col, row = ~src.transform * (np.asarray(sx), np.asarray(sy))
+            # read only the posts around the points
+            c_lo = int(max(np.floor(np.nanmin(col)) - 1, 0))
+            r_lo = int(max(np.floor(np.nanmin(row)) - 1, 0))
+            c_hi = int(min(np.ceil(np.nanmax(col)) + 2, src.width))
+            r_hi = int(min(np.ceil(np.nanmax(row)) + 2, src.height))
+            if c_hi <= c_lo or r_hi <= r_lo:
+                continue
+            part = src.read(1, window=Window(c_lo, r_lo, c_hi - c_lo, r_hi - r_lo))
+            posts = part.astype(np.float64)
+            if src.nodata is not None:
+                posts[part == src.nodata] = np.nan
+            out[todo] = _sample(posts, col - c_lo, row - r_lo, method)
+    return out
 
 
 def _open(path: str | os.PathLike) -> rasterio.DatasetReader:

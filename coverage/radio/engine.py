@@ -1,7 +1,6 @@
-"""The area engine: received signal on a grid around each site, along radials.
+"""The area engine: received signal on a grid around each mast, along radials.
 
-For one site the grid around it is swept by ``n`` radials (enough that neighbouring
-radials are at most one pixel apart at the edge) sampled every pixel. Walking out
+For one mast the grid around it is swept by radials sampled every pixel. Walking out
 along a radial we keep, in O(1) or O(log n) per sample:
 
 * the **TX horizon**: the highest elevation angle from the antenna seen so far;
@@ -16,52 +15,124 @@ obstruction. The loss is added to a base model: free space, or Okumura-Hata /
 COST-231 Hata (suburban by default) with the antenna height taken above the
 receiver's ground. Each pixel then takes the value of the nearest radial sample.
 
-The kernel is numba-compiled and releases the GIL, so sites run in parallel
-threads; there is no Python loop over pixels or samples.
+One sweep serves every antenna on the mast: all its technologies, frequencies and
+sectors. The geometry (profile, horizons, Bullington edge, elevation angle) is walked
+once; only the terms that depend on the frequency (free space, Hata, ``v`` and
+``J(v)``) and the antenna gains are evaluated per frequency and antenna, and only at
+the samples some pixel reads. Each technology has its own output window (radius).
+
+The kernels take a few records (:class:`Terrain`, :class:`Mast`, :class:`Antennas`,
+:class:`Windows` and the model's parameters, :class:`Radio` here and
+:class:`coverage.radio.itm_area.ItmParams` for ITM), are numba-compiled and release
+the GIL, so masts run in parallel threads; there is no Python loop over pixels or
+samples. The formulas come from :mod:`coverage.radio.pathloss` and
+:mod:`coverage.radio.antenna`, the same code as their numpy functions.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from .._numba import njit
+from .antenna import combined_db, horizontal_db, vertical_db
+from .pathloss import (
+    ENVIRONMENT_CODES,
+    a_hm_db,
+    free_space_db,
+    fresnel_v,
+    hata_distance_db,
+    hata_frequency_db,
+    knife_edge_db,
+)
 
 #: Base model codes used by the kernel.
 BASE_MODELS = {"free-space": 0, "hata": 1}
 #: Hata environment codes.
-ENVIRONMENTS = {"urban": 0, "suburban": 1, "open": 2}
+ENVIRONMENTS = ENVIRONMENT_CODES
 EARTH_RADIUS_M = 6_371_000.0
 #: Grid value marking "outside every DEM source" (NaN marks voids inside a source).
 #: Any interpolated height below -10 km touches such a pixel: the radial stops there.
 OFF_DEM = -1.0e30
+#: Range of the effective base-station height the Hata base is evaluated with (m).
+HATA_HB_RANGE_M = (10.0, 300.0)
+#: Most output windows (technologies) one mast can have: one bit each in a sample mask.
+MAX_WINDOWS = 62
 
 
-@njit(cache=True, nogil=True)
-def knife_edge_db(v: float) -> float:
-    """ITU-R P.526 J(v); 0 for v <= -0.78."""
-    if v <= -0.78:
-        return 0.0
-    return 6.9 + 20.0 * math.log10(math.sqrt((v - 0.1) ** 2 + 1.0) + v - 0.1)
+class Terrain(NamedTuple):
+    """The DEM grid the radials walk: ``dem[row, col]`` (float32; NaN a void, below
+    -10 km off the DEM), the top-left corner (x0, y0) and the pixel size, metric."""
+
+    dem: np.ndarray
+    x0: float
+    y0: float
+    res: float
 
 
-@njit(cache=True, nogil=True)
-def hata_db(d_m: float, f_mhz: float, hb_m: float, hm_m: float, env: int) -> float:
-    """Okumura-Hata (f < 1500 MHz) or COST-231 Hata (f >= 1500 MHz), medium city a(hm)."""
-    d_km = max(d_m, 20.0) / 1000.0
-    lf = math.log10(f_mhz)
-    lhb = math.log10(hb_m)
-    a_hm = (1.1 * lf - 0.7) * hm_m - (1.56 * lf - 0.8)
-    if f_mhz < 1500.0:
-        loss = 69.55 + 26.16 * lf - 13.82 * lhb - a_hm + (44.9 - 6.55 * lhb) * math.log10(d_km)
-    else:
-        loss = 46.3 + 33.9 * lf - 13.82 * lhb - a_hm + (44.9 - 6.55 * lhb) * math.log10(d_km)
-    if env == 1:
-        loss -= 2.0 * math.log10(f_mhz / 28.0) ** 2 + 5.4
-    elif env == 2:
-        loss -= 4.78 * lf * lf - 18.33 * lf + 40.94
-    return loss
+class Mast(NamedTuple):
+    """Where the antennas stand: position, antenna height above the ground and the
+    ground height at the mast (m; NaN: the mast has no terrain)."""
+
+    x: float
+    y: float
+    height: float
+    ground: float
+
+
+class Antennas(NamedTuple):
+    """The antennas on one mast, one entry each, sorted by frequency.
+
+    ``window`` is the output window (technology) an antenna feeds; ``level0`` its level
+    at 0 dB path loss and boresight (EIRP minus the technology's reference-signal
+    offset, dBm). ``azimuth`` NaN is an omni antenna (0 dB everywhere); a sector has
+    the 3GPP pattern of its ``beamwidth``, ``tilt`` and the shared vertical beamwidth,
+    side-lobe level and front-to-back ratio.
+    """
+
+    f_mhz: np.ndarray
+    window: np.ndarray
+    level0: np.ndarray
+    azimuth: np.ndarray
+    beamwidth: np.ndarray
+    tilt: np.ndarray
+    vbw: float
+    side_lobe: float
+    front_to_back: float
+
+
+class Windows(NamedTuple):
+    """The output windows of one mast, one per technology: rows ``r0:r0+nr``, columns
+    ``c0:c0+nc`` of the grid, pixels within ``radius`` of the mast, stored row by row
+    from ``start`` in the flat output buffer. All share ``n_rad`` radials."""
+
+    r0: np.ndarray
+    c0: np.ndarray
+    nr: np.ndarray
+    nc: np.ndarray
+    radius: np.ndarray
+    start: np.ndarray
+    n_rad: int
+
+
+class Radio(NamedTuple):
+    """Parameters of the terrain kernel: effective earth-radius factor, receiver height
+    (m), base model (:data:`BASE_MODELS`), Hata environment (:data:`ENVIRONMENTS`) and
+    whether to add diffraction over the terrain."""
+
+    k: float
+    rx_h: float
+    base: int
+    env: int
+    terrain: bool
+
+
+def radials(radius: float, res: float) -> int:
+    """Number of radials that leaves neighbouring radials at most one pixel apart at
+    ``radius`` (at least 16)."""
+    return max(16, math.ceil(2.0 * math.pi * radius / res))
 
 
 @njit(cache=True, nogil=True)
@@ -109,27 +180,24 @@ def _tangent(hd, hh, m, dq, hq):
 
 
 @njit(cache=True, nogil=True)
-def horizontal_pattern(theta, azimuth, beamwidth, front_to_back, ah):
+def horizontal_pattern(theta, antennas, ah):
     """Fill ``ah`` with each antenna's horizontal attenuation towards bearing ``theta``
-    (radians, compass); 0 for omni antennas (azimuth NaN). 3GPP TR 36.814."""
-    for q in range(azimuth.shape[0]):
+    (radians, compass); 0 for omni antennas (azimuth NaN)."""
+    for q in range(antennas.azimuth.shape[0]):
         ah[q] = 0.0
-        if not np.isnan(azimuth[q]):
-            phi = (math.degrees(theta) - azimuth[q] + 180.0) % 360.0 - 180.0
-            ah[q] = -min(12.0 * (phi / beamwidth[q]) ** 2, front_to_back)
+        if not np.isnan(antennas.azimuth[q]):
+            phi = math.degrees(theta) - antennas.azimuth[q]
+            ah[q] = horizontal_db(phi, antennas.beamwidth[q], antennas.front_to_back)
 
 
-@njit(cache=True, nogil=True)
-def best_antenna(level0_dbm, ah, azimuth, el, tilt, vbw, side_lobe, front_to_back):
-    """Strongest level0 + pattern gain among the antennas, at elevation ``el`` (degrees)."""
-    top = -np.inf
-    for q in range(level0_dbm.shape[0]):
-        gain = 0.0
-        if not np.isnan(azimuth[q]):
-            av = -min(12.0 * ((-el - tilt[q]) / vbw) ** 2, side_lobe)
-            gain = -min(-(ah[q] + av), front_to_back)
-        top = max(top, level0_dbm[q] + gain)
-    return top
+@njit(cache=True, nogil=True, inline="always")
+def antenna_gain(antennas, q, ah_q, el):
+    """Pattern gain (dB, <= 0) of antenna ``q`` at elevation ``el`` (degrees), given its
+    horizontal attenuation ``ah_q`` towards the sample."""
+    if np.isnan(antennas.azimuth[q]):
+        return 0.0
+    av = vertical_db(el, antennas.tilt[q], antennas.vbw, antennas.side_lobe)
+    return combined_db(ah_q, av, antennas.front_to_back)
 
 
 @njit(cache=True, nogil=True)
@@ -158,118 +226,162 @@ def radial_sample(dx, dy, res, n_rad, n_smp):
 
 
 @njit(cache=True, nogil=True)
-def sweep(
-    dem,
-    x0,
-    y0,
-    res,
-    sx,
-    sy,
-    mast_m,
-    level0_dbm,
-    f_mhz,
-    azimuth,
-    beamwidth,
-    front_to_back,
-    tilt,
-    vbw,
-    side_lobe,
-    radius,
-    rx_h,
-    k,
-    base,
-    env,
-    terrain,
-    r0,
-    c0,
-    out,
-):
-    """Signal (dBm) of one site into ``out`` (window of the grid at row r0, col c0).
+def map_windows(terrain, mast, windows, n_smp, first, pix, need, last):
+    """Which radial sample each output pixel reads.
 
-    ``level0_dbm``, ``azimuth``, ``beamwidth`` and ``tilt`` are arrays with one entry per
-    antenna (sector) sharing this mast, height and frequency: the path loss is
-    computed once and each pixel takes its best antenna. An azimuth of NaN is omni.
-
-    Returns the number of radial samples that fell on DEM voids inside the DEM
-    (filled with the previous sample's height), or -1 when the site itself has no
-    terrain. Radials stop where they leave the DEM: those pixels stay NaN.
+    Fills ``pix`` (flat like the output buffer: ``a * n_smp + s``, -1 beyond the
+    window's radius), sets bit ``w`` of ``need[a, s]`` for every sample window ``w``
+    reads and ``last[a]``, the farthest sample read on radial ``a``. Samples below
+    ``first`` are read as ``first`` (ITM needs a profile of two points).
     """
-    r_eff = k * EARTH_RADIUS_M
-    lam = 299.792458 / f_mhz
-    n_smp = int(radius / res) + 2
-    n_rad = max(16, math.ceil(2.0 * math.pi * radius / res))
-    sig = np.empty((n_rad, n_smp), dtype=np.float32)
-    z_tx = _bilinear(dem, x0, y0, res, sx, sy)
-    if np.isnan(z_tx) or z_tx < -1.0e4:
+    x0 = terrain.x0
+    y0 = terrain.y0
+    res = terrain.res
+    n_rad = windows.n_rad
+    for w in range(windows.r0.shape[0]):
+        r0 = windows.r0[w]
+        c0 = windows.c0[w]
+        nc = windows.nc[w]
+        radius = windows.radius[w]
+        bit = np.int64(1) << w
+        for r in range(windows.nr[w]):
+            py = y0 - (r0 + r + 0.5) * res
+            for c in range(nc):
+                i = windows.start[w] + r * nc + c
+                px = x0 + (c0 + c + 0.5) * res
+                dx = px - mast.x
+                dy = py - mast.y
+                if math.sqrt(dx * dx + dy * dy) > radius:
+                    pix[i] = -1
+                    continue
+                a, s = radial_sample(dx, dy, res, n_rad, n_smp)
+                s = max(s, first)
+                pix[i] = a * n_smp + s
+                need[a, s] |= bit
+                last[a] = max(last[a], s)
+
+
+@njit(cache=True, nogil=True)
+def gather(windows, sig, pix, n_smp, out):
+    """Each output pixel takes its radial sample's value (``sig[window, a, s]``)."""
+    for w in range(windows.r0.shape[0]):
+        start = windows.start[w]
+        for i in range(start, start + windows.nr[w] * windows.nc[w]):
+            p = pix[i]
+            out[i] = np.nan if p < 0 else sig[w, p // n_smp, p % n_smp]
+
+
+@njit(cache=True, nogil=True)
+def sweep(terrain, mast, antennas, windows, radio, out):
+    """Signal (dBm) of one mast's antennas into ``out``, one window per technology.
+
+    ``out`` is the flat float32 buffer the :class:`Windows` point into; each pixel
+    gets the best antenna of its window's technology (strongest level0 + pattern gain
+    - loss). Returns the number of radial samples that fell on DEM voids inside the
+    DEM (filled with the previous sample's height), or -1 when the mast has no ground
+    height. Radials stop where they leave the DEM: those pixels stay NaN.
+    """
+    dem, x0, y0, res = terrain
+    if np.isnan(mast.ground) or mast.ground < -1.0e4:
         return -1
-    htx = z_tx + mast_m
+    n_win = windows.r0.shape[0]
+    n_rad = windows.n_rad
+    n_smp = int(windows.radius.max() / res) + 2
+    pix = np.empty(out.shape[0], dtype=np.int64)
+    need = np.zeros((n_rad, n_smp), dtype=np.int64)
+    last = np.full(n_rad, -1, dtype=np.int64)
+    map_windows(terrain, mast, windows, n_smp, 0, pix, need, last)
+
+    n_ant = antennas.f_mhz.shape[0]
+    rx_h = radio.rx_h
+    hata_f = np.empty(n_ant)  # the frequency's Hata terms
+    for q in range(n_ant):
+        f = antennas.f_mhz[q]
+        hata_f[q] = hata_frequency_db(f, a_hm_db(f, rx_h), radio.env, f >= 1500.0, 0.0)
+    r_eff = radio.k * EARTH_RADIUS_M
+    htx = mast.ground + mast.height
+    hb_lo, hb_hi = HATA_HB_RANGE_M
+    sig = np.full((n_win, n_rad, n_smp), np.nan, dtype=np.float32)
     hull_d = np.empty(n_smp + 1)
     hull_h = np.empty(n_smp + 1)
-    n_ant = level0_dbm.shape[0]
     ah = np.zeros(n_ant)
+    top = np.empty(n_win)
     voids = 0
     for a in range(n_rad):
+        if last[a] < 0:
+            continue
         theta = 2.0 * math.pi * a / n_rad
         st = math.sin(theta)
         ct = math.cos(theta)
-        horizontal_pattern(theta, azimuth, beamwidth, front_to_back, ah)
+        horizontal_pattern(theta, antennas, ah)
         hull_d[0] = 0.0
         hull_h[0] = htx
         m = 1
         best = -np.inf
         bd = 0.0
         bh = 0.0
-        z_prev = z_tx
-        stopped = False
-        for s in range(n_smp):
-            if stopped:
-                sig[a, s] = np.nan
-                continue
+        z_prev = mast.ground
+        for s in range(last[a] + 1):
             d = s * res if s > 0 else 0.25 * res
-            px = sx + d * st
-            py = sy + d * ct
+            px = mast.x + d * st
+            py = mast.y + d * ct
             if off_dem(dem, x0, y0, res, px, py):
-                # off the DEM: nothing is predicted beyond (never assume sea level)
-                stopped = True
-                sig[a, s] = np.nan
-                continue
+                break  # off the DEM: nothing is predicted beyond (never assume sea level)
             z = _bilinear(dem, x0, y0, res, px, py)
             if z < -1.0e4:
-                stopped = True
-                sig[a, s] = np.nan
-                continue
+                break
             if np.isnan(z):
                 z = z_prev
                 voids += 1
             z_prev = z
             zc = z - d * d / (2.0 * r_eff)
             hrx = zc + rx_h
-            dz = htx - hrx
-            d3 = math.sqrt(d * d + dz * dz)
-            pl = 20.0 * math.log10(d3) + 20.0 * math.log10(f_mhz) - 27.552
-            if base == 1:
-                hb = min(max(htx - z, 10.0), 300.0)
-                pl = max(pl, hata_db(d, f_mhz, hb, rx_h, env))
-            diff = 0.0
-            if terrain and s > 1:
-                direct = (hrx - htx) / d
-                j = _tangent(hull_d, hull_h, m, d, hrx)
-                if j == 0:
-                    if bd > 0.0:
-                        v = (bh - (htx + direct * bd)) * math.sqrt(2.0 * d / (lam * bd * (d - bd)))
-                        diff = knife_edge_db(v)
-                else:
-                    sr = (hull_h[j] - hrx) / (d - hull_d[j])
-                    db = (hrx - htx + sr * d) / (best + sr)
-                    if db > 0.0 and db < d:
-                        hb_edge = htx + best * db
-                        v = (hb_edge - (htx + direct * db)) * math.sqrt(
-                            2.0 * d / (lam * db * (d - db))
-                        )
-                        diff = knife_edge_db(v)
-            el = math.degrees(math.atan2(hrx - htx, d))
-            top = best_antenna(level0_dbm, ah, azimuth, el, tilt, vbw, side_lobe, front_to_back)
-            sig[a, s] = top - pl - diff
+            bits = need[a, s]
+            if bits:
+                # the geometry every frequency shares: slant distance, Hata's base height
+                # term, the Bullington edge (height above the direct ray, distance)
+                dz = htx - hrx
+                d3 = math.sqrt(d * d + dz * dz)
+                hata_d = hata_distance_db(max(d, 20.0) / 1000.0, min(max(htx - z, hb_lo), hb_hi))
+                edge_h = 0.0
+                edge_d = 0.0
+                if radio.terrain and s > 1:
+                    direct = (hrx - htx) / d
+                    j = _tangent(hull_d, hull_h, m, d, hrx)
+                    if j == 0:
+                        if bd > 0.0:
+                            edge_d = bd
+                            edge_h = bh - (htx + direct * bd)
+                    else:
+                        sr = (hull_h[j] - hrx) / (d - hull_d[j])
+                        db = (hrx - htx + sr * d) / (best + sr)
+                        if db > 0.0 and db < d:
+                            edge_d = db
+                            edge_h = htx + best * db - (htx + direct * db)
+                el = math.degrees(math.atan2(hrx - htx, d))
+                top[:] = -np.inf
+                f_prev = np.nan
+                pl = 0.0
+                diff = 0.0
+                for q in range(n_ant):
+                    w = antennas.window[q]
+                    if not (bits >> w) & 1:
+                        continue
+                    f = antennas.f_mhz[q]
+                    if f != f_prev:  # this frequency's loss (antennas sorted by frequency)
+                        f_prev = f
+                        pl = free_space_db(d3, f)
+                        if radio.base == 1:
+                            pl = max(pl, hata_f[q] + hata_d)
+                        diff = 0.0
+                        if edge_d > 0.0:
+                            v = fresnel_v(edge_h, edge_d, d - edge_d, 299.792458 / f)
+                            diff = knife_edge_db(v)
+                    gain = antenna_gain(antennas, q, ah[q], el)
+                    top[w] = max(top[w], antennas.level0[q] + gain - pl - diff)
+                for w in range(n_win):
+                    if (bits >> w) & 1:
+                        sig[w, a, s] = top[w]
             if s > 0:
                 slope = (zc - htx) / d
                 if slope > best:
@@ -288,20 +400,33 @@ def sweep(
                 hull_d[m] = d
                 hull_h[m] = zc
                 m += 1
-    nr, nc = out.shape
-    for r in range(nr):
-        py = y0 - (r0 + r + 0.5) * res
-        for c in range(nc):
-            px = x0 + (c0 + c + 0.5) * res
-            dx = px - sx
-            dy = py - sy
-            dist = math.sqrt(dx * dx + dy * dy)
-            if dist > radius:
-                out[r, c] = np.nan
-                continue
-            a, s = radial_sample(dx, dy, res, n_rad, n_smp)
-            out[r, c] = sig[a, s]
+    gather(windows, sig, pix, n_smp, out)
     return voids
+
+
+@njit(cache=True, nogil=True)
+def lowest_ground(terrain, x, y, radius):
+    """Lowest DEM height (voids and off-DEM pixels skipped; +inf if none) among the
+    pixels centred within ``radius`` plus two pixels of each point (x[i], y[i]): every
+    height a radial of that reach can interpolate from."""
+    dem, x0, y0, res = terrain
+    out = np.full(x.shape[0], np.inf)
+    for i in range(x.shape[0]):
+        reach = radius[i] + 2.0 * res
+        r_lo = max(0, math.floor((y0 - y[i] - reach) / res))
+        r_hi = min(dem.shape[0], math.ceil((y0 - y[i] + reach) / res) + 1)
+        c_lo = max(0, math.floor((x[i] - x0 - reach) / res))
+        c_hi = min(dem.shape[1], math.ceil((x[i] - x0 + reach) / res) + 1)
+        low = np.inf
+        for r in range(r_lo, r_hi):
+            dy = y0 - (r + 0.5) * res - y[i]
+            for c in range(c_lo, c_hi):
+                dx = x0 + (c + 0.5) * res - x[i]
+                z = dem[r, c]
+                if z < low and z > -1.0e4 and dx * dx + dy * dy <= reach * reach:
+                    low = z
+        out[i] = low
+    return out
 
 
 def window(
@@ -323,29 +448,40 @@ def reach_m(
     level0_dbm: np.ndarray,
     threshold_dbm: np.ndarray,
     f_mhz: np.ndarray,
+    hb_m: np.ndarray,
     *,
     rx_height_m: float,
     env: int,
     base: int,
     cap_m: np.ndarray,
+    res_m: float,
 ) -> np.ndarray:
-    """Distance beyond which the base model cannot reach the threshold, capped at ``cap_m``.
+    """Radius (m) beyond which no pixel of the :func:`sweep` kernel can reach the
+    threshold, at least 1 km, at most ``cap_m``.
 
-    Inverts Hata / COST-231 Hata for a 300 m effective antenna height (a hilltop mast
-    above a valley: the most favourable case the model allows). Terrain only adds
-    loss, so nothing beyond this distance can be covered. Free space is not inverted
-    (it reaches far): the cap applies.
+    ``hb_m`` is the most favourable effective antenna height the kernel can meet: the
+    antenna top minus the lowest ground within the cap (clamped to
+    :data:`HATA_HB_RANGE_M`, as the kernel does). The kernel's loss is at least Hata's
+    (free space and diffraction only add, the antenna pattern is <= 0 dB), and Hata's
+    loss grows with the distance and falls with the base height, so beyond the
+    distance where Hata at ``hb_m`` reaches ``level0 - threshold`` nothing is covered.
+    Hata's loss is linear in log10(d): it is inverted from its values at 1 and 10 km
+    (:func:`~coverage.radio.pathloss.hata_distance_db`). A pixel reads the radial sample
+    nearest to it, up to half a pixel nearer the mast, hence ``res_m / 2`` (and 1 m
+    against rounding) more. Free space is not inverted (it reaches far): the cap.
     """
+    cap = np.asarray(cap_m, dtype=float)
     if base != BASE_MODELS["hata"]:
-        return np.asarray(cap_m, dtype=float)
-    lf = np.log10(f_mhz)
-    lhb = np.log10(300.0)
-    a_hm = (1.1 * lf - 0.7) * rx_height_m - (1.56 * lf - 0.8)
-    const = np.where(f_mhz < 1500, 69.55 + 26.16 * lf, 46.3 + 33.9 * lf) - 13.82 * lhb - a_hm
-    if env == ENVIRONMENTS["suburban"]:
-        const = const - (2.0 * np.log10(f_mhz / 28.0) ** 2 + 5.4)
-    elif env == ENVIRONMENTS["open"]:
-        const = const - (4.78 * lf * lf - 18.33 * lf + 40.94)
-    slope = 44.9 - 6.55 * lhb
-    d_km = 10.0 ** ((level0_dbm - threshold_dbm - const) / slope)
-    return np.minimum(np.maximum(d_km * 1000.0, 1000.0), cap_m)
+        return cap
+    f = np.asarray(f_mhz, dtype=float)
+    hb = np.clip(hb_m, *HATA_HB_RANGE_M)
+    a_hm = a_hm_db(f, rx_height_m)
+    f_terms = np.where(
+        f >= 1500.0,
+        hata_frequency_db(f, a_hm, env, True, 0.0),
+        hata_frequency_db(f, a_hm, env, False, 0.0),
+    )
+    at_1km = f_terms + hata_distance_db(1.0, hb)
+    per_decade = hata_distance_db(10.0, hb) - hata_distance_db(1.0, hb)
+    d_km = 10.0 ** ((level0_dbm - threshold_dbm - at_1km) / per_decade)
+    return np.minimum(np.maximum(d_km * 1000.0, 1000.0), cap)

@@ -1,11 +1,13 @@
 """The ITM area kernel: Longley-Rice point-to-point loss on each pixel's own profile.
 
-:func:`sweep_itm` has the same window/gather contract as
-:func:`coverage.radio.engine.sweep`, so :func:`coverage.models.raster.predict_raster`
-can run either: radials around the site (enough that neighbouring radials are at most
-one pixel apart at the edge), one sample per pixel step along each radial (stopping
-where the radial leaves the DEM), and each pixel of the output window takes the value
-of its nearest radial sample. The heights of the samples are those of the DEM pixel
+:func:`sweep_itm` takes the same records as :func:`coverage.radio.engine.sweep` (its
+parameters in :class:`ItmParams`), so :func:`coverage.models.raster.predict_raster` can
+run either: radials around the mast, one sample per pixel step along each radial
+(stopping where the radial leaves the DEM), one output window per technology, and each
+pixel of a window takes the value of its nearest radial sample. One walk along a radial
+serves every frequency on the mast: the profile, horizons, Δh and fits do not depend on
+the frequency; only ITM's propagation and variability (``lrprop``, ``avar``) and free
+space are evaluated per frequency. The heights of the samples are those of the DEM pixel
 they fall in (``nearest``, the default of the ``itm`` model: every profile point is a
 real DEM height, as in SPLAT!) or interpolated between the four nearest (``bilinear``,
 which lowers ridges that fall between pixel centres and so lowers diffraction losses).
@@ -46,6 +48,7 @@ The kernel is numba-compiled and releases the GIL.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,10 +57,11 @@ from .engine import (
     EARTH_RADIUS_M,
     _bilinear,
     _nearest,
-    best_antenna,
+    antenna_gain,
+    gather,
     horizontal_pattern,
+    map_windows,
     off_dem,
-    radial_sample,
 )
 from .itm import (
     _avar,
@@ -75,6 +79,26 @@ from .itm import (
 
 #: ITM variability mode used by the area kernel (point-to-point, as SPLAT!).
 MDVAR = 12
+
+
+class ItmParams(NamedTuple):
+    """Parameters of the ITM kernel: effective earth-radius factor (for the antenna
+    elevation angle only), receiver height (m), ground permittivity and conductivity,
+    surface refractivity N0, radio climate, polarisation (0 horizontal, 1 vertical),
+    the normal deviates of time, location and situation (:func:`itm_deviates`) and the
+    height rule (True: each sample is its DEM pixel's height; False: bilinear)."""
+
+    k: float
+    rx_h: float
+    eps: float
+    sgm: float
+    n0: float
+    klim: int
+    pol: int
+    zt: float
+    zl: float
+    zc: float
+    nearest: bool
 
 
 def itm_deviates(time: float = 50.0, location: float = 50.0, situation: float = 50.0):
@@ -141,11 +165,13 @@ def _first_at_least(idx, m, i):
 
 
 @njit(cache=True, nogil=True)
-def _itm_sample(
+def _itm_geometry(
     z, s, xi, c0, c1, hg0, hg1, za, qlo, qhi, tx_lo, tx_hi, idx_lo, m_lo, idx_hi, m_hi,
-    f_mhz, wn, zgnd, n0, klim, zt, zl, zc, sbuf, sel_buf, guess,
+    n0, sbuf, sel_buf, guess,
 ):  # fmt: skip
-    """ITM loss (dB) of the profile ``z[0..s]`` (``s >= 2``) from the incremental state.
+    """What ITM needs of the profile ``z[0..s]`` (``s >= 2``), from the incremental
+    state: ``(d, he0, he1, dl0, dl1, the0, the1, dh, gme, ens)``; none of it depends on
+    the frequency (see :func:`_itm_loss`).
 
     ``tx_lo`` / ``tx_hi`` are the samples giving the TX horizon for curvature ``qlo`` /
     ``qhi`` among samples ``1..s-1``; ``idx_lo[:m_lo]``, ``idx_hi[:m_hi]`` the upper
@@ -217,19 +243,30 @@ def _itm_sample(
         _, fb = _zlsq1_prefix(c0, c1, z, s, xi, d - 0.9 * dl1, xl1)
         he0 = hg0 + _dim(z[0], fa)
         he1 = hg1 + _dim(z[s], fb)
+    return d, he0, he1, dl0, dl1, the0, the1, dh, gme, ens
+
+
+@njit(cache=True, nogil=True)
+def _itm_loss(geometry, hg0, hg1, f_mhz, wn, zgnd, params):
+    """ITM loss (dB) at one frequency (wave number ``wn``, ground impedance ``zgnd``)
+    of a profile described by :func:`_itm_geometry`."""
+    d, he0, he1, dl0, dl1, the0, the1, dh, gme, ens = geometry
     aref, _mode, _kwx, _dlsa, _dx = _lrprop(
         d, hg0, hg1, he0, he1, dl0, dl1, the0, the1, dh, wn, gme, ens, zgnd, True
     )
-    a, _kv, _sgc = _avar(zt, zl, zc, aref, d, he0, he1, dh, wn, klim, MDVAR)
+    a, _kv, _sgc = _avar(
+        params.zt, params.zl, params.zc, aref, d, he0, he1, dh, wn, params.klim, MDVAR
+    )
     return a + _free_space_db(d, f_mhz)
 
 
 @njit(cache=True, nogil=True)
 def _radial_losses(
-    z, n_ok, need, loss, xi, hg0, hg1, f_mhz, wn, zgnd, n0, klim, zt, zl, zc, work, iwork,
+    z, n_ok, need, loss, xi, hg0, hg1, f_mhz, wn, zgnd, feeds, params, work, iwork,
 ):  # fmt: skip
-    """ITM loss into ``loss[s]`` of every profile ``z[0..s]`` with ``need[s]``,
-    ``2 <= s < n_ok``, walking once along the radial ``z[0..n_ok-1]``.
+    """ITM loss into ``loss[b, s]`` of every profile ``z[0..s]``, ``2 <= s < n_ok``, at
+    each frequency ``b`` (``f_mhz[b]``, ``wn[b]``, ``zgnd[b]``) whose ``feeds[b]`` bit
+    mask shares a bit with ``need[s]``, walking once along the radial ``z[0..n_ok-1]``.
 
     ``work`` is a float array of at least 7 rows of ``n_ok + 245``, ``iwork`` an int64
     array of at least 2 rows of ``n_ok``.
@@ -264,6 +301,7 @@ def _radial_losses(
         zmax = max(zmax, zsys)
     if zmin > zmax:
         return
+    n0 = params.n0
     qlo = 0.5 * _refractivity(zmin, n0)[1]
     qhi = 0.5 * _refractivity(zmax, n0)[1]
     qlo -= 1e-9 * qlo + 1e-20
@@ -288,102 +326,86 @@ def _radial_losses(
         m_lo = _hull_push(idx_lo, hw_lo, m_lo, i, z[i] - qlo * x * x)
         m_hi = _hull_push(idx_hi, hw_hi, m_hi, i, z[i] - qhi * x * x)
         if need[s]:
-            loss[s] = _itm_sample(
+            geometry = _itm_geometry(
                 z, s, xi, c0, c1, hg0, hg1, za, qlo, qhi, tx_lo, tx_hi,
-                idx_lo, m_lo, idx_hi, m_hi, f_mhz, wn, zgnd, n0, klim, zt, zl, zc,
-                sbuf, sel_buf, guess,
+                idx_lo, m_lo, idx_hi, m_hi, n0, sbuf, sel_buf, guess,
             )  # fmt: skip
+            for b in range(f_mhz.shape[0]):
+                if need[s] & feeds[b]:
+                    loss[b, s] = _itm_loss(geometry, hg0, hg1, f_mhz[b], wn[b], zgnd[b], params)
 
 
 @njit(cache=True, nogil=True)
-def sweep_itm(
-    dem,
-    x0,
-    y0,
-    res,
-    sx,
-    sy,
-    mast_m,
-    level0_dbm,
-    f_mhz,
-    azimuth,
-    beamwidth,
-    front_to_back,
-    tilt,
-    vbw,
-    side_lobe,
-    radius,
-    rx_h,
-    k,
-    eps,
-    sgm,
-    n0,
-    klim,
-    pol,
-    zt,
-    zl,
-    zc,
-    nearest,
-    r0,
-    c0,
-    out,
-):
-    """Signal (dBm) of one site into ``out`` (window of the grid at row r0, col c0).
+def _bands(antennas, params):
+    """The distinct frequencies of the (frequency-sorted) antennas: each antenna's band,
+    and per band the frequency, ITM's wave number and ground impedance, and the mask of
+    the windows it feeds."""
+    n_ant = antennas.f_mhz.shape[0]
+    band = np.empty(n_ant, dtype=np.int64)
+    n_band = 0
+    for q in range(n_ant):
+        if q == 0 or antennas.f_mhz[q] != antennas.f_mhz[q - 1]:
+            n_band += 1
+        band[q] = n_band - 1
+    f_mhz = np.empty(n_band)
+    wn = np.empty(n_band)
+    zgnd = np.empty(n_band, dtype=np.complex128)
+    feeds = np.zeros(n_band, dtype=np.int64)
+    for q in range(n_ant):
+        b = band[q]
+        f_mhz[b] = antennas.f_mhz[q]
+        feeds[b] |= np.int64(1) << antennas.window[q]
+    for b in range(n_band):
+        wn[b], _ens, _gme, zgnd[b] = _qlrps(
+            f_mhz[b], 0.0, params.n0, params.pol, params.eps, params.sgm
+        )
+    return band, f_mhz, wn, zgnd, feeds
 
-    Arguments up to ``k`` are those of :func:`coverage.radio.engine.sweep`; ``eps``,
-    ``sgm``, ``n0``, ``klim``, ``pol`` are ITM's ground, refractivity, climate and
-    polarisation, ``zt``, ``zl``, ``zc`` the normal deviates of time, location and
-    situation (see :func:`itm_deviates`), ``nearest`` the height rule (True: the DEM
-    pixel's own height, False: bilinear).
+
+@njit(cache=True, nogil=True)
+def _height(dem, x0, y0, res, x, y, nearest):
+    if nearest:
+        return _nearest(dem, x0, y0, res, x, y)
+    return _bilinear(dem, x0, y0, res, x, y)
+
+
+@njit(cache=True, nogil=True)
+def sweep_itm(terrain, mast, antennas, windows, params, out):
+    """Signal (dBm) of one mast's antennas into ``out``, one window per technology
+    (the contract of :func:`coverage.radio.engine.sweep`, with :class:`ItmParams`).
 
     Returns the number of radial samples that fell on DEM voids inside the DEM (filled
-    with the previous sample's height), or -1 when the site itself has no terrain.
+    with the previous sample's height), or -1 when the mast has no ground height.
     Radials stop where they leave the DEM: those pixels stay NaN.
     """
-    r_eff = k * EARTH_RADIUS_M
-    n_smp = int(radius / res) + 2
-    n_rad = max(16, math.ceil(2.0 * math.pi * radius / res))
-    z_tx = _bilinear(dem, x0, y0, res, sx, sy)
-    if np.isnan(z_tx) or z_tx < -1.0e4:
+    dem, x0, y0, res = terrain
+    if np.isnan(mast.ground) or mast.ground < -1.0e4:
         return -1
-    if nearest:
-        z_tx = _nearest(dem, x0, y0, res, sx, sy)
-    hg0 = min(max(mast_m, 0.5), 3000.0)
-    hg1 = min(max(rx_h, 0.5), 3000.0)
-    htx = z_tx + mast_m
-
-    # 1. gather mapping: which radial sample each pixel reads; mark the samples needed
-    nr, nc = out.shape
-    pix = np.full((nr, nc), -1, dtype=np.int64)
-    need = np.zeros((n_rad, n_smp), dtype=np.bool_)
+    n_win = windows.r0.shape[0]
+    n_rad = windows.n_rad
+    n_smp = int(windows.radius.max() / res) + 2
+    # 1. gather mapping: which radial sample each pixel reads (the mast's own pixel reads
+    # the first sample); mark the samples needed
+    pix = np.empty(out.shape[0], dtype=np.int64)
+    need = np.zeros((n_rad, n_smp), dtype=np.int64)
     last = np.full(n_rad, -1, dtype=np.int64)
-    for r in range(nr):
-        py = y0 - (r0 + r + 0.5) * res
-        for c in range(nc):
-            px = x0 + (c0 + c + 0.5) * res
-            dx = px - sx
-            dy = py - sy
-            dist = math.sqrt(dx * dx + dy * dy)
-            if dist > radius:
-                continue
-            a, s = radial_sample(dx, dy, res, n_rad, n_smp)
-            if s == 0:
-                s = 1  # the site's own pixel: the first sample's value
-            pix[r, c] = a * n_smp + s
-            need[a, s] = True
-            if s > last[a]:
-                last[a] = s
+    map_windows(terrain, mast, windows, n_smp, 1, pix, need, last)
 
     # 2. along each radial: elevations, then ITM on the prefix for every needed sample
-    sig = np.full((n_rad, n_smp), np.nan, dtype=np.float32)
+    r_eff = params.k * EARTH_RADIUS_M
+    hg0 = min(max(mast.height, 0.5), 3000.0)
+    hg1 = min(max(params.rx_h, 0.5), 3000.0)
+    htx = mast.ground + mast.height
+    band, f_mhz, wn, zgnd, feeds = _bands(antennas, params)
+    n_ant = band.shape[0]
+    sig = np.full((n_win, n_rad, n_smp), np.nan, dtype=np.float32)
     z = np.empty(n_smp)
     z3 = np.empty(3)
-    loss = np.empty(n_smp)
+    loss = np.empty((f_mhz.shape[0], n_smp))
     work = np.empty((7, n_smp + 245))
     iwork = np.empty((2, n_smp), dtype=np.int64)
-    wn, _ens, _gme, zgnd = _qlrps(f_mhz, 0.0, n0, pol, eps, sgm)
-    n_ant = level0_dbm.shape[0]
     ah = np.zeros(n_ant)
+    top = np.empty(n_win)
     voids = 0
     for a in range(n_rad):
         if last[a] < 1:
@@ -391,20 +413,17 @@ def sweep_itm(
         theta = 2.0 * math.pi * a / n_rad
         st = math.sin(theta)
         ct = math.cos(theta)
-        horizontal_pattern(theta, azimuth, beamwidth, front_to_back, ah)
-        z[0] = z_tx
-        z_prev = z_tx
+        horizontal_pattern(theta, antennas, ah)
+        z[0] = mast.ground
+        z_prev = mast.ground
         n_ok = 1  # samples 0..n_ok-1 lie on the DEM
         for s in range(1, last[a] + 1):
             d = s * res
-            px = sx + d * st
-            py = sy + d * ct
+            px = mast.x + d * st
+            py = mast.y + d * ct
             if off_dem(dem, x0, y0, res, px, py):
                 break  # off the DEM: nothing is predicted beyond (never assume sea level)
-            if nearest:
-                h = _nearest(dem, x0, y0, res, px, py)
-            else:
-                h = _bilinear(dem, x0, y0, res, px, py)
+            h = _height(dem, x0, y0, res, px, py, params.nearest)
             if h < -1.0e4:
                 break
             if np.isnan(h):
@@ -414,39 +433,42 @@ def sweep_itm(
             z[s] = h
             n_ok = s + 1
         _radial_losses(
-            z, n_ok, need[a], loss, res, hg0, hg1, f_mhz, wn, zgnd, n0, klim, zt, zl, zc,
-            work, iwork,
-        )  # fmt: skip
+            z, n_ok, need[a], loss, res, hg0, hg1, f_mhz, wn, zgnd, feeds, params, work, iwork
+        )
         for s in range(1, n_ok):
-            if not need[a, s]:
+            bits = need[a, s]
+            if not bits:
                 continue
             d = s * res
             if s == 1:
-                xm = sx + 0.5 * res * st
-                ym = sy + 0.5 * res * ct
-                if nearest:
-                    zm = _nearest(dem, x0, y0, res, xm, ym)
-                else:
-                    zm = _bilinear(dem, x0, y0, res, xm, ym)
+                # the first pixel step: ITM on three points (mast, midpoint, sample 1)
+                xm = mast.x + 0.5 * res * st
+                ym = mast.y + 0.5 * res * ct
+                zm = _height(dem, x0, y0, res, xm, ym, params.nearest)
                 if np.isnan(zm) or zm < -1.0e4:
                     zm = 0.5 * (z[0] + z[1])
                 z3[0] = z[0]
                 z3[1] = zm
                 z3[2] = z[1]
-                loss[1] = _itm_p2p_core(
-                    z3, 0.5 * res, hg0, hg1, f_mhz, eps, sgm, n0, klim, pol, MDVAR, zt, zl, zc
-                )[0]
-            hrx = z[s] - d * d / (2.0 * r_eff) + rx_h
+                for b in range(f_mhz.shape[0]):
+                    if bits & feeds[b]:
+                        loss[b, 1] = _itm_p2p_core(
+                            z3, 0.5 * res, hg0, hg1, f_mhz[b], params.eps, params.sgm,
+                            params.n0, params.klim, params.pol, MDVAR,
+                            params.zt, params.zl, params.zc,
+                        )[0]  # fmt: skip
+            hrx = z[s] - d * d / (2.0 * r_eff) + params.rx_h
             el = math.degrees(math.atan2(hrx - htx, d))
-            top = best_antenna(level0_dbm, ah, azimuth, el, tilt, vbw, side_lobe, front_to_back)
-            sig[a, s] = top - loss[s]
+            top[:] = -np.inf
+            for q in range(n_ant):
+                w = antennas.window[q]
+                if (bits >> w) & 1:
+                    gain = antenna_gain(antennas, q, ah[q], el)
+                    top[w] = max(top[w], antennas.level0[q] + gain - loss[band[q], s])
+            for w in range(n_win):
+                if (bits >> w) & 1:
+                    sig[w, a, s] = top[w]
 
     # 3. gather
-    for r in range(nr):
-        for c in range(nc):
-            i = pix[r, c]
-            if i < 0:
-                out[r, c] = np.nan
-            else:
-                out[r, c] = sig[i // n_smp, i % n_smp]
+    gather(windows, sig, pix, n_smp, out)
     return voids

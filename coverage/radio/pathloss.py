@@ -4,6 +4,12 @@ Every function is pure and vectorised with numpy: the point models accept scalar
 arrays and broadcast them; the profile models take one terrain profile (1-D arrays) at
 a time. Distances and heights are in metres, frequencies in MHz, losses in dB.
 
+The formulas themselves are written once, in the functions marked ``register_jitable``
+(:func:`free_space_db`, :func:`hata_frequency_db` and :func:`hata_distance_db`,
+:func:`knife_edge_db`, ...): called from Python they run on numpy arrays (the public
+functions validate their arguments and call them), and the numba kernels
+(:mod:`coverage.radio.engine`) compile the same functions for scalars.
+
 Terrain profiles are two 1-D arrays of the same length: ``distance_m`` from the
 transmitter (the first sample is 0, strictly increasing) and ``elevation_m``, the ground
 height of each sample. The transmitter antenna stands ``tx_height_m`` above the first
@@ -21,6 +27,10 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+
+from .._numba import numba
+
+register_jitable = numba.extending.register_jitable
 
 #: Speed of light in vacuum, m/s (exact, SI definition).
 SPEED_OF_LIGHT_M_S = 299_792_458.0
@@ -47,7 +57,9 @@ COST231_VALIDITY: dict[str, tuple[float, float]] = {
     "frequency_mhz": (1500.0, 2000.0),
 }
 
-_ENVIRONMENTS = ("urban", "suburban", "open")
+#: Environment codes of the formula functions and the kernels.
+ENVIRONMENT_CODES: dict[str, int] = {"urban": 0, "suburban": 1, "open": 2}
+_ENVIRONMENTS = tuple(ENVIRONMENT_CODES)
 _CITIES = ("small", "medium", "large")
 
 ArrayLike = npt.ArrayLike
@@ -74,6 +86,69 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
 def _result(arr: np.ndarray) -> FloatOrArray:
     """A 0-d array becomes a numpy float scalar; anything else is returned as is."""
     return arr[()] if arr.ndim == 0 else arr
+
+
+# ------------------------------------------------------- formulas (numpy and numba)
+
+
+@register_jitable
+def free_space_db(d_m, f_mhz):
+    """Free-space loss ``20 log10(4 π d f / c)`` (ITU-R P.525); d in m, f in MHz."""
+    return 20.0 * np.log10(4.0 * np.pi * d_m * f_mhz * 1e6 / SPEED_OF_LIGHT_M_S)
+
+
+@register_jitable
+def a_hm_db(f_mhz, hm_m):
+    """Hata's small/medium-city mobile correction ``(1.1 log f - 0.7) hm - (1.56 log f - 0.8)``."""
+    lf = np.log10(f_mhz)
+    return (1.1 * lf - 0.7) * hm_m - (1.56 * lf - 0.8)
+
+
+@register_jitable
+def environment_db(f_mhz, env):
+    """Hata's correction to the urban loss: suburban (``env`` 1)
+    ``-2 [log(f / 28)]^2 - 5.4``, open (2) ``-4.78 (log f)^2 + 18.33 log f - 40.94``."""
+    if env == 1:
+        return -2.0 * np.log10(f_mhz / 28.0) ** 2 - 5.4
+    if env == 2:
+        lf = np.log10(f_mhz)
+        return -4.78 * lf**2 + 18.33 * lf - 40.94
+    return 0.0 * f_mhz
+
+
+@register_jitable
+def hata_frequency_db(f_mhz, a_hm, env, cost231, cm_db):
+    """The Hata terms that do not depend on the base height or the distance: ``69.55 +
+    26.16 log f`` (COST-231: ``46.3 + 33.9 log f``) ``- a(hm) + Cm`` + the environment
+    correction. Add :func:`hata_distance_db` for the loss."""
+    lf = np.log10(f_mhz)
+    if cost231:
+        intercept = 46.3 + 33.9 * lf
+    else:
+        intercept = 69.55 + 26.16 * lf
+    return intercept - a_hm + cm_db + environment_db(f_mhz, env)
+
+
+@register_jitable
+def hata_distance_db(d_km, hb_m):
+    """The Hata terms of the base height and the distance:
+    ``-13.82 log hb + (44.9 - 6.55 log hb) log d_km``."""
+    lhb = np.log10(hb_m)
+    return -13.82 * lhb + (44.9 - 6.55 * lhb) * np.log10(d_km)
+
+
+@register_jitable
+def knife_edge_db(v):
+    """ITU-R P.526 ``J(v) = 6.9 + 20 log10(sqrt((v - 0.1)^2 + 1) + v - 0.1)``, 0 for
+    ``v <= -0.78``."""
+    w = np.maximum(v, KNIFE_EDGE_MIN_V) - 0.1
+    return (6.9 + 20.0 * np.log10(np.sqrt(w * w + 1.0) + w)) * (v > KNIFE_EDGE_MIN_V)
+
+
+@register_jitable
+def fresnel_v(h_m, d1_m, d2_m, wavelength_m):
+    """Fresnel-Kirchhoff ``v = h sqrt(2 (d1 + d2) / (λ d1 d2))``."""
+    return h_m * np.sqrt(2.0 * (d1_m + d2_m) / (wavelength_m * d1_m * d2_m))
 
 
 # --------------------------------------------------------------------- basic physics
@@ -107,7 +182,7 @@ def free_space(distance_m: ArrayLike, frequency_mhz: ArrayLike) -> FloatOrArray:
     """
     d = _positive("distance_m", distance_m)
     f = _positive("frequency_mhz", frequency_mhz)
-    return _result(20.0 * np.log10(4.0 * np.pi * d * f * 1e6 / SPEED_OF_LIGHT_M_S))
+    return _result(np.asarray(free_space_db(d, f)))
 
 
 def earth_bulge(d1_m: ArrayLike, d2_m: ArrayLike, *, k: float = 4 / 3) -> FloatOrArray:
@@ -138,37 +213,30 @@ def _check_k(k: float) -> None:
 # ------------------------------------------------------------------ empirical models
 
 
-def _log_f(f: np.ndarray) -> np.ndarray:
-    return np.log10(f)
-
-
 def _hata_a_hm(f: np.ndarray, hm: np.ndarray, city: str) -> np.ndarray:
-    """Hata's mobile-antenna correction a(hm) in dB.
-
-    Small/medium city: ``(1.1 log f - 0.7) hm - (1.56 log f - 0.8)``.
-    Large city: ``8.29 [log(1.54 hm)]^2 - 1.1`` for f < 300 MHz and
+    """Hata's mobile-antenna correction a(hm) in dB: :func:`a_hm_db` for small and medium
+    cities; large city: ``8.29 [log(1.54 hm)]^2 - 1.1`` for f < 300 MHz and
     ``3.2 [log(11.75 hm)]^2 - 4.97`` for f >= 300 MHz.
     """
-    lf = _log_f(f)
     if city == "large":
         low = 8.29 * np.log10(1.54 * hm) ** 2 - 1.1
         high = 3.2 * np.log10(11.75 * hm) ** 2 - 4.97
         return np.where(f >= 300.0, high, low)
-    return (1.1 * lf - 0.7) * hm - (1.56 * lf - 0.8)
+    return a_hm_db(f, hm)
 
 
-def _environment_correction(f: np.ndarray, environment: str) -> np.ndarray | float:
-    """Hata's suburban and open-area corrections to the urban loss, in dB.
-
-    Suburban: ``-2 [log(f / 28)]^2 - 5.4``.
-    Open: ``-4.78 (log f)^2 + 18.33 log f - 40.94``.
-    """
-    if environment == "suburban":
-        return -2.0 * np.log10(f / 28.0) ** 2 - 5.4
-    if environment == "open":
-        lf = _log_f(f)
-        return -4.78 * lf**2 + 18.33 * lf - 40.94
-    return 0.0
+def _hata(
+    distance_m, frequency_mhz, base_height_m, mobile_height_m, *, environment, city, cost231, cm
+) -> FloatOrArray:
+    _choice("environment", environment, _ENVIRONMENTS)
+    _choice("city", city, _CITIES)
+    d_km = _positive("distance_m", distance_m) / 1000.0
+    f = _positive("frequency_mhz", frequency_mhz)
+    hb = _positive("base_height_m", base_height_m)
+    hm = _positive("mobile_height_m", mobile_height_m)
+    env = ENVIRONMENT_CODES[environment]
+    loss = hata_frequency_db(f, _hata_a_hm(f, hm, city), env, cost231, cm)
+    return _result(np.asarray(loss + hata_distance_db(d_km, hb)))
 
 
 def okumura_hata(
@@ -210,21 +278,10 @@ def okumura_hata(
     city
         ``"small"``, ``"medium"`` (same formula) or ``"large"``: selects a(hm).
     """
-    _choice("environment", environment, _ENVIRONMENTS)
-    _choice("city", city, _CITIES)
-    d_km = _positive("distance_m", distance_m) / 1000.0
-    f = _positive("frequency_mhz", frequency_mhz)
-    hb = _positive("base_height_m", base_height_m)
-    hm = _positive("mobile_height_m", mobile_height_m)
-    log_hb = np.log10(hb)
-    urban = (
-        69.55
-        + 26.16 * _log_f(f)
-        - 13.82 * log_hb
-        - _hata_a_hm(f, hm, city)
-        + (44.9 - 6.55 * log_hb) * np.log10(d_km)
-    )
-    return _result(np.asarray(urban + _environment_correction(f, environment)))
+    return _hata(
+        distance_m, frequency_mhz, base_height_m, mobile_height_m,
+        environment=environment, city=city, cost231=False, cm=0.0,
+    )  # fmt: skip
 
 
 def cost231_hata(
@@ -263,21 +320,10 @@ def cost231_hata(
     metropolitan
         Add the 3 dB metropolitan-centre correction ``Cm``.
     """
-    _choice("environment", environment, _ENVIRONMENTS)
-    d_km = _positive("distance_m", distance_m) / 1000.0
-    f = _positive("frequency_mhz", frequency_mhz)
-    hb = _positive("base_height_m", base_height_m)
-    hm = _positive("mobile_height_m", mobile_height_m)
-    log_hb = np.log10(hb)
-    urban = (
-        46.3
-        + 33.9 * _log_f(f)
-        - 13.82 * log_hb
-        - _hata_a_hm(f, hm, "medium")
-        + (44.9 - 6.55 * log_hb) * np.log10(d_km)
-        + (3.0 if metropolitan else 0.0)
-    )
-    return _result(np.asarray(urban + _environment_correction(f, environment)))
+    return _hata(
+        distance_m, frequency_mhz, base_height_m, mobile_height_m,
+        environment=environment, city="medium", cost231=True, cm=3.0 if metropolitan else 0.0,
+    )  # fmt: skip
 
 
 # -------------------------------------------------------------------- diffraction
@@ -294,12 +340,7 @@ def knife_edge_loss(v: ArrayLike) -> FloatOrArray:
     v
         Fresnel-Kirchhoff diffraction parameter (see :func:`fresnel_parameter`).
     """
-    v = np.asarray(v, dtype=float)
-    out = np.zeros(v.shape)
-    m = v > KNIFE_EDGE_MIN_V
-    w = v[m] - 0.1
-    out[m] = 6.9 + 20.0 * np.log10(np.sqrt(w * w + 1.0) + w)
-    return _result(out)
+    return _result(np.asarray(knife_edge_db(np.asarray(v, dtype=float)), dtype=float))
 
 
 def fresnel_parameter(
@@ -323,7 +364,7 @@ def fresnel_parameter(
     d1 = _positive("d1_m", d1_m)
     d2 = _positive("d2_m", d2_m)
     lam = _positive("wavelength_m", wavelength_m)
-    return _result(h * np.sqrt(2.0 * (d1 + d2) / (lam * d1 * d2)))
+    return _result(np.asarray(fresnel_v(h, d1, d2, lam)))
 
 
 # ----------------------------------------------------------------- terrain profiles
