@@ -532,11 +532,12 @@ def villages_outside_their_commune(villages: Layer, communes: Layer) -> list[str
     ]
 
 
-def given_site_columns(sites: Layer) -> set[str]:
-    """Optional site columns the user gave with at least one value."""
+def given_site_columns(sites: Layer) -> dict[str, int]:
+    """Optional site columns the user gave, with how many rows give a value."""
     optional = set(SCHEMAS["sites"].optional) | {"tilt_deg"}
     frame = sites.frame
-    return {c for c in optional if c in frame.columns and frame[c].notna().any()}
+    counts = {c: int(frame[c].notna().sum()) for c in optional if c in frame.columns}
+    return {c: n for c, n in counts.items() if n}
 
 
 #: Site columns that change the prediction of some model, with the option that uses them.
@@ -559,12 +560,14 @@ def unused_site_columns(sites: Layer, model_name: str, uses: frozenset[str]) -> 
     >>> unused_site_columns(layer, "hata", frozenset({"eirp_dbm"}))
     ["bts.csv: column 'range_m' (--model range would use it) is not used by the hata model"]
     """
-    unused = sorted((given_site_columns(sites) & set(MODEL_COLUMNS)) - set(uses))
+    given = given_site_columns(sites)
+    unused = sorted((set(given) & set(MODEL_COLUMNS)) - set(uses))
     if not unused:
         return []
     by_option: dict[str, list[str]] = {}
     for col in unused:
-        by_option.setdefault(MODEL_COLUMNS[col], []).append(f"'{col}'")
+        rows = "" if given[col] == len(sites) else f" on {given[col]:,} of {len(sites):,} rows"
+        by_option.setdefault(MODEL_COLUMNS[col], []).append(f"'{col}'{rows}")
     parts = []
     for option, cols in by_option.items():
         them = "it" if len(cols) == 1 else "them"

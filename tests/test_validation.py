@@ -62,10 +62,15 @@ def test_given_and_unused_site_columns():
         geometry=[shapely.Point(0, 0)] * 2,
     )
     layer = _layer("sites", frame, "bts.csv")
-    assert given_site_columns(layer) == {"range_m", "tilt_deg"}  # an all-blank column is not given
+    # an all-blank column is not given
+    assert given_site_columns(layer) == {"range_m": 1, "tilt_deg": 2}
     assert unused_site_columns(layer, "range", frozenset({"range_m"})) == [
         "bts.csv: column 'tilt_deg' (--model hata, terrain or itm would use it) is not used by "
         "the range model"
+    ]
+    assert unused_site_columns(layer, "hata", frozenset({"tilt_deg"})) == [
+        "bts.csv: column 'range_m' on 1 of 2 rows (--model range would use it) is not used by "
+        "the hata model"
     ]
     assert unused_site_columns(layer, "x", frozenset({"range_m", "tilt_deg"})) == []
 
