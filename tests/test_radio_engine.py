@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +20,7 @@ from coverage.models.raster import RasterPrediction, predict_raster
 from coverage.models.terrain import hata_kernel
 from coverage.radio import antenna, pathloss
 from coverage.radio.dem import Grid, load_dem
+from coverage.radio.engine import reach_m
 from coverage.radio.linkbudget import reference_signal_offset_db
 
 from .conftest import tiny_args, write_flat_dem
@@ -65,6 +67,11 @@ SETTINGS = Settings(
     n_jobs=1, prediction_radius_m={"2G": 8000.0, "3G": 8000.0, "4G": 8000.0, "5G": 8000.0}
 )
 
+#: Every technology's threshold so low that the link budget never shortens the radius.
+UNBOUNDED = SETTINGS.replace(
+    thresholds_dbm={"2G": -400.0, "3G": -400.0, "4G": -400.0, "5G": -400.0}
+)
+
 
 def test_free_space_on_flat_ground_matches_formula():
     settings = SETTINGS.replace(base_model="free-space", k_factor=1e9)
@@ -80,8 +87,8 @@ def test_hata_base_matches_numpy_reference(tech, freq):
     pred = predict_raster(
         one_site(technology=tech, frequency_mhz=freq),
         flat_grid(),
-        settings=SETTINGS,
-        kernel=hata_kernel(SETTINGS),
+        settings=UNBOUNDED,
+        kernel=hata_kernel(UNBOUNDED),
     )
     got, d = value_at(pred, tech, 3000, 0)
     model = pathloss.okumura_hata if freq < 1500 else pathloss.cost231_hata
@@ -165,9 +172,9 @@ def mast_rows() -> gpd.GeoDataFrame:
         ("2G", 900.0, 52.0, 0.0, 65.0, 2.0),
         ("2G", 900.0, 51.0, 120.0, 65.0, 4.0),
         ("2G", 900.0, 50.0, 240.0, 90.0, 0.0),
-        ("4G", 1800.0, 60.0, 30.0, 65.0, 3.0),
-        ("4G", 1800.0, 59.0, 200.0, 65.0, 6.0),
-        ("4G", 900.0, 56.0, np.nan, np.nan, 0.0),
+        ("4G", 1800.0, 50.0, 30.0, 65.0, 3.0),
+        ("4G", 1800.0, 49.0, 200.0, 65.0, 6.0),
+        ("4G", 900.0, 46.0, np.nan, np.nan, 0.0),
         ("5G", 3500.0, 62.0, 300.0, 65.0, 5.0),
     ]
     tech, freq, eirp, az, bw, tilt = map(list, zip(*rows, strict=True))
@@ -185,12 +192,6 @@ def mast_rows() -> gpd.GeoDataFrame:
         geometry=[shapely.Point(*SITE)] * len(rows),
         crs=32648,
     )
-
-
-#: Every technology's threshold so low that the link budget never shortens the radius.
-UNBOUNDED = SETTINGS.replace(
-    thresholds_dbm={"2G": -400.0, "3G": -400.0, "4G": -400.0, "5G": -400.0}
-)
 
 
 def test_one_sweep_serves_every_technology_frequency_and_sector():
@@ -284,6 +285,56 @@ def test_pixels_match_the_numpy_formulas_on_their_profile(base_model):
             assert pred.best[tech][row, col] == pytest.approx(top, abs=2e-3), (tech, row, col)
             checked += 1
     assert checked > 60
+
+
+def distance_from_site(shape: tuple[int, int]) -> np.ndarray:
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]]
+    return np.hypot(X0 + (cols + 0.5) * RES - SITE[0], Y0 - (rows + 0.5) * RES - SITE[1])
+
+
+def test_link_budget_bound_holds_where_the_valley_favours_the_mast():
+    """Nothing the bounded run leaves out could reach the threshold: run the kernel
+    unbounded (the whole prediction radius) and every pixel at or above the threshold
+    lies where the bounded run computed the very same value. The mast overlooks a
+    valley 150 m below it (effective heights up to ~190 m)."""
+    grid, sites = hilly_grid(), mast_rows()
+    settings = SETTINGS.replace(prediction_radius_m=dict.fromkeys(("2G", "4G", "5G"), 9000.0))
+    kernel = terrain_kernel(settings)
+    bounded = predict_raster(sites, grid, settings=settings, kernel=kernel)
+    full = predict_raster(sites, grid, settings=settings, kernel=replace(kernel, reach=None))
+    dist = distance_from_site(grid.shape)
+    for tech, b in bounded.best.items():
+        f = full.best[tech]
+        covered = f >= settings.thresholds_dbm[tech]
+        assert covered.any(), tech
+        assert np.array_equal(b[covered], f[covered]), tech  # computed, the same value
+        inside = np.isfinite(b)
+        assert np.array_equal(b[inside], f[inside]), tech
+        if tech != "2G":  # 2G's budget reaches the prediction radius from the mast
+            assert inside.sum() < 0.9 * np.isfinite(f).sum(), tech  # something was cut
+            assert dist[inside].max() < 9000 - RES, tech
+
+
+def test_link_budget_bound_is_tight_on_flat_ground():
+    """On flat ground the most favourable effective height is the mast itself: the
+    radius is where Hata at 30 m reaches the threshold (+ half a pixel), well inside
+    the former bound for a 300 m effective height."""
+    settings = SETTINGS.replace(prediction_radius_m=dict.fromkeys(("2G", "4G"), 20_000.0))
+    sites = one_site(technology="4G", frequency_mhz=1800.0, eirp_dbm=60.0)
+    pred = predict_raster(sites, flat_grid(), settings=settings, kernel=hata_kernel(settings))
+    b = pred.best["4G"]
+    dist = distance_from_site(b.shape)
+    far = dist[np.isfinite(b)].max()
+    level0 = 60.0 - reference_signal_offset_db("4G")
+    lmax = level0 - settings.thresholds_dbm["4G"]
+    hata = pathloss.cost231_hata(far - RES / 2, 1800.0, 30.0, 1.5, environment="suburban")
+    assert hata == pytest.approx(lmax, abs=0.02)  # the threshold, half a pixel nearer
+    covered = b >= settings.thresholds_dbm["4G"]
+    assert dist[covered].max() > far - 1.5 * RES  # covered pixels up to the edge
+    kw = dict(rx_height_m=1.5, env=1, base=1, cap_m=np.array([1e6]), res_m=RES)
+    level, threshold, f = np.array([level0]), np.array([-110.0]), np.array([1800.0])
+    before = reach_m(level, threshold, f, np.array([300.0]), **kw)[0]
+    assert far <= reach_m(level, threshold, f, np.array([30.0]), **kw)[0] < 0.4 * before
 
 
 def test_area_share_from_raster():

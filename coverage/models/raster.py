@@ -264,7 +264,7 @@ def _radius(table: dict, terrain: Terrain, kernel: RasterKernel) -> np.ndarray:
     low = lowest_ground(terrain, unique[:, 0].copy(), unique[:, 1].copy(), unique[:, 2].copy())
     lowest = np.fmin(low[inverse.ravel()], table["ground"])
     hb = table["ground"] + table["height"] - lowest
-    hb = np.full_like(hb, 300.0)  # for now the fixed 300 m of the former bound
+    hb = np.where(np.isfinite(hb), hb, np.inf)  # no ground: the kernel refuses the mast
     level0, threshold, f = table["level0"], table["threshold"], table["freq"]
     return kernel.reach(level0, threshold, f, hb, cap_m=table["cap"], res_m=terrain.res)
 

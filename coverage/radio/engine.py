@@ -484,4 +484,4 @@ def reach_m(
     at_1km = f_terms + hata_distance_db(1.0, hb)
     per_decade = hata_distance_db(10.0, hb) - hata_distance_db(1.0, hb)
     d_km = 10.0 ** ((level0_dbm - threshold_dbm - at_1km) / per_decade)
-    return np.minimum(np.maximum(d_km * 1000.0, 1000.0), cap)
+    return np.minimum(np.maximum(d_km * 1000.0 + 0.5 * res_m + 1.0, 1000.0), cap)
