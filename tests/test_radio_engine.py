@@ -337,6 +337,47 @@ def test_link_budget_bound_is_tight_on_flat_ground():
     assert far <= reach_m(level, threshold, f, np.array([30.0]), **kw)[0] < 0.4 * before
 
 
+def test_mast_ground_is_read_from_the_dem_file_not_the_grid(tmp_path):
+    """A mast on a one-post peak (100 m amid 10 m ground, 3" posts): its ground is the
+    post's own height whatever the grid's resolution (90 m or the DEM's 90.29 m), where
+    the resampled grids disagree by metres; the kernel's antenna height follows."""
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    posts = np.full((200, 200), 10, dtype=np.int16)
+    posts[100, 100] = 100
+    west, north = 105.90, 17.60
+    path = tmp_path / "peak.tif"
+    profile = dict(
+        driver="GTiff", width=200, height=200, count=1, dtype="int16", crs="EPSG:4326",
+        transform=from_origin(west, north, 1 / 1200, 1 / 1200), nodata=-32768,
+    )  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(posts, 1)
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32648", always_xy=True)
+    x, y = to_utm.transform(west + 100.5 / 1200, north - 100.5 / 1200)  # the peak post
+    sites = one_site(eirp_dbm=50.0)
+    sites.geometry = [shapely.Point(x, y)]
+    settings = UNBOUNDED.replace(prediction_radius_m=dict.fromkeys(("2G",), 3000.0))
+    crs = gpd.GeoSeries(crs=32648).crs
+    for res in (90.0, 90.29):
+        grid = load_dem(
+            path, crs=crs, bounds=(x - 5000, y - 5000, x + 5000, y + 5000), resolution=res
+        )
+        on_grid = float(grid.sample(np.array([x]), np.array([y]))[0])
+        assert abs(on_grid - 100.0) > 5  # the resampled grid lowers the peak
+        assert float(grid.ground(np.array([x]), np.array([y]))[0]) == pytest.approx(100.0)
+        pred = predict_raster(sites, grid, settings=settings, kernel=hata_kernel(settings))
+        # 2 km north on the flat: Hata with hb = 100 + 30 - 10 m (no diffraction)
+        col, row = (int(v) for v in ~grid.transform * (x, y + 2000))
+        px, py = grid.transform * (col + 0.5, row + 0.5)
+        d = round(math.hypot(px - x, py - y) / res) * res  # its radial sample
+        hrx = 10.0 - d * d / (2 * settings.k_factor * 6_371_000.0) + 1.5
+        hata = pathloss.okumura_hata(d, 900.0, 120.0, 1.5, environment="suburban")
+        fs = pathloss.free_space(math.hypot(d, 130.0 - hrx), 900.0)
+        assert pred.best["2G"][row, col] == pytest.approx(50.0 - max(hata, fs), abs=2e-3)
+
+
 def test_area_share_from_raster():
     best = np.full((10, 10), -120.0, dtype=np.float32)
     best[:, :5] = -80.0  # west half above the -95 dBm threshold

@@ -191,6 +191,8 @@ def load_dem(
     Returns
     -------
     Grid
+        With ``sources`` set to ``paths``, so that :meth:`Grid.ground` reads the files'
+        own posts.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -246,4 +248,9 @@ def load_dem(
     )
     if covered == 0:
         raise InputError("the DEM does not cover the study area", path=str(paths[0]))
-    return Grid(array=mosaic, transform=transform, crs=CRS.from_user_input(crs))
+    return Grid(
+        array=mosaic,
+        transform=transform,
+        crs=CRS.from_user_input(crs),
+        sources=tuple(str(p) for p in paths),
+    )
