@@ -79,9 +79,9 @@ def predict(
 
     Examples
     --------
-    >>> p = predict(model="range")
-    >>> p.technologies
-    ('2G', '3G', '4G', '5G')
+    >>> p = predict(model="hata", sites=("QB0001",))   # one site of the demo
+    >>> p.technologies, p.model
+    (('2G', '3G', '4G'), 'hata')
     """
     return predict_rasters(
         layers, model=model, settings=settings, sites=sites, progress=progress, cache=cache
