@@ -101,6 +101,10 @@ class RasterPrediction(Prediction):
     def technologies(self) -> tuple[str, ...]:  # type: ignore[override]
         return tuple(self.best)
 
+    def __getstate__(self) -> dict:
+        """Pickle (the prediction cache) without the zonal cache of :meth:`_zones`."""
+        return {**self.__dict__, "_zone_cache": []}
+
     def covered(self, technologies: Sequence[str]) -> np.ndarray:
         """Boolean raster: some technology of ``technologies`` reaches its threshold."""
         shape = next(iter(self.best.values())).shape if self.best else (0, 0)
