@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._numba import njit
+from .._numba import njit, numba
 from .antenna import combined_db, horizontal_db, vertical_db
 from .pathloss import (
     ENVIRONMENT_CODES,
@@ -47,6 +47,8 @@ from .pathloss import (
     hata_frequency_db,
     knife_edge_db,
 )
+
+register_jitable = numba.extending.register_jitable
 
 #: Base model codes used by the kernel.
 BASE_MODELS = {"free-space": 0, "hata": 1}
@@ -190,14 +192,16 @@ def horizontal_pattern(theta, antennas, ah):
             ah[q] = horizontal_db(phi, antennas.beamwidth[q], antennas.front_to_back)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def antenna_gain(antennas, q, ah_q, el):
-    """Pattern gain (dB, <= 0) of antenna ``q`` at elevation ``el`` (degrees), given its
-    horizontal attenuation ``ah_q`` towards the sample."""
-    if np.isnan(antennas.azimuth[q]):
+@register_jitable
+def antenna_gain(omni, ah_q, el, tilt, pattern):
+    """Pattern gain (dB, <= 0) of an antenna at elevation ``el`` (degrees): 0 for an
+    omni antenna; else the 3GPP combination of its horizontal attenuation ``ah_q``
+    towards the sample and its vertical pattern (``tilt``; ``pattern`` is the shared
+    ``(vbw, side_lobe, front_to_back)``). Scalars only: hot loops pass no records."""
+    if omni:
         return 0.0
-    av = vertical_db(el, antennas.tilt[q], antennas.vbw, antennas.side_lobe)
-    return combined_db(ah_q, av, antennas.front_to_back)
+    vbw, side_lobe, front_to_back = pattern
+    return combined_db(ah_q, vertical_db(el, tilt, vbw, side_lobe), front_to_back)
 
 
 @njit(cache=True, nogil=True)
@@ -243,11 +247,12 @@ def map_windows(terrain, mast, windows, n_smp, first, pix, need, last):
         c0 = windows.c0[w]
         nc = windows.nc[w]
         radius = windows.radius[w]
+        start = windows.start[w]
         bit = np.int64(1) << w
         for r in range(windows.nr[w]):
             py = y0 - (r0 + r + 0.5) * res
             for c in range(nc):
-                i = windows.start[w] + r * nc + c
+                i = start + r * nc + c
                 px = x0 + (c0 + c + 0.5) * res
                 dx = px - mast.x
                 dy = py - mast.y
@@ -306,6 +311,13 @@ def sweep(terrain, mast, antennas, windows, radio, out):
     hull_h = np.empty(n_smp + 1)
     ah = np.zeros(n_ant)
     top = np.empty(n_win)
+    # the antennas' fields as local arrays: the per-sample loop passes no records
+    f_ant = antennas.f_mhz
+    win = antennas.window
+    level0 = antennas.level0
+    tilt = antennas.tilt
+    omni = np.isnan(antennas.azimuth)
+    pattern = (antennas.vbw, antennas.side_lobe, antennas.front_to_back)
     voids = 0
     for a in range(n_rad):
         if last[a] < 0:
@@ -364,10 +376,10 @@ def sweep(terrain, mast, antennas, windows, radio, out):
                 pl = 0.0
                 diff = 0.0
                 for q in range(n_ant):
-                    w = antennas.window[q]
+                    w = win[q]
                     if not (bits >> w) & 1:
                         continue
-                    f = antennas.f_mhz[q]
+                    f = f_ant[q]
                     if f != f_prev:  # this frequency's loss (antennas sorted by frequency)
                         f_prev = f
                         pl = free_space_db(d3, f)
@@ -377,8 +389,8 @@ def sweep(terrain, mast, antennas, windows, radio, out):
                         if edge_d > 0.0:
                             v = fresnel_v(edge_h, edge_d, d - edge_d, 299.792458 / f)
                             diff = knife_edge_db(v)
-                    gain = antenna_gain(antennas, q, ah[q], el)
-                    top[w] = max(top[w], antennas.level0[q] + gain - pl - diff)
+                    gain = antenna_gain(omni[q], ah[q], el, tilt[q], pattern)
+                    top[w] = max(top[w], level0[q] + gain - pl - diff)
                 for w in range(n_win):
                     if (bits >> w) & 1:
                         sig[w, a, s] = top[w]

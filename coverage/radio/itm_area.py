@@ -406,6 +406,12 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
     iwork = np.empty((2, n_smp), dtype=np.int64)
     ah = np.zeros(n_ant)
     top = np.empty(n_win)
+    # the antennas' fields as local arrays: the per-sample loop passes no records
+    win = antennas.window
+    level0 = antennas.level0
+    tilt = antennas.tilt
+    omni = np.isnan(antennas.azimuth)
+    pattern = (antennas.vbw, antennas.side_lobe, antennas.front_to_back)
     voids = 0
     for a in range(n_rad):
         if last[a] < 1:
@@ -461,10 +467,10 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
             el = math.degrees(math.atan2(hrx - htx, d))
             top[:] = -np.inf
             for q in range(n_ant):
-                w = antennas.window[q]
+                w = win[q]
                 if (bits >> w) & 1:
-                    gain = antenna_gain(antennas, q, ah[q], el)
-                    top[w] = max(top[w], antennas.level0[q] + gain - loss[band[q], s])
+                    gain = antenna_gain(omni[q], ah[q], el, tilt[q], pattern)
+                    top[w] = max(top[w], level0[q] + gain - loss[band[q], s])
             for w in range(n_win):
                 if (bits >> w) & 1:
                     sig[w, a, s] = top[w]
