@@ -7,7 +7,6 @@ import json
 import click
 
 from .. import datasets
-from ..radio.link import analyse_link, plot_link
 from ..settings import TECHNOLOGIES, load_config
 from .options import verbosity_options
 
@@ -59,6 +58,8 @@ def link(tx, rx, technology, frequency, height, eirp, dem, config, as_json, plot
     $ coverage link --from 106.55,17.45 --to 106.60,17.48 --technology 2G --json
     $ coverage link --from 106.55,17.45 --to 106.60,17.48 --plot profile.png --dem N17E106.hgt
     """
+    from ..radio.link import analyse_link, plot_link
+
     settings = load_config(config)
     paths = list(dem) or [str(datasets.get_path("dem"))]
     report = analyse_link(

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import folium
+from typing import TYPE_CHECKING, Any
 
 from ..output import atomic_path
-from .gapmap import gap_map
 from .i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    import folium
+
+    from .gapmap import gap_map
+
+
+def __getattr__(name: str) -> Any:
+    # folium loads with the map itself, not with ``coverage --help`` or ``compute``
+    if name == "gap_map":
+        from .gapmap import gap_map
+
+        return gap_map
+    raise AttributeError(f"module 'coverage.maps' has no attribute {name!r}")
 
 
 def map_html(m: folium.Map) -> str:
