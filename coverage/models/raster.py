@@ -277,11 +277,18 @@ def _radius(table: dict, terrain: Terrain, kernel: RasterKernel) -> np.ndarray:
     height the row's mast can have within its cap, else the cap."""
     if kernel.reach is None:
         return table["cap"]
-    # the lowest ground once per mast position and cap
-    points = np.column_stack([table["x"], table["y"], table["cap"]])
-    unique, inverse = np.unique(points, axis=0, return_inverse=True)
-    low = lowest_ground(terrain, unique[:, 0].copy(), unique[:, 1].copy(), unique[:, 2].copy())
-    lowest = np.fmin(low[inverse.ravel()], table["ground"])
+    # the lowest ground within each cap, in one pass per mast position
+    caps, cap_of = np.unique(table["cap"], return_inverse=True)
+    xy, at = np.unique(np.column_stack([table["x"], table["y"]]), axis=0, return_inverse=True)
+    at, cap_of = at.ravel(), cap_of.ravel()
+    radius = np.full((len(xy), len(caps)), np.nan)
+    radius[at, cap_of] = caps[cap_of]
+    order = np.argsort(np.isnan(radius), axis=1, kind="stable")  # each row's caps first
+    low = lowest_ground(
+        terrain, xy[:, 0].copy(), xy[:, 1].copy(), np.take_along_axis(radius, order, axis=1)
+    )
+    slot = np.argsort(order, axis=1)  # where each cap went
+    lowest = np.fmin(low[at, slot[at, cap_of]], table["ground"])
     hb = table["ground"] + table["height"] - lowest
     hb = np.where(np.isfinite(hb), hb, np.inf)  # no ground: the kernel refuses the mast
     level0, threshold, f = table["level0"], table["threshold"], table["freq"]

@@ -417,27 +417,58 @@ def sweep(terrain, mast, antennas, windows, radio, out):
 
 
 @njit(cache=True, nogil=True)
+def _lowest_in_columns(row, c_lo, c_hi, low):
+    """``low`` lowered to the lowest height of ``row[c_lo:c_hi]`` (voids and off-DEM
+    pixels skipped)."""
+    for c in range(c_lo, c_hi):
+        z = row[c]
+        if z < low and z > -1.0e4:
+            low = z
+    return low
+
+
+@njit(cache=True, nogil=True)
 def lowest_ground(terrain, x, y, radius):
     """Lowest DEM height (voids and off-DEM pixels skipped; +inf if none) among the
-    pixels centred within ``radius`` plus two pixels of each point (x[i], y[i]): every
-    height a radial of that reach can interpolate from."""
+    pixels centred within ``radius[i, j]`` plus two pixels of the point (x[i], y[i]),
+    for each radius ``j`` of the point (NaN: none; each row ascending): every height a
+    radial of that reach can interpolate from. Row by row, each disc is the column span
+    of the next smaller one plus the pixels on either side of it."""
     dem, x0, y0, res = terrain
-    out = np.full(x.shape[0], np.inf)
-    for i in range(x.shape[0]):
-        reach = radius[i] + 2.0 * res
-        r_lo = max(0, math.floor((y0 - y[i] - reach) / res))
-        r_hi = min(dem.shape[0], math.ceil((y0 - y[i] + reach) / res) + 1)
-        c_lo = max(0, math.floor((x[i] - x0 - reach) / res))
-        c_hi = min(dem.shape[1], math.ceil((x[i] - x0 + reach) / res) + 1)
-        low = np.inf
+    n, k = radius.shape
+    out = np.full((n, k), np.inf)
+    ring = np.empty(k)
+    for i in range(n):
+        m = 0  # the point's radii: radius[i, :m]
+        while m < k and radius[i, m] == radius[i, m]:
+            m += 1
+        if m == 0:
+            continue
+        ring[:] = np.inf
+        far = radius[i, m - 1] + 2.0 * res
+        r_lo = max(0, math.floor((y0 - y[i] - far) / res))
+        r_hi = min(dem.shape[0], math.ceil((y0 - y[i] + far) / res) + 1)
+        col = (x[i] - x0) / res - 0.5  # the point's column, in pixel-centre units
         for r in range(r_lo, r_hi):
             dy = y0 - (r + 0.5) * res - y[i]
-            for c in range(c_lo, c_hi):
-                dx = x0 + (c + 0.5) * res - x[i]
-                z = dem[r, c]
-                if z < low and z > -1.0e4 and dx * dx + dy * dy <= reach * reach:
-                    low = z
-        out[i] = low
+            inner_lo = inner_hi = 0
+            for j in range(m):
+                reach = radius[i, j] + 2.0 * res
+                if dy * dy > reach * reach:
+                    continue
+                w = math.sqrt(reach * reach - dy * dy) / res
+                lo = max(0, math.ceil(col - w))
+                hi = min(dem.shape[1], math.floor(col + w) + 1)
+                if inner_hi > inner_lo:  # the span of the next smaller disc is taken
+                    low = _lowest_in_columns(dem[r], lo, inner_lo, ring[j])
+                    ring[j] = _lowest_in_columns(dem[r], inner_hi, hi, low)
+                else:
+                    ring[j] = _lowest_in_columns(dem[r], lo, hi, ring[j])
+                inner_lo, inner_hi = lo, max(hi, lo)
+        low = np.inf
+        for j in range(m):
+            low = min(low, ring[j])
+            out[i, j] = low
     return out
 
 
