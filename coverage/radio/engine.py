@@ -277,6 +277,77 @@ def gather(windows, sig, pix, n_smp, out):
 
 
 @njit(cache=True, nogil=True)
+def height_at(dem, x0, y0, res, x, y, nearest):
+    """Height at (x, y): the containing DEM pixel's (``nearest``) or bilinear."""
+    if nearest:
+        return _nearest(dem, x0, y0, res, x, y)
+    return _bilinear(dem, x0, y0, res, x, y)
+
+
+@njit(cache=True, nogil=True)
+def profile_height(dem, x0, y0, res, px, py, nearest, z_prev):
+    """Height of the radial sample at (px, py) and whether it fell on a void (then it
+    is ``z_prev``, the previous sample's); -inf where the radial leaves the DEM
+    (nothing is predicted beyond: never assume sea level)."""
+    if off_dem(dem, x0, y0, res, px, py):
+        return -np.inf, False
+    z = height_at(dem, x0, y0, res, px, py, nearest)
+    if z < -1.0e4:
+        return -np.inf, False
+    if np.isnan(z):
+        return z_prev, True
+    return z, False
+
+
+@njit(cache=True, nogil=True)
+def plan(terrain, mast, windows, out, first):
+    """What a kernel needs before walking: the numbers of radials and of samples per
+    radial, the pixel -> sample map, the samples each window needs, the radials any
+    pixel reads and the farthest sample read on each (see :func:`map_windows`), and
+    the per-window sample values, NaN until computed."""
+    n_smp = int(windows.radius.max() / terrain.res) + 2
+    n_rad = windows.n_rad
+    pix = np.empty(out.shape[0], dtype=np.int64)
+    need = np.zeros((n_rad, n_smp), dtype=np.int64)
+    last = np.full(n_rad, -1, dtype=np.int64)
+    map_windows(terrain, mast, windows, n_smp, first, pix, need, last)
+    sig = np.full((windows.r0.shape[0], n_rad, n_smp), np.nan, dtype=np.float32)
+    return n_rad, n_smp, pix, need, np.flatnonzero(last >= first), last, sig
+
+
+@njit(cache=True, nogil=True)
+def antenna_arrays(antennas, n_win):
+    """The antennas' fields the per-sample loops read, as local arrays (passing a
+    record to a helper per sample costs a third of the kernel): window, level0, tilt,
+    omni, the shared ``(vbw, side_lobe, front_to_back)``; and two scratch arrays, the
+    horizontal attenuation of each antenna towards a radial and the best value of
+    each of the ``n_win`` windows at a sample."""
+    omni = np.isnan(antennas.azimuth)
+    pattern = (antennas.vbw, antennas.side_lobe, antennas.front_to_back)
+    ah = np.zeros(omni.shape[0])
+    top = np.empty(n_win)
+    return antennas.window, antennas.level0, antennas.tilt, omni, pattern, ah, top
+
+
+@njit(cache=True, nogil=True)
+def radial(a, n_rad, antennas, ah):
+    """Direction (sin, cos) of radial ``a`` of ``n_rad``; fills ``ah`` with each
+    antenna's horizontal attenuation towards it."""
+    theta = 2.0 * math.pi * a / n_rad
+    horizontal_pattern(theta, antennas, ah)
+    return math.sin(theta), math.cos(theta)
+
+
+@njit(cache=True, nogil=True)
+def store(sig, top, bits, a, s):
+    """Sample ``s`` of radial ``a`` of each window ``w`` with bit ``w`` of ``bits``
+    takes its best antenna's value ``top[w]``."""
+    for w in range(top.shape[0]):
+        if (bits >> w) & 1:
+            sig[w, a, s] = top[w]
+
+
+@njit(cache=True, nogil=True)
 def sweep(terrain, mast, antennas, windows, radio, out):
     """Signal (dBm) of one mast's antennas into ``out``, one window per technology.
 
@@ -289,14 +360,8 @@ def sweep(terrain, mast, antennas, windows, radio, out):
     dem, x0, y0, res = terrain
     if np.isnan(mast.ground) or mast.ground < -1.0e4:
         return -1
-    n_win = windows.r0.shape[0]
-    n_rad = windows.n_rad
-    n_smp = int(windows.radius.max() / res) + 2
-    pix = np.empty(out.shape[0], dtype=np.int64)
-    need = np.zeros((n_rad, n_smp), dtype=np.int64)
-    last = np.full(n_rad, -1, dtype=np.int64)
-    map_windows(terrain, mast, windows, n_smp, 0, pix, need, last)
-
+    n_rad, n_smp, pix, need, todo, last, sig = plan(terrain, mast, windows, out, 0)
+    voids = 0
     n_ant = antennas.f_mhz.shape[0]
     rx_h = radio.rx_h
     hata_f = np.empty(n_ant)  # the frequency's Hata terms
@@ -306,26 +371,12 @@ def sweep(terrain, mast, antennas, windows, radio, out):
     r_eff = radio.k * EARTH_RADIUS_M
     htx = mast.ground + mast.height
     hb_lo, hb_hi = HATA_HB_RANGE_M
-    sig = np.full((n_win, n_rad, n_smp), np.nan, dtype=np.float32)
     hull_d = np.empty(n_smp + 1)
     hull_h = np.empty(n_smp + 1)
-    ah = np.zeros(n_ant)
-    top = np.empty(n_win)
-    # the antennas' fields as local arrays: the per-sample loop passes no records
     f_ant = antennas.f_mhz
-    win = antennas.window
-    level0 = antennas.level0
-    tilt = antennas.tilt
-    omni = np.isnan(antennas.azimuth)
-    pattern = (antennas.vbw, antennas.side_lobe, antennas.front_to_back)
-    voids = 0
-    for a in range(n_rad):
-        if last[a] < 0:
-            continue
-        theta = 2.0 * math.pi * a / n_rad
-        st = math.sin(theta)
-        ct = math.cos(theta)
-        horizontal_pattern(theta, antennas, ah)
+    win, level0, tilt, omni, pattern, ah, top = antenna_arrays(antennas, sig.shape[0])
+    for a in todo:
+        st, ct = radial(a, n_rad, antennas, ah)
         hull_d[0] = 0.0
         hull_h[0] = htx
         m = 1
@@ -335,16 +386,11 @@ def sweep(terrain, mast, antennas, windows, radio, out):
         z_prev = mast.ground
         for s in range(last[a] + 1):
             d = s * res if s > 0 else 0.25 * res
-            px = mast.x + d * st
-            py = mast.y + d * ct
-            if off_dem(dem, x0, y0, res, px, py):
-                break  # off the DEM: nothing is predicted beyond (never assume sea level)
-            z = _bilinear(dem, x0, y0, res, px, py)
-            if z < -1.0e4:
+            px, py = mast.x + d * st, mast.y + d * ct
+            z, void = profile_height(dem, x0, y0, res, px, py, False, z_prev)
+            if z == -np.inf:
                 break
-            if np.isnan(z):
-                z = z_prev
-                voids += 1
+            voids += void
             z_prev = z
             zc = z - d * d / (2.0 * r_eff)
             hrx = zc + rx_h
@@ -391,9 +437,7 @@ def sweep(terrain, mast, antennas, windows, radio, out):
                             diff = knife_edge_db(v)
                     gain = antenna_gain(omni[q], ah[q], el, tilt[q], pattern)
                     top[w] = max(top[w], level0[q] + gain - pl - diff)
-                for w in range(n_win):
-                    if (bits >> w) & 1:
-                        sig[w, a, s] = top[w]
+                store(sig, top, bits, a, s)
             if s > 0:
                 slope = (zc - htx) / d
                 if slope > best:

@@ -55,13 +55,14 @@ import numpy as np
 from .._numba import njit
 from .engine import (
     EARTH_RADIUS_M,
-    _bilinear,
-    _nearest,
+    antenna_arrays,
     antenna_gain,
     gather,
-    horizontal_pattern,
-    map_windows,
-    off_dem,
+    height_at,
+    plan,
+    profile_height,
+    radial,
+    store,
 )
 from .itm import (
     _avar,
@@ -363,33 +364,16 @@ def _bands(antennas, params):
 
 
 @njit(cache=True, nogil=True)
-def _height(dem, x0, y0, res, x, y, nearest):
-    if nearest:
-        return _nearest(dem, x0, y0, res, x, y)
-    return _bilinear(dem, x0, y0, res, x, y)
-
-
-@njit(cache=True, nogil=True)
 def sweep_itm(terrain, mast, antennas, windows, params, out):
-    """Signal (dBm) of one mast's antennas into ``out``, one window per technology
-    (the contract of :func:`coverage.radio.engine.sweep`, with :class:`ItmParams`).
-
-    Returns the number of radial samples that fell on DEM voids inside the DEM (filled
-    with the previous sample's height), or -1 when the mast has no ground height.
-    Radials stop where they leave the DEM: those pixels stay NaN.
-    """
+    """Signal (dBm) of one mast's antennas into ``out``, one window per technology:
+    the contract of :func:`coverage.radio.engine.sweep` (and its return value), with
+    :class:`ItmParams`."""
     dem, x0, y0, res = terrain
     if np.isnan(mast.ground) or mast.ground < -1.0e4:
         return -1
-    n_win = windows.r0.shape[0]
-    n_rad = windows.n_rad
-    n_smp = int(windows.radius.max() / res) + 2
-    # 1. gather mapping: which radial sample each pixel reads (the mast's own pixel reads
-    # the first sample); mark the samples needed
-    pix = np.empty(out.shape[0], dtype=np.int64)
-    need = np.zeros((n_rad, n_smp), dtype=np.int64)
-    last = np.full(n_rad, -1, dtype=np.int64)
-    map_windows(terrain, mast, windows, n_smp, 1, pix, need, last)
+    # 1. which radial sample each pixel reads (the mast's own pixel reads the first one)
+    n_rad, n_smp, pix, need, todo, last, sig = plan(terrain, mast, windows, out, 1)
+    voids = 0
 
     # 2. along each radial: elevations, then ITM on the prefix for every needed sample
     r_eff = params.k * EARTH_RADIUS_M
@@ -398,43 +382,24 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
     htx = mast.ground + mast.height
     band, f_mhz, wn, zgnd, feeds = _bands(antennas, params)
     n_ant = band.shape[0]
-    sig = np.full((n_win, n_rad, n_smp), np.nan, dtype=np.float32)
     z = np.empty(n_smp)
     z3 = np.empty(3)
     loss = np.empty((f_mhz.shape[0], n_smp))
     work = np.empty((7, n_smp + 245))
     iwork = np.empty((2, n_smp), dtype=np.int64)
-    ah = np.zeros(n_ant)
-    top = np.empty(n_win)
-    # the antennas' fields as local arrays: the per-sample loop passes no records
-    win = antennas.window
-    level0 = antennas.level0
-    tilt = antennas.tilt
-    omni = np.isnan(antennas.azimuth)
-    pattern = (antennas.vbw, antennas.side_lobe, antennas.front_to_back)
-    voids = 0
-    for a in range(n_rad):
-        if last[a] < 1:
-            continue
-        theta = 2.0 * math.pi * a / n_rad
-        st = math.sin(theta)
-        ct = math.cos(theta)
-        horizontal_pattern(theta, antennas, ah)
+    win, level0, tilt, omni, pattern, ah, top = antenna_arrays(antennas, sig.shape[0])
+    for a in todo:
+        st, ct = radial(a, n_rad, antennas, ah)
         z[0] = mast.ground
         z_prev = mast.ground
         n_ok = 1  # samples 0..n_ok-1 lie on the DEM
         for s in range(1, last[a] + 1):
             d = s * res
-            px = mast.x + d * st
-            py = mast.y + d * ct
-            if off_dem(dem, x0, y0, res, px, py):
-                break  # off the DEM: nothing is predicted beyond (never assume sea level)
-            h = _height(dem, x0, y0, res, px, py, params.nearest)
-            if h < -1.0e4:
+            px, py = mast.x + d * st, mast.y + d * ct
+            h, void = profile_height(dem, x0, y0, res, px, py, params.nearest, z_prev)
+            if h == -np.inf:
                 break
-            if np.isnan(h):
-                h = z_prev
-                voids += 1
+            voids += void
             z_prev = h
             z[s] = h
             n_ok = s + 1
@@ -450,7 +415,7 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
                 # the first pixel step: ITM on three points (mast, midpoint, sample 1)
                 xm = mast.x + 0.5 * res * st
                 ym = mast.y + 0.5 * res * ct
-                zm = _height(dem, x0, y0, res, xm, ym, params.nearest)
+                zm = height_at(dem, x0, y0, res, xm, ym, params.nearest)
                 if np.isnan(zm) or zm < -1.0e4:
                     zm = 0.5 * (z[0] + z[1])
                 z3[0] = z[0]
@@ -471,9 +436,7 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
                 if (bits >> w) & 1:
                     gain = antenna_gain(omni[q], ah[q], el, tilt[q], pattern)
                     top[w] = max(top[w], level0[q] + gain - loss[band[q], s])
-            for w in range(n_win):
-                if (bits >> w) & 1:
-                    sig[w, a, s] = top[w]
+            store(sig, top, bits, a, s)
 
     # 3. gather
     gather(windows, sig, pix, n_smp, out)
