@@ -38,6 +38,7 @@ from .basemap import hillshade_png
 from .i18n import headline_figures, model_name, number, percent, text
 
 if TYPE_CHECKING:
+    from ..models.base import CoverageMask
     from ..pipeline import CoverageResult as Result
 
 log = logging.getLogger(__name__)
@@ -346,10 +347,11 @@ def _add_technology(m, result: Result, tech: str, detail: Detail, lang: str) -> 
     prediction = result.prediction
     group = folium.FeatureGroup(name=text("layer_tech", lang, tech=tech), show=False)
     colour = TECH_COLOURS[tech]
-    if hasattr(prediction, "best"):  # a raster model: the covered pixels as an image
-        if tech not in prediction.best:
-            return
-        png, bounds = _covered_png(prediction, tech, colour)
+    if prediction is None:
+        return
+    mask = prediction.coverage_mask(tech)
+    if mask is not None:  # a raster model: the covered pixels as an image
+        png, bounds = _covered_png(mask, colour)
         folium.raster_layers.ImageOverlay(
             image="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
             bounds=bounds,
@@ -359,8 +361,8 @@ def _add_technology(m, result: Result, tech: str, detail: Detail, lang: str) -> 
         ).add_to(group)
         group.add_to(m)
         return
-    footprints = getattr(prediction, "footprints", {}).get(tech)
-    if footprints is None or len(footprints) == 0:
+    footprints = prediction.coverage_shapes(tech)
+    if footprints is None:
         return
     union = shapely.union_all(footprints)
     geom = _display(np.array([union]), result.crs, detail, coverage=False)
@@ -378,25 +380,25 @@ def _add_technology(m, result: Result, tech: str, detail: Detail, lang: str) -> 
     group.add_to(m)
 
 
-def _covered_png(prediction, tech: str, colour: str) -> tuple[bytes, list]:
-    """The pixels where ``tech`` reaches its threshold, warped to Web Mercator, as a PNG."""
+def _covered_png(mask: CoverageMask, colour: str) -> tuple[bytes, list]:
+    """The covered pixels, warped to Web Mercator, as a PNG."""
     import io
 
     from PIL import Image
     from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
-    covered = prediction.covered([tech]).astype(np.uint8)
+    covered = mask.covered.astype(np.uint8)
     h, w = covered.shape
-    left, top = prediction.transform.c, prediction.transform.f
-    res = prediction.transform.a
+    left, top = mask.transform.c, mask.transform.f
+    res = mask.transform.a
     bounds = (left, top - h * res, left + w * res, top)
-    dst_transform, dw, dh = calculate_default_transform(prediction.crs, "EPSG:3857", w, h, *bounds)
+    dst_transform, dw, dh = calculate_default_transform(mask.crs, "EPSG:3857", w, h, *bounds)
     merc = np.zeros((dh, dw), dtype=np.uint8)
     reproject(
         covered,
         merc,
-        src_transform=prediction.transform,
-        src_crs=prediction.crs,
+        src_transform=mask.transform,
+        src_crs=mask.crs,
         dst_transform=dst_transform,
         dst_crs="EPSG:3857",
         resampling=Resampling.nearest,

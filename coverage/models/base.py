@@ -22,6 +22,8 @@ from ..overlay import covered_share, points_covered
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from affine import Affine
+    from pyproj import CRS
 
     from ..settings import Settings
 
@@ -54,6 +56,23 @@ class Prediction(ABC):
         """Strongest signal (dBm) inside each polygon or at each point; None: no levels."""
         return None
 
+    def coverage_mask(self, technology: str) -> CoverageMask | None:
+        """Where ``technology`` is covered, as a raster (for the maps); None: not a raster."""
+        return None
+
+    def coverage_shapes(self, technology: str) -> np.ndarray | None:
+        """Where ``technology`` is covered, as polygons (for the maps); None: not vector."""
+        return None
+
+
+@dataclass(frozen=True)
+class CoverageMask:
+    """A boolean coverage raster with its georeferencing."""
+
+    covered: np.ndarray
+    transform: Affine
+    crs: CRS
+
 
 @dataclass
 class FootprintPrediction(Prediction):
@@ -76,6 +95,10 @@ class FootprintPrediction(Prediction):
 
     def point_covered(self, points, technologies):
         return points_covered(points, self._select(technologies))
+
+    def coverage_shapes(self, technology: str) -> np.ndarray | None:
+        shapes = self.footprints.get(technology)
+        return None if shapes is None or len(shapes) == 0 else shapes
 
 
 class PropagationModel(ABC):

@@ -41,7 +41,7 @@ from ..radio.engine import (
 )
 from ..radio.linkbudget import reference_signal_offset_db
 from ..settings import DEFAULT_FREQUENCY_MHZ, TECHNOLOGIES, Settings
-from .base import Prediction
+from .base import CoverageMask, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,12 @@ class RasterPrediction(Prediction):
                 with np.errstate(invalid="ignore"):
                     mask |= self.best[tech] >= self.thresholds[tech]
         return mask
+
+    def coverage_mask(self, technology: str) -> CoverageMask | None:
+        """Where ``technology`` reaches its threshold, as a boolean raster."""
+        if technology not in self.best:
+            return None
+        return CoverageMask(self.covered([technology]), self.transform, self.crs)
 
     def best_of(self, technologies: Sequence[str]) -> np.ndarray:
         """Raster of the strongest signal among ``technologies`` (NaN where none)."""
