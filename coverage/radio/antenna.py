@@ -138,9 +138,7 @@ def sector_gain_db(
     *,
     beamwidth_deg: float = 65.0,
     front_to_back_db: float = 25.0,
-    tilt_deg: float = 0.0,
-    vertical_beamwidth_deg: float = 10.0,
-    side_lobe_db: float = 20.0,
+    **vertical: float,
 ) -> FloatOrArray:
     """Return the 3GPP combined sector pattern in dB relative to boresight (<= 0).
 
@@ -158,39 +156,21 @@ def sector_gain_db(
         Elevation of the point seen from the antenna, degrees, positive upward.
     beamwidth_deg, front_to_back_db
         Horizontal pattern parameters (φ3dB, A_m).
-    tilt_deg, vertical_beamwidth_deg, side_lobe_db
-        Vertical pattern parameters (downtilt, θ3dB, SLA_v).
+    **vertical
+        The vertical pattern's ``tilt_deg``, ``vertical_beamwidth_deg`` and
+        ``side_lobe_db`` (downtilt, θ3dB, SLA_v), as :func:`vertical_attenuation`.
     """
     phi = np.asarray(bearing_deg, dtype=float) - np.asarray(azimuth_deg, dtype=float)
     a_h = horizontal_attenuation(
         phi, beamwidth_deg=beamwidth_deg, front_to_back_db=front_to_back_db
     )
-    a_v = vertical_attenuation(
-        elevation_deg,
-        tilt_deg=tilt_deg,
-        vertical_beamwidth_deg=vertical_beamwidth_deg,
-        side_lobe_db=side_lobe_db,
-    )
+    a_v = vertical_attenuation(elevation_deg, **vertical)
     return _result(np.asarray(combined_db(a_h, a_v, front_to_back_db)))
 
 
-def omni_gain_db(
-    elevation_deg: npt.ArrayLike,
-    *,
-    tilt_deg: float = 0.0,
-    vertical_beamwidth_deg: float = 10.0,
-    side_lobe_db: float = 20.0,
-) -> FloatOrArray:
-    """Return an omnidirectional antenna's pattern in dB: the 3GPP vertical part only.
-
-    Same as :func:`vertical_attenuation`; the horizontal pattern is flat.
-    """
-    return vertical_attenuation(
-        elevation_deg,
-        tilt_deg=tilt_deg,
-        vertical_beamwidth_deg=vertical_beamwidth_deg,
-        side_lobe_db=side_lobe_db,
-    )
+#: An omnidirectional antenna's pattern in dB: the 3GPP vertical part only (the
+#: horizontal pattern is flat), that is :func:`vertical_attenuation`.
+omni_gain_db = vertical_attenuation
 
 
 # ----------------------------------------------------------------------- MSI files

@@ -220,14 +220,7 @@ def signal_dbm(
 
 
 def max_path_loss_db(
-    eirp_dbm: npt.ArrayLike,
-    threshold_dbm: npt.ArrayLike,
-    *,
-    technology: str,
-    antenna_attenuation_db: npt.ArrayLike = 0.0,
-    rx_gain_dbi: npt.ArrayLike = 0.0,
-    rx_losses_db: npt.ArrayLike = 0.0,
-    bandwidth_mhz: float | None = None,
+    eirp_dbm: npt.ArrayLike, threshold_dbm: npt.ArrayLike, *, technology: str, **budget
 ) -> FloatOrArray:
     """Return the largest path loss in dB at which the level still reaches the threshold.
 
@@ -241,16 +234,11 @@ def max_path_loss_db(
     threshold_dbm
         Required level of the measured quantity in dBm (e.g.
         ``DEFAULT_THRESHOLDS_DBM[technology]``).
-    technology, antenna_attenuation_db, rx_gain_dbi, rx_losses_db, bandwidth_mhz
+    technology
         As for :func:`signal_dbm`.
+    **budget
+        The other terms of :func:`signal_dbm`: ``antenna_attenuation_db``,
+        ``rx_gain_dbi``, ``rx_losses_db``, ``bandwidth_mhz``.
     """
-    at_zero_loss = signal_dbm(
-        eirp_dbm,
-        0.0,
-        technology=technology,
-        antenna_attenuation_db=antenna_attenuation_db,
-        rx_gain_dbi=rx_gain_dbi,
-        rx_losses_db=rx_losses_db,
-        bandwidth_mhz=bandwidth_mhz,
-    )
+    at_zero_loss = signal_dbm(eirp_dbm, 0.0, technology=technology, **budget)
     return _result(np.asarray(at_zero_loss - np.asarray(threshold_dbm, dtype=float)))

@@ -13,7 +13,10 @@ functions validate their arguments and call them), and the numba kernels
 Terrain profiles are two 1-D arrays of the same length: ``distance_m`` from the
 transmitter (the first sample is 0, strictly increasing) and ``elevation_m``, the ground
 height of each sample. The transmitter antenna stands ``tx_height_m`` above the first
-sample and the receiver antenna ``rx_height_m`` above the last. Earth curvature is taken
+sample and the receiver antenna ``rx_height_m`` above the last; ``frequency_mhz`` is the
+frequency (MHz) and ``k`` the effective-Earth-radius factor. The profile functions
+(:func:`line_of_sight`, :func:`deygout_loss`, :func:`bullington_loss`) all take these
+six, in this order (``k`` by keyword). Earth curvature is taken
 into account with the effective-Earth-radius factor ``k`` (4/3 for the median
 standard atmosphere, as in ITU-R P.452 and P.530): each terrain height is raised by the Earth bulge
 ``d1 d2 / (2 k R)``, which turns the curved-Earth geometry into a flat one where rays are
@@ -265,10 +268,8 @@ def okumura_hata(
 
     Parameters
     ----------
-    distance_m
-        Distance in metres (> 0).
-    frequency_mhz
-        Frequency in MHz (> 0).
+    distance_m, frequency_mhz
+        Distance in metres and frequency in MHz (> 0).
     base_height_m
         Base-station antenna height in metres (> 0).
     mobile_height_m
@@ -307,16 +308,8 @@ def cost231_hata(
 
     Parameters
     ----------
-    distance_m
-        Distance in metres (> 0).
-    frequency_mhz
-        Frequency in MHz (> 0).
-    base_height_m
-        Base-station antenna height in metres (> 0).
-    mobile_height_m
-        Mobile antenna height in metres (> 0).
-    environment
-        ``"urban"``, ``"suburban"`` or ``"open"``.
+    distance_m, frequency_mhz, base_height_m, mobile_height_m, environment
+        As for :func:`okumura_hata`.
     metropolitan
         Add the 3 dB metropolitan-centre correction ``Cm``.
     """
@@ -442,14 +435,9 @@ class LineOfSight(NamedTuple):
 
 
 def line_of_sight(
-    distance_m: ArrayLike,
-    elevation_m: ArrayLike,
-    tx_height_m: float,
-    rx_height_m: float,
-    frequency_mhz: float,
-    *,
-    k: float = 4 / 3,
-) -> LineOfSight:
+    distance_m: ArrayLike, elevation_m: ArrayLike, tx_height_m: float, rx_height_m: float,
+    frequency_mhz: float, *, k: float = 4 / 3,
+) -> LineOfSight:  # fmt: skip
     """Return whether the TX-RX ray clears the terrain, and by how much.
 
     At each interior sample i, the clearance is ``c_i = y_i - (e_i + b_i)``, with
@@ -459,14 +447,8 @@ def line_of_sight(
 
     Parameters
     ----------
-    distance_m, elevation_m
-        The terrain profile (see the module docstring).
-    tx_height_m, rx_height_m
-        Antenna heights above the ground at the first and last samples, in metres.
-    frequency_mhz
-        Frequency in MHz, for the Fresnel zone.
-    k
-        Effective-Earth-radius factor.
+    distance_m, elevation_m, tx_height_m, rx_height_m, frequency_mhz, k
+        The path (see the module docstring); the frequency sets the Fresnel zone.
     """
     p = _profile(distance_m, elevation_m, tx_height_m, rx_height_m, frequency_mhz, k)
     if p.d.size < 3:
@@ -486,19 +468,13 @@ def _span_v(p: _Profile, top: np.ndarray, a: int, b: int) -> np.ndarray:
     d1 = d - p.d[a]
     d2 = p.d[b] - d
     line = top[a] + (top[b] - top[a]) * d1 / (p.d[b] - p.d[a])
-    return (p.z[a + 1 : b] - line) * np.sqrt(2.0 * (d1 + d2) / (p.lam * d1 * d2))
+    return fresnel_v(p.z[a + 1 : b] - line, d1, d2, p.lam)
 
 
 def deygout_loss(
-    distance_m: ArrayLike,
-    elevation_m: ArrayLike,
-    tx_height_m: float,
-    rx_height_m: float,
-    frequency_mhz: float,
-    *,
-    k: float = 4 / 3,
-    max_edges: int = 3,
-) -> float:
+    distance_m: ArrayLike, elevation_m: ArrayLike, tx_height_m: float, rx_height_m: float,
+    frequency_mhz: float, *, k: float = 4 / 3, max_edges: int = 3,
+) -> float:  # fmt: skip
     """Return the multiple knife-edge diffraction loss over a profile in dB (Deygout, 1966).
 
     The Deygout construction as described in ITU-R P.526 (multiple isolated obstacles):
@@ -512,14 +488,8 @@ def deygout_loss(
 
     Parameters
     ----------
-    distance_m, elevation_m
-        The terrain profile (see the module docstring).
-    tx_height_m, rx_height_m
-        Antenna heights above the ground at the first and last samples, in metres.
-    frequency_mhz
-        Frequency in MHz.
-    k
-        Effective-Earth-radius factor.
+    distance_m, elevation_m, tx_height_m, rx_height_m, frequency_mhz, k
+        The path (see the module docstring).
     max_edges
         Maximum number of edges summed (>= 1); 3 is the classic principal + two
         secondary edges.
@@ -550,14 +520,9 @@ def deygout_loss(
 
 
 def bullington_loss(
-    distance_m: ArrayLike,
-    elevation_m: ArrayLike,
-    tx_height_m: float,
-    rx_height_m: float,
-    frequency_mhz: float,
-    *,
-    k: float = 4 / 3,
-) -> float:
+    distance_m: ArrayLike, elevation_m: ArrayLike, tx_height_m: float, rx_height_m: float,
+    frequency_mhz: float, *, k: float = 4 / 3,
+) -> float:  # fmt: skip
     """Return the Bullington knife-edge diffraction loss over a profile in dB.
 
     The knife-edge ("Bullington part") of the general-path method of ITU-R P.1812-4
@@ -581,14 +546,8 @@ def bullington_loss(
 
     Parameters
     ----------
-    distance_m, elevation_m
-        The terrain profile (see the module docstring).
-    tx_height_m, rx_height_m
-        Antenna heights above the ground at the first and last samples, in metres.
-    frequency_mhz
-        Frequency in MHz.
-    k
-        Effective-Earth-radius factor.
+    distance_m, elevation_m, tx_height_m, rx_height_m, frequency_mhz, k
+        The path (see the module docstring).
     """
     p = _profile(distance_m, elevation_m, tx_height_m, rx_height_m, frequency_mhz, k)
     if p.d.size < 3:
@@ -600,10 +559,10 @@ def bullington_loss(
     s_tr = (hrs - hts) / big_d
     if s_tim <= s_tr:
         line = (hts * (big_d - d) + hrs * d) / big_d
-        v = np.max((g - line) * np.sqrt(2.0 * big_d / (p.lam * d * (big_d - d))))
+        v = np.max(fresnel_v(g - line, d, big_d - d, p.lam))
     else:
         s_rim = np.max((g - hrs) / (big_d - d))
         d_b = (hrs - hts + s_rim * big_d) / (s_tim + s_rim)
         line = (hts * (big_d - d_b) + hrs * d_b) / big_d
-        v = (hts + s_tim * d_b - line) * np.sqrt(2.0 * big_d / (p.lam * d_b * (big_d - d_b)))
+        v = fresnel_v(hts + s_tim * d_b - line, d_b, big_d - d_b, p.lam)
     return float(knife_edge_loss(v))
