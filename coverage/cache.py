@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import inspect
 import logging
 import os
 import pickle
@@ -65,6 +66,15 @@ def _code_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _source_digest(predict) -> str:
+    """Hash of the file defining ``predict`` (a model registered from outside the package)."""
+    try:
+        path = inspect.getsourcefile(predict)
+    except TypeError:
+        return ""
+    return _file_digest(path) if path and os.path.exists(path) else ""
+
+
 def _file_digest(path: str | os.PathLike) -> str:
     h = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as fh:
@@ -79,10 +89,14 @@ def prediction_key(
     *,
     settings: Settings,
     area: tuple[float, float, float, float] | None,
+    code: str = "",
 ) -> str:
-    """The cache key of a prediction: a hex digest of everything it depends on."""
+    """The cache key of a prediction: a hex digest of everything it depends on.
+
+    ``code`` identifies the model's own code when it lives outside this package."""
     h = hashlib.blake2b(digest_size=20)
     h.update(_code_fingerprint().encode())
+    h.update(code.encode())
     h.update(model.encode())
     h.update(sites.crs.to_wkt().encode() if sites.crs is not None else b"")
     h.update(b"".join(shapely.to_wkb(sites.geometry.to_numpy(), hex=False)))
@@ -167,7 +181,7 @@ def cached_predict(
     """
     if not use_cache:
         return predict(sites, settings=settings, area=area, **kwargs)
-    key = prediction_key(model, sites, settings=settings, area=area)
+    key = prediction_key(model, sites, settings=settings, area=area, code=_source_digest(predict))
     hit = load(key)
     if hit is not None:
         prediction, messages = hit

@@ -13,6 +13,14 @@ from click.testing import CliRunner
 TINY = Path(__file__).parent / "data" / "tiny"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_prediction_cache(tmp_path_factory):
+    """The tests' predictions are cached in a folder of their own, never the user's."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 @pytest.fixture
 def tiny() -> dict:
     """Paths of the tiny fixture by layer, as ``coverage.Layers`` takes them."""

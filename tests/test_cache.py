@@ -80,12 +80,15 @@ def test_hit_skips_the_model_and_repeats_its_warnings():
 
 
 def test_a_damaged_entry_is_a_miss():
-    key = cache.prediction_key("toy", _sites(), settings=Settings(), area=None)
+    def fresh(sites, *, settings, area):
+        return "fresh"
+
+    code = cache._source_digest(fresh)  # a model from outside the package: its file counts
+    assert code == cache._file_digest(__file__)
+    key = cache.prediction_key("toy", _sites(), settings=Settings(), area=None, code=code)
     cache.cache_dir().mkdir(parents=True)
     (cache.cache_dir() / f"{key}.pkl").write_bytes(b"not a pickle")
-    got = cache.cached_predict(
-        lambda s, settings, area: "fresh", "toy", _sites(), settings=Settings(), area=None
-    )
+    got = cache.cached_predict(fresh, "toy", _sites(), settings=Settings(), area=None)
     assert got == "fresh"
     assert cache.load(key) == ("fresh", [])  # replaced by a good entry
 
