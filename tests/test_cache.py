@@ -113,7 +113,7 @@ def test_compute_then_map_predicts_once(tiny, tiny_dem, monkeypatch):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(terrain, "predict_terrain", counting)
+    monkeypatch.setattr(terrain.TerrainModel, "_predict", staticmethod(counting))
     layers = Layers(**tiny, dem=tiny_dem)
     first = run(layers)
     second = run(layers)
