@@ -17,8 +17,9 @@ from coverage.models import MODELS
 from coverage.models.raster import predict_raster
 from coverage.models.terrain import itm_kernel
 from coverage.radio.dem import Grid
-from coverage.radio.itm import _qlrps, itm_p2p
+from coverage.radio.itm import _qlrps
 from coverage.radio.itm_area import _radial_losses
+from coverage.radio.link import _run_itm
 from coverage.radio.linkbudget import reference_signal_offset_db
 
 RES = 30.0
@@ -65,28 +66,8 @@ def one_site(site: tuple[float, float] = SITE) -> gpd.GeoDataFrame:
     )
 
 
-def bilinear(z: np.ndarray, x: float, y: float) -> float:
-    """Height at metric (x, y), interpolated between the four surrounding pixel centres."""
-    col = (x - X0) / RES - 0.5
-    row = (Y0 - y) / RES - 0.5
-    c, r = math.floor(col), math.floor(row)
-    fc, fr = col - c, row - r
-    z = z.astype(float)
-    return (
-        z[r, c] * (1 - fc) * (1 - fr)
-        + z[r, c + 1] * fc * (1 - fr)
-        + z[r + 1, c] * (1 - fc) * fr
-        + z[r + 1, c + 1] * fc * fr
-    )
-
-
-def nearest(z: np.ndarray, x: float, y: float) -> float:
-    """Height of the pixel containing metric (x, y)."""
-    return float(z[math.floor((Y0 - y) / RES), math.floor((x - X0) / RES)])
-
-
 def expected(
-    z: np.ndarray,
+    g: Grid,
     row: int,
     col: int,
     time: float = 50.0,
@@ -94,18 +75,15 @@ def expected(
     heights: str = "nearest",
     site: tuple[float, float] = SITE,
 ) -> float:
-    """Signal at pixel (row, col): ITM on the profile along its nearest radial."""
+    """Signal at pixel (row, col): ITM on the profile along its nearest radial, the
+    heights read from the grid by ``heights`` (Grid.sample)."""
     px, py = X0 + (col + 0.5) * RES, Y0 - (row + 0.5) * RES
     dx, dy = px - site[0], py - site[1]
     n_rad = max(16, math.ceil(2 * math.pi * RADIUS / RES))
     a = round((math.atan2(dx, dy) % (2 * math.pi)) / (2 * math.pi) * n_rad) % n_rad
-    s = round(math.hypot(dx, dy) / RES)
+    d = np.arange(round(math.hypot(dx, dy) / RES) + 1) * RES
     theta = 2 * math.pi * a / n_rad
-    height = nearest if heights == "nearest" else bilinear
-    profile = [
-        height(z, site[0] + i * RES * math.sin(theta), site[1] + i * RES * math.cos(theta))
-        for i in range(s + 1)
-    ]
+    profile = g.sample(site[0] + d * math.sin(theta), site[1] + d * math.cos(theta), heights)
     loss = p2p_loss(profile, RES, MAST, time=time, situation=situation)
     return EIRP - reference_signal_offset_db("2G") - loss
 
@@ -113,23 +91,10 @@ def expected(
 def p2p_loss(
     profile, xi: float, mast: float, time: float = 50.0, situation: float = 50.0, f: float = F
 ) -> float:
-    """ITM point to point with the default settings' ground, climate and receiver."""
-    s = Settings()
-    return itm_p2p(
-        profile,
-        xi,
-        mast,
-        s.rx_height_m,
-        frequency_mhz=f,
-        epsilon=s.itm_epsilon,
-        sigma=s.itm_sigma,
-        n0=s.itm_n0,
-        climate=s.itm_climate,
-        polarization=1,
-        mdvar=12,
-        time=time,
-        situation=situation,
-    ).loss_db
+    """ITM point to point with the default settings' ground, climate and receiver (as
+    ``coverage link`` runs it)."""
+    s = Settings().replace(itm_time=time, itm_situation=situation)
+    return _run_itm(np.asarray(profile), np.array([0.0, xi]), mast, s.rx_height_m, f, s).loss_db
 
 
 # (row, col) offsets from the site: due north (on a radial, exact pixel heights), beyond
@@ -149,7 +114,7 @@ def test_pixels_match_itm_p2p_on_their_profile(kind, heights):
     raster = pred.best["2G"]
     for dr, dc in PIXELS:
         row, col = CENTRE + dr, CENTRE + dc
-        want = expected(g.array, row, col, heights=heights)
+        want = expected(g, row, col, heights=heights)
         assert raster[row, col] == pytest.approx(want, abs=0.05), (dr, dc)
 
 
@@ -163,7 +128,7 @@ def test_site_between_pixel_centres(heights):
     pred = predict_raster(one_site(site), g, settings=settings, kernel=itm_kernel(settings))
     for dr, dc in [(-10, 0), (-50, 0), (-45, 20), (31, -17)]:
         row, col = CENTRE + dr, CENTRE + dc
-        want = expected(g.array, row, col, heights=heights, site=site)
+        want = expected(g, row, col, heights=heights, site=site)
         assert pred.best["2G"][row, col] == pytest.approx(want, abs=2e-3), (dr, dc)
 
 
@@ -177,7 +142,7 @@ def test_reliability_settings_reach_the_kernel():
     assert pred.info["itm"]["time_location_situation_percent"] == [90.0, 50.0, 80.0]
     for dr, dc in PIXELS:
         row, col = CENTRE + dr, CENTRE + dc
-        want = expected(g.array, row, col, time=90.0, situation=80.0)
+        want = expected(g, row, col, time=90.0, situation=80.0)
         assert pred.best["2G"][row, col] == pytest.approx(want, abs=0.05), (dr, dc)
         assert pred.best["2G"][row, col] < median.best["2G"][row, col]
 

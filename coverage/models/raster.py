@@ -473,12 +473,4 @@ def predict_raster(
         "rx_height_m": settings.rx_height_m,
         **kernel.info,
     }
-    return RasterPrediction(
-        best=best,
-        count=count,
-        thresholds=thresholds,
-        transform=grid.transform,
-        crs=grid.crs,
-        model=kernel.model,
-        info=info,
-    )
+    return RasterPrediction(best, count, thresholds, grid.transform, grid.crs, kernel.model, info)

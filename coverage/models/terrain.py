@@ -20,6 +20,7 @@ threshold (:data:`coverage.radio.linkbudget.DEFAULT_THRESHOLDS_DBM`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
@@ -183,42 +184,38 @@ def predict_hata(
 
 
 class _RasterModel(PropagationModel):
-    """The models that compute signal levels per pixel from a link budget."""
+    """The models that compute signal levels per pixel from a link budget; each names
+    its module-level predict function."""
 
     produces = "raster"
     uses_columns: ClassVar[frozenset[str]] = frozenset(
         {"height_m", "frequency_mhz", "eirp_dbm", "azimuth_deg", "beamwidth_deg", "tilt_deg"}
     )
+    _predict: ClassVar[Callable[..., RasterPrediction]]
+
+    def predict(self, sites, *, settings, area=None, progress=None):
+        return type(self)._predict(sites, settings=settings, area=area, progress=progress)
 
 
 class HataModel(_RasterModel):
     """Okumura-Hata / COST-231 Hata on flat ground."""
 
-    name = "hata"
+    name, needs_dem = "hata", False
     title = "Okumura-Hata / COST-231 Hata link budget, no terrain"
-    needs_dem = False
-
-    def predict(self, sites, *, settings, area=None, progress=None):
-        return predict_hata(sites, settings=settings, area=area, progress=progress)
+    _predict = staticmethod(predict_hata)
 
 
 class TerrainModel(_RasterModel):
     """Hata base plus Bullington knife-edge diffraction over the DEM."""
 
-    name = "terrain"
+    name, needs_dem = "terrain", True
     title = "Hata plus knife-edge diffraction over the DEM"
-    needs_dem = True
-
-    def predict(self, sites, *, settings, area=None, progress=None):
-        return predict_terrain(sites, settings=settings, area=area, progress=progress)
+    _predict = staticmethod(predict_terrain)
 
 
 class ItmModel(_RasterModel):
     """Longley-Rice ITM on every pixel's DEM profile."""
 
-    name = "itm"
+    name, needs_dem = "itm", True
     title = "Longley-Rice ITM on every pixel's DEM profile"
-    needs_dem = True
-
-    def predict(self, sites, *, settings, area=None, progress=None):
-        return predict_itm(sites, settings=settings, area=area, progress=progress)
+    _predict = staticmethod(predict_itm)
