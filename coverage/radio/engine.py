@@ -61,7 +61,7 @@ OFF_DEM = -1.0e30
 #: Range of the effective base-station height the Hata base is evaluated with (m).
 HATA_HB_RANGE_M = (10.0, 300.0)
 #: Most output windows (technologies) one mast can have: one bit each in a sample mask.
-MAX_WINDOWS = 62
+MAX_WINDOWS = 31
 
 
 class Terrain(NamedTuple):
@@ -248,7 +248,7 @@ def map_windows(terrain, mast, windows, n_smp, first, pix, need, last):
         nc = windows.nc[w]
         radius = windows.radius[w]
         start = windows.start[w]
-        bit = np.int64(1) << w
+        bit = np.int32(1) << w
         for r in range(windows.nr[w]):
             py = y0 - (r0 + r + 0.5) * res
             for c in range(nc):
@@ -304,14 +304,15 @@ def plan(terrain, mast, windows, out, first):
     """What a kernel needs before walking: the numbers of radials and of samples per
     radial, the pixel -> sample map, the samples each window needs, the radials any
     pixel reads and the farthest sample read on each (see :func:`map_windows`), and
-    the per-window sample values, NaN until computed."""
+    the per-window sample values (set by the walk: a radial that stops marks the rest
+    NaN, see :func:`stop`)."""
     n_smp = int(windows.radius.max() / terrain.res) + 2
     n_rad = windows.n_rad
     pix = np.empty(out.shape[0], dtype=np.int64)
-    need = np.zeros((n_rad, n_smp), dtype=np.int64)
+    need = np.zeros((n_rad, n_smp), dtype=np.int32)
     last = np.full(n_rad, -1, dtype=np.int64)
     map_windows(terrain, mast, windows, n_smp, first, pix, need, last)
-    sig = np.full((windows.r0.shape[0], n_rad, n_smp), np.nan, dtype=np.float32)
+    sig = np.empty((windows.r0.shape[0], n_rad, n_smp), dtype=np.float32)
     return n_rad, n_smp, pix, need, np.flatnonzero(last >= first), last, sig
 
 
@@ -336,6 +337,12 @@ def radial(a, n_rad, antennas, ah):
     theta = 2.0 * math.pi * a / n_rad
     horizontal_pattern(theta, antennas, ah)
     return math.sin(theta), math.cos(theta)
+
+
+@njit(cache=True, nogil=True)
+def stop(sig, a, s, last):
+    """Radial ``a`` left the DEM at sample ``s``: its samples from there on are NaN."""
+    sig[:, a, s : last + 1] = np.nan
 
 
 @njit(cache=True, nogil=True)
@@ -389,6 +396,7 @@ def sweep(terrain, mast, antennas, windows, radio, out):
             px, py = mast.x + d * st, mast.y + d * ct
             z, void = profile_height(dem, x0, y0, res, px, py, False, z_prev)
             if z == -np.inf:
+                stop(sig, a, s, last[a])
                 break
             voids += void
             z_prev = z

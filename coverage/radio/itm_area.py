@@ -62,6 +62,7 @@ from .engine import (
     plan,
     profile_height,
     radial,
+    stop,
     store,
 )
 from .itm import (
@@ -398,6 +399,7 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
             px, py = mast.x + d * st, mast.y + d * ct
             h, void = profile_height(dem, x0, y0, res, px, py, params.nearest, z_prev)
             if h == -np.inf:
+                stop(sig, a, s, last[a])
                 break
             voids += void
             z_prev = h
