@@ -18,31 +18,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+# The thresholds are defined, with their sources, in the settings; re-exported here.
+from ..settings import DEFAULT_THRESHOLDS_DBM  # noqa: F401
+
 FloatOrArray = float | np.ndarray
 
-#: Outdoor coverage thresholds, dBm, in the quantity each technology is measured in.
-#:
-#: These are the project's defaults, not a regulator's figures: no regulator's threshold
-#: could be checked against its primary text when this module was written. Where each
-#: value comes from:
-#:
-#: * ``"2G"`` -95 dBm RxLev: the lower bound of the "average" class (-95 to -85 dBm;
-#:   "poor" is -105 to -95 dBm) of the RxLev legend in VNPT's network-quality rules
-#:   (QĐ 1705/QĐ-VNPT-CNM-CLG, as reproduced in a public operator drive-test template).
-#: * ``"3G"`` -100 dBm CPICH RSCP: a conventional outdoor planning value, unsourced. The
-#:   same VNPT legend uses the RxLev classes for RSCP, so it would rate -100 dBm "poor".
-#: * ``"4G"`` -110 dBm RSRP: a conventional basic outdoor coverage value, unsourced. It
-#:   is more permissive than the about -105 dBm RSRP often quoted for Ofcom's "good"
-#:   outdoor 4G (not checked against Ofcom's own methodology).
-#: * ``"5G"`` -110 dBm SS-RSRP: as 4G (SS-RSRP is also per resource element).
-#:
-#: Override them per study; indoor coverage needs a building-penetration margin on top.
-DEFAULT_THRESHOLDS_DBM: dict[str, float] = {
-    "2G": -95.0,
-    "3G": -100.0,
-    "4G": -110.0,
-    "5G": -110.0,
-}
 
 #: Subcarriers (resource elements per OFDM symbol) in one resource block, LTE and NR.
 RE_PER_RB = 12
