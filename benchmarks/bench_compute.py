@@ -1,6 +1,9 @@
 """Wall time and peak memory of `coverage compute` on the demo province, start-up included.
 
-python benchmarks/bench_compute.py [--repeat 5]
+python benchmarks/bench_compute.py [--repeat 5] [--prediction-cache]
+
+Every run predicts (``--no-cache``) unless ``--prediction-cache``; numba's cache is
+whatever the environment has (see ``bench_demo.py`` for cold and warm numba caches).
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--prediction-cache", action="store_true")
     args = parser.parse_args()
     beside = Path(sys.executable).with_name("coverage")
     exe = str(beside) if beside.exists() else shutil.which("coverage")
     cmd = [exe] if exe else [sys.executable, "-m", "coverage.cli"]
     cmd += ["compute", "--json", "-q"]
+    if not args.prediction_cache:
+        cmd.append("--no-cache")
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
@@ -34,7 +40,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "command": "coverage " + " ".join(cmd[-3:]),
+                "command": "coverage " + " ".join(cmd[1:] if exe else cmd[3:]),
                 "villages": data["villages_total"],
                 "site_rows": data["sites"]["rows"],
                 "wall_s_median": round(statistics.median(times), 2),
