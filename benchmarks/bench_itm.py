@@ -135,6 +135,7 @@ def map_agreement(pred, freq_mhz: float, x: float, y: float, radius_m: float, sp
 def run(grid, x: float, y: float, freq_mhz: float, radius_m: float, repeats: int):
     """Best wall time of predict_raster (model itm) over ``repeats`` runs, and the result."""
     from coverage.models.raster import predict_raster
+    from coverage.models.terrain import itm_kernel
 
     sites, settings = make_sites(x, y, freq_mhz), make_settings(radius_m)
     times = []
@@ -142,7 +143,7 @@ def run(grid, x: float, y: float, freq_mhz: float, radius_m: float, repeats: int
         warnings.simplefilter("ignore")
         for _ in range(repeats):
             t0 = time.perf_counter()
-            pred = predict_raster(sites, grid, settings=settings, terrain=True, model="itm")
+            pred = predict_raster(sites, grid, settings=settings, kernel=itm_kernel(settings))
             times.append(time.perf_counter() - t0)
     return min(times), pred
 

@@ -136,3 +136,40 @@ def test_telecov_alias_is_the_same_cli():
 
     scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
     assert scripts.get("coverage") == scripts.get("telecov") == "coverage.cli.main:cli"
+
+
+@pytest.mark.parametrize("model", ["hata", "terrain", "itm"])
+def test_compute_with_raster_models(runner, tiny, tiny_dem, tmp_path, model):
+    result = runner.invoke(
+        cli,
+        [
+            "compute",
+            *tiny_args(tiny, model=model),
+            "--dem",
+            str(tiny_dem),
+            "--json",
+            "-q",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["model"] == model
+    assert 0 <= data["village_coverage_share"] <= 1
+    villages = gpd.read_file(tmp_path / "o" / "villages.gpkg")
+    assert "best_signal_dbm" in villages.columns
+    assert villages["best_signal_dbm"].notna().all()
+
+
+def test_model_default_without_dem(runner, tiny, tmp_path):
+    # every tiny site row gives range_m: the planner's radii, so the range model
+    result = runner.invoke(cli, ["compute", *tiny_args(tiny, model=None), "--json", "-q"])
+    assert json.loads(result.stdout)["model"] == "range"
+    # one row without range_m: the Hata link budget
+    rows = (tiny["sites"]).read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].rsplit(",", 1)[0] + ","
+    (tmp_path / "sites.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = tiny_args({**tiny, "sites": tmp_path / "sites.csv"}, model=None)
+    result = runner.invoke(cli, ["compute", *args, "--json", "-q"])
+    assert json.loads(result.stdout)["model"] == "hata"

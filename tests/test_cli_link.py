@@ -10,6 +10,7 @@ antenna is 30 m up, the receiver's 1.5 m; with k = 4/3, 2 k R = 16,989,333.3 m.
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -174,3 +175,46 @@ def test_help_says_what_the_profile_shows(runner):
     assert result.exit_code == 0
     assert "link [OPTIONS]" in result.output
     assert "one horizon or two horizons" in result.output
+
+
+def test_link_over_flat_ground(runner, tiny_dem):
+    result = runner.invoke(
+        cli,
+        [
+            "link",
+            "--from",
+            "105.90,17.50",
+            "--to",
+            "105.93,17.52",
+            "--technology",
+            "2G",
+            "--dem",
+            str(tiny_dem),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["line_of_sight"] is True
+    d3 = math.hypot(data["distance_m"], 30 - 1.5)
+    fspl = 20 * math.log10(4 * math.pi * d3 * 900e6 / 299_792_458)
+    assert data["path_loss_db"]["free_space"] == pytest.approx(fspl, abs=0.02)
+    assert data["received_dbm"]["free_space"] == pytest.approx(58 - fspl, abs=0.02)
+    # ITM on the same profile: line of sight over smooth ground, never below free space
+    assert data["itm"]["mode"] == "line of sight"
+    assert data["path_loss_db"]["itm"] >= data["path_loss_db"]["free_space"] - 0.01
+    # the text output names ITM's region, horizons and terrain irregularity
+    args = ["link", "--from", "105.90,17.50", "--to", "105.93,17.52", "--dem", str(tiny_dem)]
+    text = runner.invoke(cli, [*args, "--technology", "2G"])
+    assert text.exit_code == 0, text.output
+    itm_line = next(line for line in text.stdout.splitlines() if "itm (" in line)
+    assert "line of sight region" in itm_line
+    assert "delta h 0 m" in itm_line  # flat DEM
+
+
+def test_link_outside_the_dem_is_an_error(runner, tiny_dem):
+    result = runner.invoke(
+        cli, ["link", "--from", "105.90,17.50", "--to", "107.5,17.52", "--dem", str(tiny_dem)]
+    )
+    assert result.exit_code == 2
+    assert "no data along the path" in result.stderr

@@ -45,3 +45,27 @@ def test_a_model_without_rasters_is_refused(runner, tiny, tiny_dem, tmp_path):
     assert result.exit_code == 2
     assert "range model makes no rasters" in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_predict_writes_geotiffs(runner, tiny, tiny_dem, tmp_path):
+    out = tmp_path / "rasters"
+    result = runner.invoke(
+        cli,
+        [
+            "predict",
+            *tiny_args(tiny, model="terrain"),
+            "--dem",
+            str(tiny_dem),
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with rasterio.open(out / "best_4g.tif") as src:
+        assert src.crs.to_epsg() == 32648
+        assert src.nodata == -9999.0 and src.dtypes[0] == "float32"
+        data = src.read(1, masked=True)
+        assert -140 < data.max() < 0  # real dBm values
+    with rasterio.open(out / "servers_4g.tif") as src:
+        assert src.read(1).max() >= 1

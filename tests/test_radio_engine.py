@@ -3,7 +3,6 @@ hand-derived diffraction; raster predictions, GeoTIFF output, `predict` and `lin
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
 
@@ -405,110 +404,6 @@ def test_load_dem_reprojects_and_mosaics(tiny_dem):
     assert grid.shape == (100, 200)
     assert np.nanmax(grid.array) == pytest.approx(10.0)
     assert grid.res == 50
-
-
-def test_predict_writes_geotiffs(runner, tiny, tiny_dem, tmp_path):
-    out = tmp_path / "rasters"
-    result = runner.invoke(
-        cli,
-        [
-            "predict",
-            *tiny_args(tiny, model="terrain"),
-            "--dem",
-            str(tiny_dem),
-            "-o",
-            str(out),
-            "-q",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    with rasterio.open(out / "best_4g.tif") as src:
-        assert src.crs.to_epsg() == 32648
-        assert src.nodata == -9999.0 and src.dtypes[0] == "float32"
-        data = src.read(1, masked=True)
-        assert -140 < data.max() < 0  # real dBm values
-    with rasterio.open(out / "servers_4g.tif") as src:
-        assert src.read(1).max() >= 1
-
-
-@pytest.mark.parametrize("model", ["hata", "terrain", "itm"])
-def test_compute_with_raster_models(runner, tiny, tiny_dem, tmp_path, model):
-    result = runner.invoke(
-        cli,
-        [
-            "compute",
-            *tiny_args(tiny, model=model),
-            "--dem",
-            str(tiny_dem),
-            "--json",
-            "-q",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["model"] == model
-    assert 0 <= data["village_coverage_share"] <= 1
-    villages = gpd.read_file(tmp_path / "o" / "villages.gpkg")
-    assert "best_signal_dbm" in villages.columns
-    assert villages["best_signal_dbm"].notna().all()
-
-
-def test_model_default_without_dem(runner, tiny, tmp_path):
-    # every tiny site row gives range_m: the planner's radii, so the range model
-    result = runner.invoke(cli, ["compute", *tiny_args(tiny, model=None), "--json", "-q"])
-    assert json.loads(result.stdout)["model"] == "range"
-    # one row without range_m: the Hata link budget
-    rows = (tiny["sites"]).read_text(encoding="utf-8").splitlines()
-    rows[1] = rows[1].rsplit(",", 1)[0] + ","
-    (tmp_path / "sites.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    args = tiny_args({**tiny, "sites": tmp_path / "sites.csv"}, model=None)
-    result = runner.invoke(cli, ["compute", *args, "--json", "-q"])
-    assert json.loads(result.stdout)["model"] == "hata"
-
-
-def test_link_over_flat_ground(runner, tiny_dem):
-    result = runner.invoke(
-        cli,
-        [
-            "link",
-            "--from",
-            "105.90,17.50",
-            "--to",
-            "105.93,17.52",
-            "--technology",
-            "2G",
-            "--dem",
-            str(tiny_dem),
-            "--json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["line_of_sight"] is True
-    d3 = math.hypot(data["distance_m"], 30 - 1.5)
-    fspl = 20 * math.log10(4 * math.pi * d3 * 900e6 / 299_792_458)
-    assert data["path_loss_db"]["free_space"] == pytest.approx(fspl, abs=0.02)
-    assert data["received_dbm"]["free_space"] == pytest.approx(58 - fspl, abs=0.02)
-    # ITM on the same profile: line of sight over smooth ground, never below free space
-    assert data["itm"]["mode"] == "line of sight"
-    assert data["path_loss_db"]["itm"] >= data["path_loss_db"]["free_space"] - 0.01
-    # the text output names ITM's region, horizons and terrain irregularity
-    args = ["link", "--from", "105.90,17.50", "--to", "105.93,17.52", "--dem", str(tiny_dem)]
-    text = runner.invoke(cli, [*args, "--technology", "2G"])
-    assert text.exit_code == 0, text.output
-    itm_line = next(line for line in text.stdout.splitlines() if "itm (" in line)
-    assert "line of sight region" in itm_line
-    assert "delta h 0 m" in itm_line  # flat DEM
-
-
-def test_link_outside_the_dem_is_an_error(runner, tiny_dem):
-    result = runner.invoke(
-        cli, ["link", "--from", "105.90,17.50", "--to", "107.5,17.52", "--dem", str(tiny_dem)]
-    )
-    assert result.exit_code == 2
-    assert "no data along the path" in result.stderr
 
 
 def test_dem_not_covering_the_villages_is_refused(runner, tiny, tmp_path):

@@ -393,6 +393,22 @@ def _mast_call(table: dict, site: _Site, rows: list[int], settings: Settings, re
     return techs, mast, antennas, windows, out
 
 
+def _report_terrain(outside: list[str], void_sites: int) -> None:
+    """Refuse sites standing off the DEM; warn about voids within the sites' reach."""
+    if outside:
+        raise InputError(
+            f"{len(outside)} site(s) stand where the DEM has no data (first: {outside[0]}); "
+            "give a DEM that covers every site"
+        )
+    if void_sites:
+        warnings.warn(
+            f"{void_sites} site(s) have DEM voids within their prediction radius: the profile "
+            "carries the last known height over them",
+            CoverageWarning,
+            stacklevel=3,
+        )
+
+
 def predict_raster(
     sites: gpd.GeoDataFrame,
     grid: Grid,
@@ -451,18 +467,7 @@ def predict_raster(
                     count[tech][view] += (values >= thresholds[tech]).astype(np.uint16)
             if progress is not None:
                 progress(done, len(work))
-    if outside:
-        raise InputError(
-            f"{len(outside)} site(s) stand where the DEM has no data (first: {outside[0]}); "
-            "give a DEM that covers every site"
-        )
-    if void_sites:
-        warnings.warn(
-            f"{void_sites} site(s) have DEM voids within their prediction radius: the profile "
-            "carries the last known height over them",
-            CoverageWarning,
-            stacklevel=2,
-        )
+    _report_terrain(outside, void_sites)
     info = {
         "resolution_m": grid.res,
         "grid": list(shape),

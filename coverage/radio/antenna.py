@@ -241,7 +241,7 @@ def _parse_cut(
     lines: list[str], start: int, count: int, key: str, path: str
 ) -> tuple[np.ndarray, int]:
     """Parse ``count`` ``angle attenuation`` lines after line ``start``; resample to 1°."""
-    rows = []
+    rows: list[tuple[float, float]] = []
     i = start
     while len(rows) < count:
         if i >= len(lines):

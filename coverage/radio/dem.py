@@ -161,6 +161,41 @@ def native_resolution_m(path: str | os.PathLike) -> float:
         return float(np.sqrt(abs(src.res[0] * src.res[1])))
 
 
+def _mosaic(
+    paths: list[Path], shape: tuple[int, int], transform: Affine, crs: CRS, resampling: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The files reprojected onto one grid, the first file winning where they overlap,
+    and where any file has a footprint (voids inside a file stay NaN)."""
+    mosaic = np.full(shape, np.nan, dtype=np.float32)
+    inside = np.zeros(shape, dtype=bool)
+    for path in paths:
+        with _open(path) as src:
+            part = np.full(shape, np.nan, dtype=np.float32)
+            reproject(
+                source=rasterio.band(src, 1),
+                destination=part,
+                src_nodata=src.nodata,
+                dst_transform=transform,
+                dst_crs=crs,
+                dst_nodata=np.nan,
+                resampling=Resampling[resampling],
+            )
+            fill = np.isnan(mosaic) & ~np.isnan(part)
+            mosaic[fill] = part[fill]
+            footprint = np.zeros(shape, dtype=np.uint8)
+            reproject(
+                source=np.ones(src.shape, dtype=np.uint8),
+                destination=footprint,
+                src_transform=src.transform,
+                src_crs=src.crs,
+                dst_transform=transform,
+                dst_crs=crs,
+                resampling=Resampling.nearest,
+            )
+            inside |= footprint.astype(bool)
+    return mosaic, inside
+
+
 def load_dem(
     paths: str | os.PathLike | Sequence[str | os.PathLike],
     *,
@@ -196,10 +231,10 @@ def load_dem(
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    paths = [Path(os.fspath(p)) for p in paths]
-    if not paths:
+    files = [Path(os.fspath(p)) for p in paths]
+    if not files:
         raise InputError("no DEM given")
-    native = native_resolution_m(paths[0])
+    native = native_resolution_m(files[0])
     res = float(resolution or round(native, 1))
     if resampling == "nearest" and res < 0.75 * native:
         log.info("DEM: %.0f m grid finer than the DEM's %.0f m: bilinear, not nearest", res, native)
@@ -208,49 +243,23 @@ def load_dem(
     width = int(np.ceil((xmax - xmin) / res))
     height = int(np.ceil((ymax - ymin) / res))
     transform = Affine(res, 0, xmin, 0, -res, ymax)
-    mosaic = np.full((height, width), np.nan, dtype=np.float32)
-    inside = np.zeros((height, width), dtype=bool)
-    for path in paths:
-        with _open(path) as src:
-            part = np.full((height, width), np.nan, dtype=np.float32)
-            reproject(
-                source=rasterio.band(src, 1),
-                destination=part,
-                src_nodata=src.nodata,
-                dst_transform=transform,
-                dst_crs=crs,
-                dst_nodata=np.nan,
-                resampling=Resampling[resampling],
-            )
-            fill = np.isnan(mosaic) & ~np.isnan(part)
-            mosaic[fill] = part[fill]
-            footprint = np.zeros((height, width), dtype=np.uint8)
-            reproject(
-                source=np.ones(src.shape, dtype=np.uint8),
-                destination=footprint,
-                src_transform=src.transform,
-                src_crs=src.crs,
-                dst_transform=transform,
-                dst_crs=crs,
-                resampling=Resampling.nearest,
-            )
-            inside |= footprint.astype(bool)
+    mosaic, inside = _mosaic(files, (height, width), transform, crs, resampling)
     # Outside every source: a sentinel the engine stops at. NaN left inside = voids.
     mosaic[~inside] = OFF_DEM
     covered = float(inside.mean())
     log.info(
         "DEM: %d file(s) -> %dx%d grid at %.0f m, %.1f%% covered",
-        len(paths),
+        len(files),
         width,
         height,
         res,
         100 * covered,
     )
     if covered == 0:
-        raise InputError("the DEM does not cover the study area", path=str(paths[0]))
+        raise InputError("the DEM does not cover the study area", path=str(files[0]))
     return Grid(
         array=mosaic,
         transform=transform,
         crs=CRS.from_user_input(crs),
-        sources=tuple(str(p) for p in paths),
+        sources=tuple(str(p) for p in files),
     )
