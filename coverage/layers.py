@@ -182,3 +182,15 @@ class Layer:
         """The features where ``keep`` is True, labels following."""
         keep = np.asarray(keep, dtype=bool)
         return dataclasses.replace(self, frame=self.frame[keep], labels=self.labels[keep])
+
+
+@dataclass(frozen=True)
+class LayerSet:
+    """The read layers of one run, by kind (fibre stacked into one layer)."""
+
+    villages: Layer
+    sites: Layer
+    communes: Layer | None = None
+    centres: Layer | None = None
+    postal: Layer | None = None
+    fibre: Layer | None = None

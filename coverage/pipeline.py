@@ -24,7 +24,7 @@ from ._errors import ConfigError, CoverageWarning, InputError, Problem, Validati
 from .communes import assign_communes, commune_centres
 from .connectivity import fibre_connectivity
 from .io import read_layer
-from .layers import Layer, Layers
+from .layers import Layer, Layers, LayerSet
 from .metrics import commune_summary, district_summary, village_coverage
 from .models.base import Prediction, PropagationModel
 from .models.registry import get_model
@@ -46,15 +46,8 @@ Step = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(LayerSet):
     """The validated layers of one run, each in its own CRS (fibre stacked into one)."""
-
-    villages: Layer
-    sites: Layer
-    communes: Layer | None = None
-    centres: Layer | None = None
-    postal: Layer | None = None
-    fibre: Layer | None = None
 
 
 @dataclass
@@ -157,9 +150,18 @@ def _stack_fibre(layers: list[Layer]) -> Layer | None:
 def project(inputs: Inputs, *, settings: Settings) -> Projected:
     """Bring every layer into the run's one metric CRS and check that they belong together."""
     crs = choose_metric_crs(inputs.villages.frame, settings.crs)
-    layers = {
-        name: None if layer is None else to_crs(layer, crs) for name, layer in vars(inputs).items()
-    }
+
+    def moved(layer: Layer | None) -> Layer | None:
+        return None if layer is None else to_crs(layer, crs)
+
+    layers = LayerSet(
+        villages=to_crs(inputs.villages, crs),
+        sites=to_crs(inputs.sites, crs),
+        communes=moved(inputs.communes),
+        centres=moved(inputs.centres),
+        postal=moved(inputs.postal),
+        fibre=moved(inputs.fibre),
+    )
     return check_together(layers, crs, settings=settings)
 
 

@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS
 
 from ._errors import ConfigError, CoverageWarning, Problem, ValidationError
-from .layers import Layer
+from .layers import Layer, LayerSet
 from .schema import SCHEMAS, parse_technology, parse_yes_no
 from .settings import TECHNOLOGIES, Settings
 
@@ -362,18 +362,12 @@ def _validate_sites(frame, source, labels, problems, report, *, settings: Settin
 
 
 @dataclass(frozen=True)
-class Projected:
+class Projected(LayerSet):
     """The layers of a run in one metric CRS, after :func:`check_together`."""
 
-    crs: CRS
-    villages: Layer
-    sites: Layer
-    communes: Layer | None = None
-    centres: Layer | None = None
-    postal: Layer | None = None
-    fibre: Layer | None = None
+    crs: CRS = field(kw_only=True)
     #: Site rows dropped for lying beyond the reach of every village.
-    sites_out_of_reach: int = 0
+    sites_out_of_reach: int = field(default=0, kw_only=True)
 
 
 def _zero_area(layer: Layer, problems: list[Problem]) -> None:
@@ -393,9 +387,7 @@ def _zero_area(layer: Layer, problems: list[Problem]) -> None:
         )
 
 
-def check_together(
-    projected: dict[str, Layer | None], crs: CRS, *, settings: Settings
-) -> Projected:
+def check_together(layers: LayerSet, crs: CRS, *, settings: Settings) -> Projected:
     """Check that layers already in the metric ``crs`` belong together.
 
     Points of other layers far outside the villages' extent are an error (with a hint
@@ -403,8 +395,7 @@ def check_together(
     reach; site rows beyond the reach of every village (farther than the maximum range)
     are dropped with a warning, fibre far away is dropped silently.
     """
-    villages, sites = projected["villages"], projected["sites"]
-    assert villages is not None and sites is not None
+    villages, sites = layers.villages, layers.sites
     xmin, ymin, xmax, ymax = villages.frame.total_bounds
     study = shapely.box(xmin, ymin, xmax, ymax)
 
@@ -415,16 +406,16 @@ def check_together(
 
     problems: list[Problem] = []
     for name in ("villages", "communes"):
-        layer = projected.get(name)
+        layer = getattr(layers, name)
         if layer is not None:
             _zero_area(layer, problems)
     for name in ("communes", "centres", "postal"):
-        layer = projected.get(name)
+        layer = getattr(layers, name)
         if layer is not None:
             far = outside(layer, OUTSIDE_TOLERANCE_M)
             if far.any():
                 problems.append(_far_problem(layer, far, crs, study, name))
-    fibre = projected.get("fibre")
+    fibre = layers.fibre
     if fibre is not None:
         far = outside(fibre, settings.fibre_distance_m + OUTSIDE_TOLERANCE_M)
         if far.all():
@@ -444,13 +435,13 @@ def check_together(
         )
         sites = sites.subset(~far)
     return Projected(
-        crs=crs,
         villages=villages,
         sites=sites,
-        communes=projected.get("communes"),
-        centres=projected.get("centres"),
-        postal=projected.get("postal"),
+        communes=layers.communes,
+        centres=layers.centres,
+        postal=layers.postal,
         fibre=fibre,
+        crs=crs,
         sites_out_of_reach=int(far.sum()),
     )
 

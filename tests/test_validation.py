@@ -84,6 +84,12 @@ def _projected(tiny):
     return {k: None if v is None else to_crs(v, crs) for k, v in vars(inputs).items()}, crs
 
 
+def _together(layers: dict, crs):
+    from coverage.layers import LayerSet
+
+    return check_together(LayerSet(**layers), crs, settings=Settings())
+
+
 def test_points_far_from_the_villages_are_an_error_naming_file_and_row(tiny):
     layers, crs = _projected(tiny)
     postal = layers["postal"]
@@ -92,7 +98,7 @@ def test_points_far_from_the_villages_are_an_error_naming_file_and_row(tiny):
     )
     layers["postal"] = postal.with_frame(moved)
     with pytest.raises(ValidationError) as info:
-        check_together(layers, crs, settings=Settings())
+        _together(layers, crs)
     (problem,) = info.value.problems
     assert str(problem).startswith(f"{tiny['postal']}: row 1 (point_id=P1): column 'geometry'")
     assert "3 of 3 postal lie far outside the villages' extent: check its CRS" in str(problem)
@@ -109,7 +115,7 @@ def test_sites_out_of_reach_are_dropped_and_counted(tiny):
     )
     layers["sites"] = sites.with_frame(far)
     with pytest.warns(CoverageWarning, match="1 of 4 site row"):
-        projected = check_together(layers, crs, settings=Settings())
+        projected = _together(layers, crs)
     assert projected.sites_out_of_reach == 1 and len(projected.sites) == 3
 
 
