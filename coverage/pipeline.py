@@ -348,10 +348,14 @@ def run(
 
 
 class collected_warnings:
-    """Record every :class:`CoverageWarning` raised inside, in order, and log it.
+    """Record every :class:`CoverageWarning` raised inside, in order, and log it (unless
+    ``log=False``: ``check`` prints them itself).
 
     ``with collected_warnings() as messages:`` gives the list, filled on exit.
     """
+
+    def __init__(self, *, log: bool = True) -> None:
+        self.log = log
 
     def __enter__(self) -> list[str]:
         self._ctx = warnings.catch_warnings(record=True)
@@ -365,7 +369,8 @@ class collected_warnings:
         for w in self._caught:
             if issubclass(w.category, CoverageWarning):
                 self.messages.append(str(w.message))
-                log.warning("%s", w.message)
+                if self.log:
+                    log.warning("%s", w.message)
             else:
                 log.debug("%s: %s", w.category.__name__, w.message)
 
@@ -404,7 +409,7 @@ def check(
     errors: list[str] = []
     features: dict[str, int] = {}
     chosen = None
-    with collected_warnings() as messages:
+    with collected_warnings(log=False) as messages:
         try:
             prepared = prepare(layers, model=model, settings=settings, step=progress)
             chosen = prepared.model.name
