@@ -339,12 +339,26 @@ def run(
     step = progress or (lambda _msg: None)
     with collected_warnings() as messages:
         prepared = prepare(layers, model=model, settings=settings, step=step)
-        step(f"predicting coverage ({prepared.model.name} model)")
-        prediction = predict(prepared, use_cache=use_cache)
+        label = f"predicting coverage ({prepared.model.name} model)"
+        step(label)
+        prediction = predict(prepared, use_cache=use_cache, progress=_every_tenth(step, label))
         result = measure(prepared, prediction, step=step)
     result.warnings = messages
     result.summary["warnings"] = messages
     return result
+
+
+def _every_tenth(step: Step, label: str) -> Callable[[int, int], None]:
+    """A model's ``progress(done, total)`` as stage messages, one per tenth of the work."""
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        tenth = 10 * done // max(total, 1)
+        if tenth > shown[0]:
+            shown[0] = tenth
+            step(f"{label}: {done:,} / {total:,} sites")
+
+    return progress
 
 
 class collected_warnings:

@@ -87,3 +87,13 @@ def test_the_demo_fills_what_is_not_given_and_brings_its_dem():
     layers = Layers().over_demo()
     assert layers.dem and layers.villages is not None
     assert Layers().over_demo() == Layers.demo()
+
+
+def test_the_prediction_reports_its_progress(tiny):
+    messages: list[str] = []
+    run(Layers(**tiny), model="hata", use_cache=False, progress=messages.append)
+    counts = [m.rsplit(": ", 1)[1] for m in messages if m.endswith(" sites")]
+    # every site done is reported once per tenth of the work, the last one included
+    total = counts[-1].split(" / ")[1]
+    assert counts[-1] == f"{total} / {total} sites"
+    assert messages[0] == "reading layers" and messages[-1] == "summarising"
