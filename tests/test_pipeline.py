@@ -94,6 +94,6 @@ def test_the_prediction_reports_its_progress(tiny):
     run(Layers(**tiny), model="hata", use_cache=False, progress=messages.append)
     counts = [m.rsplit(": ", 1)[1] for m in messages if m.endswith(" sites")]
     # every site done is reported once per tenth of the work, the last one included
-    total = counts[-1].split(" / ")[1]
+    total = counts[-1].split(" / ")[1].removesuffix(" sites")
     assert counts[-1] == f"{total} / {total} sites"
     assert messages[0] == "reading layers" and messages[-1] == "summarising"
