@@ -212,6 +212,7 @@ class Settings:
     itm_situation: float = 50.0
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.rule not in RULES:
             raise ConfigError(f"rule must be one of {', '.join(RULES)}; got {self.rule!r}")
         if not 0.0 < float(self.threshold) <= 1.0:
@@ -357,6 +358,79 @@ _TABLES = {
 }
 
 
+def _setting_name(field_name: str) -> str:
+    """How a setting is named in messages: its config key where it has one."""
+    if field_name in _CONFIG_KEYS:
+        section, key = _CONFIG_KEYS[field_name]
+        return f"[{section}] {key}"
+    for section, name in _TABLES.items():
+        if name == field_name:
+            return f"[{section}]"
+    return "[ranges]" if field_name == "ranges_m" else field_name
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _type_problem(annotation: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for a field annotated ``annotation``, or None."""
+    if value is None and annotation.endswith("| None"):
+        return None
+    kind = annotation.removesuffix(" | None")
+    checks: dict[str, tuple[Any, str]] = {
+        "float": (_is_number, "a number"),
+        "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+        "bool": (lambda v: isinstance(v, bool), "true or false"),
+        "str": (lambda v: isinstance(v, str), "text"),
+        "tuple[str, ...]": (
+            lambda v: (
+                isinstance(v, tuple | list) and all(isinstance(x, str | os.PathLike) for x in v)
+            ),
+            "a list of text",
+        ),
+        "Mapping[str, float]": (
+            lambda v: isinstance(v, Mapping) and all(_is_number(x) for x in v.values()),
+            "a table of numbers",
+        ),
+        "Mapping[str, Mapping[str, float]]": (
+            lambda v: (
+                isinstance(v, Mapping)
+                and all(
+                    isinstance(t, Mapping) and all(_is_number(x) for x in t.values())
+                    for t in v.values()
+                )
+            ),
+            "tables of numbers",
+        ),
+    }
+    test, what = checks[kind]
+    if test(value):
+        return None
+    hint = " (write numbers without quotes)" if isinstance(value, str) and "number" in what else ""
+    return f"must be {what}; got {value!r}{hint}"
+
+
+#: Settings whose own check already names the allowed values (of any type).
+_OWN_TYPE_CHECK = frozenset({"itm_climate"})
+
+
+def _check_types(settings: Settings) -> None:
+    """Refuse a setting of the wrong type (``threshold = "0.8"``) before it is used."""
+    for f in dataclasses.fields(settings):
+        if f.name in _OWN_TYPE_CHECK:
+            continue
+        value = getattr(settings, f.name)
+        if str(f.type) == "Mapping[str, float]" and isinstance(value, Mapping):
+            for key, entry in value.items():  # name the entry, not the whole table
+                problem = _type_problem("float", entry)
+                if problem:
+                    raise ConfigError(f"{_setting_name(f.name)} {key} {problem}")
+        problem = _type_problem(str(f.type), value)
+        if problem:
+            raise ConfigError(f"{_setting_name(f.name)} {problem}")
+
+
 def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Settings:
     """Read a TOML config file and apply ``overrides`` on top.
 
@@ -423,6 +497,9 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
             if section in doc:
                 values[name] = doc[section]
     try:
-        return Settings().replace(**values).replace(**overrides)
-    except TypeError as exc:  # a wrongly typed value in the file
+        from_file = Settings().replace(**values)
+    except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    except TypeError as exc:  # a value of the wrong kind where a table was expected
+        raise ConfigError(f"{path}: {exc}") from None
+    return from_file.replace(**overrides)
