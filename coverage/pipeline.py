@@ -36,6 +36,7 @@ from .validation import (
     check_rule,
     check_together,
     consistency_warnings,
+    stray_villages,
     unused_site_columns,
 )
 
@@ -149,6 +150,7 @@ def _stack_fibre(layers: list[Layer]) -> Layer | None:
 
 def project(inputs: Inputs, *, settings: Settings) -> Projected:
     """Bring every layer into the run's one metric CRS and check that they belong together."""
+    stray_villages(inputs.villages)
     crs = choose_metric_crs(inputs.villages.frame, settings.crs)
 
     def moved(layer: Layer | None) -> Layer | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import geopandas as gpd
+import numpy as np
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -23,7 +25,7 @@ def choose_metric_crs(reference: gpd.GeoDataFrame, crs: str | None = None) -> CR
         The layer whose extent decides (the villages).
     crs
         A user choice (``"EPSG:32648"``, a WKT or PROJ string); ``None`` picks the
-        UTM zone containing the centre of ``reference``.
+        UTM zone containing the bulk of ``reference`` (:func:`bulk_centre`).
 
     Returns
     -------
@@ -46,9 +48,26 @@ def choose_metric_crs(reference: gpd.GeoDataFrame, crs: str | None = None) -> CR
             raise ConfigError(f"CRS {crs!r} is not a projected CRS in metres")
         log.info("metric CRS (given): %s", chosen.to_string())
         return chosen
-    chosen = reference.estimate_utm_crs()
+    lon, lat = bulk_centre(reference)
+    chosen = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).estimate_utm_crs()
     log.info("metric CRS (UTM zone of the villages): %s", chosen.to_string())
     return chosen
+
+
+def bulk_centre(layer: gpd.GeoDataFrame) -> tuple[float, float]:
+    """Median longitude and latitude of the features: where the bulk of them is, whatever a
+    few stray ones say (one village at 0, 0 must not move a Vietnamese run to zone 31).
+
+    Examples
+    --------
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.Point(106.6, 17.5)] * 3 + [shapely.Point(0, 0)],
+    ...                      crs=4326)
+    >>> bulk_centre(g)
+    (106.6, 17.5)
+    """
+    points = gpd.GeoSeries(shapely.point_on_surface(layer.geometry.to_numpy()), crs=layer.crs)
+    xy = shapely.get_coordinates(points.to_crs(4326).to_numpy())
+    return float(np.median(xy[:, 0])), float(np.median(xy[:, 1]))
 
 
 def to_crs(layer: Layer, crs: CRS) -> Layer:

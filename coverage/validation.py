@@ -38,6 +38,10 @@ _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 #: Points (centres, postal points) farther than this outside the villages' extent
 #: are an error: they belong to another area, or their coordinates are wrong.
 OUTSIDE_TOLERANCE_M = 20_000.0
+#: A village farther than this from the bulk of the villages (their median position) is
+#: an error: a coordinate typo or a placeholder such as (0, 0), not part of the study area.
+#: All of Vietnam lies within about 1,000 km of its middle.
+STRAY_DISTANCE_M = 2_000_000.0
 #: A village counts as "in its commune" when at least this share of its area is.
 IN_COMMUNE_SHARE = 0.5
 #: Two communes overlap when they share more than this share of the smaller one.
@@ -590,3 +594,35 @@ def check_rule(villages: gpd.GeoDataFrame, *, settings: Settings, source: str) -
             CoverageWarning,
             stacklevel=2,
         )
+
+
+def stray_villages(villages: Layer) -> None:
+    """Refuse villages thousands of kilometres from the bulk of the others, naming them."""
+    from pyproj import Geod
+
+    from .projection import bulk_centre
+
+    frame = villages.frame
+    lon, lat = bulk_centre(frame)
+    points = gpd.GeoSeries(shapely.point_on_surface(frame.geometry.to_numpy()), crs=frame.crs)
+    xy = shapely.get_coordinates(points.to_crs(4326).to_numpy())
+    _, _, dist = Geod(ellps="WGS84").inv(
+        np.full(len(xy), lon), np.full(len(xy), lat), xy[:, 0], xy[:, 1]
+    )
+    far = np.flatnonzero(dist > STRAY_DISTANCE_M)
+    problems = [
+        Problem(
+            f"lies {dist[i] / 1000:,.0f} km from the other villages (their median position "
+            f"is {lon:.4f}, {lat:.4f}, lon/lat): check its coordinates",
+            villages.source,
+            "geometry",
+            villages.label(i),
+        )
+        for i in far[:3]
+    ]
+    if len(far) > 3:
+        problems.append(
+            Problem(f"{len(far) - 3} more villages lie that far away", villages.source, "geometry")
+        )
+    if problems:
+        raise ValidationError(problems)

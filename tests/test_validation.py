@@ -126,3 +126,38 @@ def test_overlapping_communes_are_reported(tiny):
     frame = frame.set_geometry([frame.geometry.iloc[0]] * 2, crs=frame.crs)
     warnings_ = consistency_warnings(layers["villages"], communes.with_frame(frame))
     assert any("pair(s) of communes overlap" in w for w in warnings_)
+
+
+def _with_one_village_at(tiny, tmp_path, lon: float, lat: float):
+    villages = gpd.read_file(tiny["villages"])
+    moved = villages.copy()
+    moved.loc[moved.index[0], "geometry"] = shapely.box(lon, lat, lon + 0.001, lat + 0.001)
+    path = tmp_path / "thon.geojson"
+    moved.to_file(path)
+    return path, str(villages["village_id"].iloc[0])
+
+
+def test_a_village_at_zero_zero_is_an_error_naming_it(tiny, tmp_path):
+    from coverage.layers import Layers
+    from coverage.pipeline import run
+
+    path, first = _with_one_village_at(tiny, tmp_path, 0.0, 0.0)
+    with pytest.raises(ValidationError) as info:
+        run(Layers(**{**tiny, "villages": path}), model="range")
+    (problem,) = info.value.problems
+    # 0, 0 is about 11,900 km from the tiny villages near 105.95 E, 17.46 N
+    assert str(problem).startswith(f"{path}: row 1 (village_id={first}): column 'geometry': lies")
+    assert "km from the other villages" in str(problem)
+    km = float(str(problem).split("lies ")[1].split(" km")[0].replace(",", ""))
+    assert 11_500 < km < 12_300
+
+
+def test_the_crs_follows_the_bulk_of_the_villages(tiny, tmp_path):
+    from coverage.layers import Layers
+    from coverage.pipeline import load, project
+
+    # one village 1,400 km west (93 E, zone 46): the bounds' centre (99.5 E) is in zone 47,
+    # the bulk (near 106 E) in zone 48
+    path, _ = _with_one_village_at(tiny, tmp_path, 93.0, 17.46)
+    inputs = load(Layers(**{**tiny, "villages": path}), settings=Settings())
+    assert project(inputs, settings=Settings()).crs.to_epsg() == 32648

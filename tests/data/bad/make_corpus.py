@@ -119,8 +119,10 @@ GROUPS: dict[str, Group] = {
     ),
     "unreadable": Group(
         "A file that is corrupt or not what its name says: truncated GeoPackage, text named "
-        "`.gpkg`, cut-off GeoJSON, broken GeoParquet, shapefile without `.shx`, unknown layer",
-        "`cannot read ...` with GDAL's reason",
+        "`.gpkg`, cut-off GeoJSON, broken GeoParquet, shapefile without `.shx`, unknown layer; "
+        "several layers and none named like the option",
+        "`cannot read ...` with GDAL's reason / `has N layers (...) and none is named ...` (a "
+        "layer named like the option, e.g. `communes`, is read)",
         "Copy or download it again (a shapefile is `.shp`+`.shx`+`.dbf`+`.prj`); list the "
         "layers with `ogrinfo FILE`.",
     ),
@@ -188,8 +190,10 @@ GROUPS: dict[str, Group] = {
         "Nothing if the file covers more than the province; else check those rows.",
     ),
     "far_error": Group(
-        "All sites far from the villages; centres, postal points or fibre outside the area",
-        "`lie far outside the villages' extent`, with a hint when lon/lat look swapped",
+        "All sites far from the villages; centres, postal points or fibre outside the area; a "
+        "village thousands of km from the others (e.g. at 0, 0)",
+        "`lie far outside the villages' extent`, with a hint when lon/lat look swapped / "
+        "`lies N km from the other villages`",
         "Check the layer's CRS and coordinates, and that it is the right province.",
     ),
     "values": Group(
@@ -495,6 +499,36 @@ def _(d: Path) -> None:
 )
 def _(d: Path) -> None:
     _gpkg(_tiny("communes"), d / "communes.gpkg", layer="xa")
+
+
+@case(
+    "several_layers_none_named",
+    "communes",
+    "a GeoPackage with two layers, neither named communes, and no FILE::LAYER",
+    {"--communes": "communes.gpkg"},
+    "error",
+    r"has 2 layers \(xa, xa_2019\) and none is named 'communes'",
+    "unreadable",
+)
+def _(d: Path) -> None:
+    _gpkg(_tiny("communes"), d / "communes.gpkg", layer="xa")
+    _gpkg(_tiny("communes"), d / "communes.gpkg", layer="xa_2019")
+
+
+@case(
+    "several_layers_one_named",
+    "communes",
+    "a GeoPackage with a layer named communes beside another: that one is read",
+    {"--communes": "communes.gpkg"},
+    "ok",
+    "",
+    "unreadable",
+    json={"village_coverage_share": 0.25},
+)
+def _(d: Path) -> None:
+    _gpkg(_tiny("communes"), d / "communes.gpkg", layer="communes")
+    draft = _tiny("communes").assign(geometry=_box(0, 10))
+    _gpkg(draft, d / "communes.gpkg", layer="draft")
 
 
 # ------------------------------------------------------------------------ columns
@@ -1048,6 +1082,21 @@ def _(d: Path) -> None:
     table = _sites()
     far = table.iloc[[0]].assign(site_id="S9", lat="21.95")
     _csv(pd.concat([table, far], ignore_index=True), d / "sites.csv")
+
+
+@case(
+    "village_at_zero_zero",
+    "villages",
+    "one village's polygon at lon 0, lat 0 (a placeholder), thousands of km from the others",
+    {"--villages": "villages.geojson"},
+    "error",
+    r"lies [0-9,]+ km from the other villages",
+    "far_error",
+)
+def _(d: Path) -> None:
+    villages = _tiny("villages").to_crs(4326)
+    villages = _set(villages, 0, "geometry", shapely.box(0.0, 0.0, 0.001, 0.001))
+    villages.to_file(d / "villages.geojson", driver="GeoJSON")
 
 
 @case(
