@@ -443,3 +443,19 @@ def test_nearest_resampling_keeps_real_posts(tmp_path):
     x = near.transform.c + (np.array([3, 10]) + 0.9) * near.res
     y = near.transform.f - (np.array([5, 7]) + 0.1) * near.res
     assert near.sample(x, y, "nearest").tolist() == [near.array[5, 3], near.array[7, 10]]
+
+
+def test_a_truncated_dem_is_bad_input_not_an_internal_error(runner, tiny, tmp_path, tiny_dem):
+    # the header survives (the file opens), the pixel data is cut: reading the heights fails
+    data = tiny_dem.read_bytes()
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(data[: len(data) // 3])
+    result = runner.invoke(
+        cli, ["compute", *tiny_args(tiny, model="terrain"), "--dem", str(cut), "-q", "--no-cache"]
+    )
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"error: {cut}: cannot read the DEM's heights (")
+    )

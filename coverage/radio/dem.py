@@ -18,6 +18,7 @@ import numpy as np
 import rasterio
 from affine import Affine
 from pyproj import CRS, Transformer
+from rasterio._err import CPLE_BaseError
 from rasterio.warp import Resampling, reproject
 from rasterio.windows import Window
 
@@ -169,31 +170,49 @@ def _mosaic(
     mosaic = np.full(shape, np.nan, dtype=np.float32)
     inside = np.zeros(shape, dtype=bool)
     for path in paths:
-        with _open(path) as src:
-            part = np.full(shape, np.nan, dtype=np.float32)
-            reproject(
-                source=rasterio.band(src, 1),
-                destination=part,
-                src_nodata=src.nodata,
-                dst_transform=transform,
-                dst_crs=crs,
-                dst_nodata=np.nan,
-                resampling=Resampling[resampling],
-            )
-            fill = np.isnan(mosaic) & ~np.isnan(part)
-            mosaic[fill] = part[fill]
-            footprint = np.zeros(shape, dtype=np.uint8)
-            reproject(
-                source=np.ones(src.shape, dtype=np.uint8),
-                destination=footprint,
-                src_transform=src.transform,
-                src_crs=src.crs,
-                dst_transform=transform,
-                dst_crs=crs,
-                resampling=Resampling.nearest,
-            )
-            inside |= footprint.astype(bool)
+        try:
+            _add_file(path, mosaic, inside, transform, crs, resampling)
+        except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:
+            # a truncated or damaged file fails while its pixels are read, not when opened
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"cannot read the DEM's heights ({reason})", path=str(path)) from None
     return mosaic, inside
+
+
+def _add_file(
+    path: Path,
+    mosaic: np.ndarray,
+    inside: np.ndarray,
+    transform: Affine,
+    crs: CRS,
+    resampling: str,
+) -> None:
+    """Reproject one file into ``mosaic`` where it is still empty; mark its footprint."""
+    shape = mosaic.shape
+    with _open(path) as src:
+        part = np.full(shape, np.nan, dtype=np.float32)
+        reproject(
+            source=rasterio.band(src, 1),
+            destination=part,
+            src_nodata=src.nodata,
+            dst_transform=transform,
+            dst_crs=crs,
+            dst_nodata=np.nan,
+            resampling=Resampling[resampling],
+        )
+        fill = np.isnan(mosaic) & ~np.isnan(part)
+        mosaic[fill] = part[fill]
+        footprint = np.zeros(shape, dtype=np.uint8)
+        reproject(
+            source=np.ones(src.shape, dtype=np.uint8),
+            destination=footprint,
+            src_transform=src.transform,
+            src_crs=src.crs,
+            dst_transform=transform,
+            dst_crs=crs,
+            resampling=Resampling.nearest,
+        )
+        inside |= footprint.astype(bool)
 
 
 def load_dem(
