@@ -12,6 +12,7 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
+from pyproj import CRS
 
 from coverage import InputError, Settings
 from coverage.cli.main import cli
@@ -459,3 +460,36 @@ def test_a_truncated_dem_is_bad_input_not_an_internal_error(runner, tiny, tmp_pa
         .splitlines()[-1]
         .startswith(f"error: {cut}: cannot read the DEM's heights (")
     )
+
+
+def _dem_with_unit(path, unit: str, value: float):
+    transform = rasterio.transform.from_origin(105.85, 17.60, 1 / 1200, 1 / 1200)
+    with rasterio.open(
+        path, "w", driver="GTiff", height=120, width=120, count=1, dtype="float32",
+        crs="EPSG:4326", transform=transform,
+    ) as dst:  # fmt: skip
+        dst.write(np.full((120, 120), value, dtype=np.float32), 1)
+        dst.units = (unit,)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"), [("", 100.0), ("m", 100.0), ("ft", 30.48), ("US-ft", 30.48006)]
+)
+def test_dem_heights_in_feet_are_converted(tmp_path, unit, expected):
+    path = _dem_with_unit(tmp_path / "dem.tif", unit, 100.0)
+    bounds = (593_500.0, 1_938_600.0, 597_500.0, 1_942_600.0)  # inside, in UTM 48N
+    grid = load_dem(path, crs=CRS.from_epsg(32648), bounds=bounds, resolution=100)
+    assert np.nanmax(grid.array) == pytest.approx(expected, abs=1e-3)
+    assert np.nanmin(grid.array) == pytest.approx(expected, abs=1e-3)
+    # the mast's ground, read from the file's own posts, is in metres too
+    assert grid.ground(np.array([595_500.0]), np.array([1_940_600.0]))[0] == pytest.approx(
+        expected, abs=1e-3
+    )
+
+
+def test_dem_heights_in_an_unknown_unit_are_refused(tmp_path):
+    path = _dem_with_unit(tmp_path / "dem.tif", "degC", 25.0)
+    bounds = (593_500.0, 1_938_600.0, 597_500.0, 1_942_600.0)
+    with pytest.raises(InputError, match=r"heights are in 'degc'.*convert the DEM to metres"):
+        load_dem(path, crs=CRS.from_epsg(32648), bounds=bounds, resolution=100)

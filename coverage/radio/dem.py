@@ -131,6 +131,7 @@ def source_heights(
             posts = part.astype(np.float64)
             if src.nodata is not None:
                 posts[part == src.nodata] = np.nan
+            posts *= height_scale(src, Path(os.fspath(path)))
             out[todo] = _sample(posts, col - c_lo, row - r_lo, method)
     return out
 
@@ -179,6 +180,37 @@ def _mosaic(
     return mosaic, inside
 
 
+#: Height units a DEM may declare (``rasterio``'s band unit, lower case), as metres per unit.
+#: No unit means metres, as in SRTM and Copernicus tiles.
+HEIGHT_UNITS: dict[str, float] = {
+    "": 1.0,
+    "m": 1.0,
+    "metre": 1.0,
+    "metres": 1.0,
+    "meter": 1.0,
+    "meters": 1.0,
+    "ft": 0.3048,
+    "foot": 0.3048,
+    "feet": 0.3048,
+    "us-ft": 1200 / 3937,
+    "us survey foot": 1200 / 3937,
+}
+
+
+def height_scale(src: rasterio.DatasetReader, path: Path) -> float:
+    """Metres per unit of the DEM's heights; a unit that is not a length is refused."""
+    unit = (src.units[0] or "").strip().lower() if src.units else ""
+    if unit not in HEIGHT_UNITS:
+        raise InputError(
+            f"the DEM's heights are in {unit!r}, which is not a length this tool knows "
+            "(metres or feet); convert the DEM to metres",
+            path=str(path),
+        )
+    if HEIGHT_UNITS[unit] != 1.0:
+        log.info("DEM %s: heights in %s, converted to metres", path.name, unit)
+    return HEIGHT_UNITS[unit]
+
+
 def _add_file(
     path: Path,
     mosaic: np.ndarray,
@@ -200,6 +232,7 @@ def _add_file(
             dst_nodata=np.nan,
             resampling=Resampling[resampling],
         )
+        part *= height_scale(src, path)
         fill = np.isnan(mosaic) & ~np.isnan(part)
         mosaic[fill] = part[fill]
         footprint = np.zeros(shape, dtype=np.uint8)
