@@ -100,7 +100,7 @@ class Layers:
             return self
         demo = Layers.demo()
         given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        filled = {k: (v if v not in (None, ()) else getattr(demo, k)) for k, v in given.items()}
+        filled = {k: (getattr(demo, k) if _missing(v) else v) for k, v in given.items()}
         return Layers(**filled)
 
     @property
@@ -120,6 +120,11 @@ class Layers:
         if self.dem:
             out["dem"] = [str(p) for p in self.dem]
         return out
+
+
+def _missing(value: Any) -> bool:
+    """A layer not given: None, or no files (a DataFrame is never compared with ==)."""
+    return value is None or (isinstance(value, tuple) and not value)
 
 
 def source_name(value: LayerSource, kind: str) -> str:

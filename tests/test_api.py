@@ -131,6 +131,8 @@ def test_layers_over_demo_fills_what_is_missing(tiny):
     filled = Layers(sites=tiny["sites"]).over_demo()
     assert filled.sites == tiny["sites"]
     assert filled.villages == Layers.demo().villages and filled.dem == Layers.demo().dem
+    frame = gpd.read_file(tiny["postal"])  # a GeoDataFrame among the demo's files
+    assert Layers(postal=frame).over_demo().postal is frame
     mine = Layers(**tiny).over_demo()
     assert mine.dem == () and mine.communes == tiny["communes"]
 
