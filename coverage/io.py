@@ -28,6 +28,7 @@ from ._errors import CoverageWarning, InputError, Problem, ValidationError
 from .layers import Layer, LayerSource, source_name
 from .schema import SCHEMAS, canonical_column, normalize_name
 from .settings import Settings
+from .validation import validate_layer
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,6 @@ def read_layer(
     >>> villages.frame.columns[:4].tolist()
     ['village_id', 'name', 'commune_id', 'population']
     """
-    from .validation import validate_layer
-
     if kind not in SCHEMAS:
         raise ValueError(f"kind must be one of {', '.join(SCHEMAS)}; got {kind!r}")
     source = source_name(spec, kind)

@@ -19,10 +19,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Geod
 
 from ._errors import ConfigError, CoverageWarning, Problem, ValidationError
 from .layers import Layer, LayerSet
+from .projection import bulk_centre
 from .schema import SCHEMAS, parse_technology, parse_yes_no
 from .settings import TECHNOLOGIES, Settings
 
@@ -598,10 +599,6 @@ def check_rule(villages: gpd.GeoDataFrame, *, settings: Settings, source: str) -
 
 def stray_villages(villages: Layer) -> None:
     """Refuse villages thousands of kilometres from the bulk of the others, naming them."""
-    from pyproj import Geod
-
-    from .projection import bulk_centre
-
     frame = villages.frame
     lon, lat = bulk_centre(frame)
     points = gpd.GeoSeries(shapely.point_on_surface(frame.geometry.to_numpy()), crs=frame.crs)
