@@ -26,7 +26,16 @@ from pyproj.exceptions import CRSError
 
 from ._errors import CoverageWarning, InputError, Problem, ValidationError
 from .layers import Layer, LayerSource, source_name
-from .schema import SCHEMAS, canonical_column, normalize_name
+from .schema import (
+    SCHEMAS,
+    ColumnMatch,
+    match_column,
+    near_miss,
+    normalize_name,
+    spellings,
+    split_unit,
+    units_of,
+)
 from .settings import Settings
 from .validation import validate_layer
 
@@ -327,16 +336,23 @@ def _read_csv(
     return frame, not_utf8
 
 
-def _coordinate_columns(table: pd.DataFrame) -> tuple[str, str, bool] | None:
+def _coordinate_columns(table: pd.DataFrame, source: str) -> tuple[str, str, bool] | None:
     """Find the x and y columns: (x, y, geographic?)."""
     by_canonical: dict[str, str] = {}
     for col in table.columns:
-        canon = canonical_column(col)
-        if canon in ("lon", "lat") and canon not in by_canonical:
-            by_canonical[canon] = col
+        m = match_column(col)
+        if m.canonical in ("lon", "lat") and m.canonical not in by_canonical:
+            if m.unknown_unit:
+                raise InputError(
+                    f"coordinates in {m.unit!r} cannot be read: give decimal degrees or "
+                    "degrees-minutes-seconds",
+                    path=source,
+                    column=col,
+                )
+            by_canonical[m.canonical] = col
     if "lon" in by_canonical and "lat" in by_canonical:
         return by_canonical["lon"], by_canonical["lat"], True
-    names = {c.strip().lower(): c for c in table.columns}
+    names = {split_unit(c)[0]: c for c in table.columns}
     for x, y in (("x", "y"), ("easting", "northing"), ("east", "north")):
         if x in names and y in names:
             return names[x], names[y], False
@@ -401,7 +417,7 @@ def _parse_float(
 
 
 def _points_from_table(table: pd.DataFrame, source: str, csv_crs: str) -> gpd.GeoDataFrame:
-    found = _coordinate_columns(table)
+    found = _coordinate_columns(table, source)
     if found is None:
         raise InputError(
             "no coordinate columns: expected lon/lat (or longitude/latitude, kinh_do/vi_do) "
@@ -528,18 +544,32 @@ def _from_opencellid(
 
 
 def canonical_columns(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.GeoDataFrame:
-    """Rename aliased columns to the schema's names, check the required ones, NFC text."""
+    """Rename aliased columns to the schema's names, check the required ones, NFC text.
+
+    A unit in the header (``Bán kính (km)``) is converted to the canonical one; a unit
+    that cannot be converted is refused. A column that looks like a known field but is
+    not read (a second spelling of a column already read, or a near misspelling) is
+    named in a warning.
+    """
     schema = SCHEMAS[kind]
     wanted = set(schema.required) | set(schema.optional)
-    renames: dict[str, str] = {}
-    for col in frame.columns:
-        if col == frame.geometry.name:
-            continue
-        canon = canonical_column(col, kind)
-        if canon in wanted and canon not in renames.values():
-            if canon in frame.columns and canon != col:
-                continue  # the canonical spelling itself is present and wins
-            renames[col] = canon
+    matches = [match_column(col, kind) for col in frame.columns if col != frame.geometry.name]
+    chosen: dict[str, ColumnMatch] = {}
+    for m in sorted(matches, key=lambda m: m.column != m.canonical):  # exact names win
+        if m.canonical in wanted and m.canonical not in chosen:
+            chosen[m.canonical] = m
+    for m in chosen.values():
+        if m.unknown_unit:
+            raise InputError(
+                f"looks like {m.canonical} but its unit {m.unit!r} is not one it can be "
+                f"given in ({', '.join(units_of(m.canonical))}); convert the values, or "
+                f"rename the column to {m.canonical} if they are already in that unit",
+                path=source,
+                column=m.column,
+            )
+    frame = _convert_units(frame, [m for m in chosen.values() if m.convert is not None], source)
+    _warn_unread(matches, chosen, kind, source)
+    renames = {m.column: canon for canon, m in chosen.items() if m.column != canon}
     frame = frame.rename(columns=renames)
     if frame.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
@@ -564,3 +594,58 @@ def canonical_columns(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.Ge
     ordered = [c for c in (*schema.required, *schema.optional) if c in frame.columns]
     others = [c for c in frame.columns if c not in ordered and c != "geometry"]
     return frame[[*ordered, *others, "geometry"]]
+
+
+def _convert_units(
+    frame: gpd.GeoDataFrame, converted: list[ColumnMatch], source: str
+) -> gpd.GeoDataFrame:
+    """Convert columns given in another unit; values that are not numbers are kept as
+    they are, for validation to name."""
+    if not converted:
+        return frame
+    frame = frame.copy()
+    for m in converted:
+        raw = frame[m.column]
+        text = raw.astype(object).map(lambda v: v if not isinstance(v, str) else v.strip())
+        numbers = pd.to_numeric(
+            text.map(lambda v: v.replace(",", ".") if isinstance(v, str) else v), errors="coerce"
+        ).to_numpy(dtype=float)
+        values = m.convert(numbers) if m.convert else numbers
+        ok = np.isfinite(numbers)
+        frame[m.column] = pd.Series(
+            np.where(ok, values, raw.to_numpy(dtype=object)), index=frame.index, dtype=object
+        )
+        if ok.all():
+            frame[m.column] = frame[m.column].astype(float)
+        log.info(
+            "%s: column %r read in %s and converted to %s", source, m.column, m.unit, m.canonical
+        )
+    return frame
+
+
+def _warn_unread(
+    matches: list[ColumnMatch], chosen: dict[str, ColumnMatch], kind: str, source: str
+) -> None:
+    """Name the columns that look like a known field of this layer but are not read."""
+    used = {m.column for m in chosen.values()}
+    lines = []
+    candidates = spellings(kind)
+    for m in matches:
+        if m.column in used:
+            continue
+        if m.canonical in chosen:
+            lines.append(
+                f"column {m.column!r} also looks like {m.canonical} and is ignored; "
+                f"{chosen[m.canonical].column!r} is read"
+            )
+            continue
+        if m.canonical is not None:
+            continue
+        guess = near_miss(m.column, candidates)
+        if guess is not None and guess not in chosen:
+            lines.append(
+                f"column {m.column!r} looks like a misspelling of {guess} and is not read; "
+                f"rename it to {guess} if it is one"
+            )
+    for line in lines:
+        warnings.warn(f"{source}: {line}", CoverageWarning, stacklevel=4)

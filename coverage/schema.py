@@ -3,13 +3,20 @@
 Every input column is matched case-insensitively after removing Vietnamese
 diacritics and turning spaces and hyphens into underscores, so ``Mã xã``,
 ``MA_XA`` and ``ma-xa`` all read as ``ma_xa`` and then map to ``commune_id``.
+A unit in brackets or as the last word (``Bán kính (km)``, ``height_ft``) is read
+too: :func:`match_column` returns the conversion to the canonical unit, and a unit
+that cannot be converted is refused rather than read as the canonical one.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 #: Layer kinds the toolkit reads.
 LAYER_KINDS: tuple[str, ...] = ("villages", "communes", "centres", "sites", "fibre", "postal")
@@ -185,7 +192,183 @@ def canonical_column(column: str, kind: str | None = None) -> str | None:
     >>> canonical_column("Tên thôn", "villages")
     'name'
     """
+    return _canonical_key(normalize_name(column), kind)
+
+
+#: A conversion of a column's values to its canonical unit.
+Convert = Callable[[np.ndarray], np.ndarray]
+
+
+def _scale(factor: float) -> Convert:
+    return lambda values: values * factor
+
+
+def _watts_to_dbm(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(values > 0, 10.0 * np.log10(values * 1000.0), np.nan)
+
+
+_METRES = {
+    "m": _scale(1.0),
+    "met": _scale(1.0),
+    "metre": _scale(1.0),
+    "metres": _scale(1.0),
+    "meter": _scale(1.0),
+    "meters": _scale(1.0),
+    "km": _scale(1000.0),
+    "kilomet": _scale(1000.0),
+    "ft": _scale(0.3048),
+    "feet": _scale(0.3048),
+}
+_DEGREES = {
+    "deg": _scale(1.0),
+    "degree": _scale(1.0),
+    "degrees": _scale(1.0),
+    "do": _scale(1.0),
+    "°": _scale(1.0),
+    "º": _scale(1.0),
+    "dd": _scale(1.0),
+}
+
+#: The units each numeric column may be given in (after :func:`normalize_name`), and
+#: how its values convert to the canonical unit (metres, MHz, dBm, degrees, people).
+UNITS: dict[str, dict[str, Convert]] = {
+    "range_m": _METRES,
+    "height_m": _METRES,
+    "frequency_mhz": {"mhz": _scale(1.0), "ghz": _scale(1000.0), "khz": _scale(1e-3)},
+    "eirp_dbm": {
+        "dbm": _scale(1.0),
+        "dbw": lambda values: values + 30.0,
+        "w": _watts_to_dbm,
+        "watt": _watts_to_dbm,
+        "watts": _watts_to_dbm,
+    },
+    "azimuth_deg": _DEGREES,
+    "beamwidth_deg": _DEGREES,
+    "lon": _DEGREES,
+    "lat": _DEGREES,
+    "population": {
+        unit: _scale(1.0)
+        for unit in ("nguoi", "ng", "nhan_khau", "khau", "people", "persons", "inhabitants")
+    }
+    | {"nghin_nguoi": _scale(1000.0), "1000_nguoi": _scale(1000.0), "thousand": _scale(1000.0)},
+}
+
+_BRACKETED = re.compile(r"^(?P<name>.*?)_*[(\[{](?P<unit>[^)\]}]*)[)\]}]_*$")
+_ALL_UNITS = frozenset(u for table in UNITS.values() for u in table)
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    """How an input column maps onto the schema.
+
+    ``canonical`` is the schema's name (``None``: not a known field); ``unit`` the unit
+    the header gave (``None``: none given); ``convert`` turns its values into the
+    canonical unit (``None``: nothing to convert, or the unit is unknown, see
+    ``unknown_unit``).
+    """
+
+    column: str
+    canonical: str | None
+    unit: str | None = None
+    convert: Convert | None = None
+    unknown_unit: bool = False
+
+
+def split_unit(column: str) -> tuple[str, str | None]:
+    """Split a header into its matching key and the unit in brackets, if any.
+
+    Examples
+    --------
+    >>> split_unit("Bán kính (m)")
+    ('ban_kinh', 'm')
+    >>> split_unit("Mã trạm")
+    ('ma_tram', None)
+    """
     key = normalize_name(column)
+    match = _BRACKETED.match(key)
+    if match is None:
+        return key, None
+    unit = normalize_name(match["unit"]).replace("_", "") if match["unit"].strip() else None
+    if unit is not None and unit not in _ALL_UNITS:
+        unit = normalize_name(match["unit"])
+    return match["name"].strip("_"), unit
+
+
+def match_column(column: str, kind: str | None = None) -> ColumnMatch:
+    """Match a header to a canonical column and its unit.
+
+    The whole header is tried first (``range_m``, ``freq_mhz``), then the header
+    without a unit in brackets (``Bán kính (km)``), then without a last word that is
+    a unit (``radius_km``). A known field with a unit it cannot be given in is
+    returned with ``unknown_unit`` set.
+
+    Examples
+    --------
+    >>> m = match_column("Bán kính (km)", "sites")
+    >>> m.canonical, m.unit, float(m.convert(np.array([1.1]))[0])
+    ('range_m', 'km', 1100.0)
+    >>> match_column("height_ft").convert(np.array([100.0]))
+    array([30.48])
+    """
+    whole = canonical_column(column, kind)
+    if whole is not None:
+        return ColumnMatch(column, whole)
+    key, unit = split_unit(column)
+    if unit is None:
+        head, _, last = key.rpartition("_")
+        if head and last in _ALL_UNITS:
+            key, unit = head, last
+    canonical = _canonical_key(key, kind)
+    if canonical is None:
+        return ColumnMatch(column, None)
+    if unit is None or canonical not in UNITS or unit.isdigit():
+        # text fields take any note in brackets ("Mã trạm (BTS)"), as numbers take a year
+        return ColumnMatch(column, canonical)
+    convert = UNITS[canonical].get(unit)
+    return ColumnMatch(column, canonical, unit, convert, unknown_unit=convert is None)
+
+
+_UNIT_DISPLAY = ("m", "km", "ft", "MHz", "GHz", "kHz", "dBm", "dBW", "W", "deg", "người")
+
+
+def units_of(canonical: str) -> list[str]:
+    """The units a column may be given in, as written in messages (``m, km, ft``)."""
+    table = UNITS.get(canonical, {})
+    return [u for u in _UNIT_DISPLAY if normalize_name(u) in table]
+
+
+def near_miss(column: str, candidates: dict[str, str]) -> str | None:
+    """The canonical column a header looks like a misspelling of, or ``None``.
+
+    ``candidates`` maps spellings (aliases, canonical names) to canonical names.
+    Diacritics, case, punctuation, a unit and underscores are ignored; a match
+    needs 85 % similarity (one wrong letter in a word of seven).
+
+    Examples
+    --------
+    >>> near_miss("Populaton", {"population": "population"})
+    'population'
+    """
+    key = split_unit(column)[0].replace("_", "")
+    if len(key) < 4:
+        return None
+    squeezed = {k.replace("_", ""): v for k, v in candidates.items()}
+    close = difflib.get_close_matches(key, list(squeezed), n=1, cutoff=0.85)
+    return squeezed[close[0]] if close else None
+
+
+def spellings(kind: str) -> dict[str, str]:
+    """Every spelling of the columns of a layer kind, mapped to its canonical name."""
+    schema = SCHEMAS[kind]
+    wanted = {*schema.required, *schema.optional}
+    out = {name: canonical for name, canonical in _ALIAS_LOOKUP.items() if canonical in wanted}
+    for canonical, names in LAYER_ALIASES.get(kind, {}).items():
+        out.update(dict.fromkeys(names, canonical))
+    return out
+
+
+def _canonical_key(key: str, kind: str | None) -> str | None:
     for canonical, names in LAYER_ALIASES.get(kind or "", {}).items():
         if key in names:
             return canonical
