@@ -170,6 +170,15 @@ class Settings:
         point-to-point, time and situation variability only; ``itm_location`` is
         accepted for completeness and has no effect there). 50/50/50 gives the median;
         SPLAT!'s area maps use time 90 %.
+    max_village_population, max_total_population
+        Plausibility limits: a village of more people than this (default 1,000,000,
+        more than any commune-level unit of Vietnam, even the 2025 merged ones), or a
+        run totalling more (default 200,000,000, twice Vietnam), is refused as a
+        misplaced value rather than counted.
+    max_height_m, min_range_m
+        Antenna heights above this (default 500 m: the tallest masts are about 300 m)
+        and site ranges below this (default 10 m: a picocell's radius is tens of metres)
+        are refused as implausible.
     """
 
     rule: str = "area"
@@ -210,6 +219,10 @@ class Settings:
     itm_time: float = 50.0
     itm_location: float = 50.0
     itm_situation: float = 50.0
+    max_village_population: float = 1_000_000.0
+    max_total_population: float = 200_000_000.0
+    max_height_m: float = 500.0
+    min_range_m: float = 10.0
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -238,6 +251,11 @@ class Settings:
                         f"ranges.{tech}.{band} = {value:g} m is above max_range_m "
                         f"({self.max_range_m:g} m); lower it or raise max_range_m"
                     )
+        for name in ("max_village_population", "max_total_population", "max_height_m"):
+            if not float(getattr(self, name)) > 0:
+                raise ConfigError(f"[limits] {name} must be positive")
+        if not 0 <= float(self.min_range_m) < self.max_range_m:
+            raise ConfigError("[limits] min_range_m must be within 0 and max_range_m")
         if self.quad_segs < 2:
             raise ConfigError("quad_segs must be >= 2")
         if self.n_jobs < 1:
@@ -348,6 +366,10 @@ _CONFIG_KEYS = {
     "itm_time": ("itm", "time"),
     "itm_location": ("itm", "location"),
     "itm_situation": ("itm", "situation"),
+    "max_village_population": ("limits", "max_village_population"),
+    "max_total_population": ("limits", "max_total_population"),
+    "max_height_m": ("limits", "max_height_m"),
+    "min_range_m": ("limits", "min_range_m"),
 }
 
 #: Per-technology tables in the config file: [thresholds] 4G = -105, etc.
@@ -451,6 +473,8 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
                             side_lobe_db
             [itm]           epsilon, sigma, n0, climate, heights, time, location,
                             situation
+            [limits]        max_village_population, max_total_population,
+                            max_height_m, min_range_m
             [ranges.4G]     low, mid, high   (metres, per band class)
             [thresholds] / [eirp] / [prediction_radius]   2G = ..., 4G = ... (per
                             technology: dBm, dBm, metres)

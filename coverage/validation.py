@@ -181,6 +181,24 @@ def _check_values(
             "a decimal point?); write plain digits",
             "population",
         )
+        limit = settings.max_village_population
+        found.report(
+            np.isfinite(pop) & (pop > limit),
+            f"population above the plausible limit of {limit:,.0f} for one village "
+            "([limits] max_village_population): a misplaced value or a province total?",
+            "population",
+        )
+        total = float(np.nansum(pop[np.isfinite(pop) & (pop >= 0)]))
+        if total > settings.max_total_population and not found.problems:
+            found.problems.append(
+                Problem(
+                    f"the villages total {total:,.0f} people, above the plausible limit of "
+                    f"{settings.max_total_population:,.0f} ([limits] max_total_population); "
+                    "check the population column's unit",
+                    source,
+                    "population",
+                )
+            )
     if kind == "sites":
         _validate_sites(frame, source, labels, problems, found.report, settings=settings)
     for col in ("fibre", "broadband"):
@@ -318,12 +336,15 @@ def _validate_sites(frame, source, labels, problems, report, *, settings: Settin
     )
     frame["technology"] = tech
     checks = {
-        "height_m": (lambda v: (v < 0) | (v > 500), "antenna height must be 0-500 m"),
+        "height_m": (
+            lambda v: (v < 0) | (v > settings.max_height_m),
+            f"antenna height must be 0-{settings.max_height_m:g} m ([limits] max_height_m)",
+        ),
         "beamwidth_deg": (lambda v: (v <= 0) | (v > 360), "beamwidth must be in (0, 360] degrees"),
         "range_m": (
-            lambda v: v < 10,
-            "range must be at least 10 m (metres; a thousands separator such as 2.000 read "
-            "as a decimal point?)",
+            lambda v: v < settings.min_range_m,
+            f"range must be at least {settings.min_range_m:g} m (metres; a thousands "
+            "separator such as 2.000 read as a decimal point? [limits] min_range_m)",
         ),
         "frequency_mhz": (
             lambda v: (v < 100) | (v > 100000),

@@ -493,3 +493,15 @@ def test_dem_heights_in_an_unknown_unit_are_refused(tmp_path):
     bounds = (593_500.0, 1_938_600.0, 597_500.0, 1_942_600.0)
     with pytest.raises(InputError, match=r"heights are in 'degc'.*convert the DEM to metres"):
         load_dem(path, crs=CRS.from_epsg(32648), bounds=bounds, resolution=100)
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "shown"),
+    [("", 31_430.0, "31,430"), ("ft", 40_000.0, "12,192"), ("m", -20_000.0, "-20,000")],
+)
+def test_dem_heights_beyond_earth_are_refused(tmp_path, unit, value, shown):
+    # decimetres read as metres (Fansipan 3,143 m as 31,430), or feet beyond Everest
+    path = _dem_with_unit(tmp_path / "dem.tif", unit, value)
+    bounds = (593_500.0, 1_938_600.0, 597_500.0, 1_942_600.0)
+    with pytest.raises(InputError, match=f"heights of {shown} m, beyond any on Earth"):
+        load_dem(path, crs=CRS.from_epsg(32648), bounds=bounds, resolution=100)

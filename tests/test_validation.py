@@ -8,9 +8,11 @@ import pytest
 import shapely
 
 from coverage import CoverageWarning, Settings, ValidationError
+from coverage._errors import ConfigError
 from coverage.io import read_layer
 from coverage.layers import Layer
 from coverage.projection import to_crs
+from coverage.settings import load_config
 from coverage.validation import (
     check_together,
     consistency_warnings,
@@ -161,3 +163,51 @@ def test_the_crs_follows_the_bulk_of_the_villages(tiny, tmp_path):
     path, _ = _with_one_village_at(tiny, tmp_path, 93.0, 17.46)
     inputs = load(Layers(**{**tiny, "villages": path}), settings=Settings())
     assert project(inputs, settings=Settings()).crs.to_epsg() == 32648
+
+
+def _villages(population):
+    return gpd.GeoDataFrame(
+        {"village_id": [f"V{i}" for i in range(len(population))], "population": population},
+        geometry=[shapely.box(i, 0, i + 0.5, 0.5) for i in range(len(population))],
+        crs=32648,
+    )
+
+
+def test_implausible_populations_are_refused_and_the_limits_overridable():
+    with pytest.raises(ValidationError) as info:
+        validate_layer(_villages([120, 1e12]), "villages", "thon.gpkg")
+    (line,) = [str(p) for p in info.value.problems]
+    assert "row 2" in line and "'population'" in line and "1,000,000" in line
+    # a census of a few big wards passes once the limit is raised for it
+    big = _villages([1_200_000, 900])
+    with pytest.raises(ValidationError):
+        validate_layer(big, "villages", "x.gpkg")
+    validate_layer(big, "villages", "x.gpkg", settings=Settings(max_village_population=2e6))
+    # each village plausible, the total not: 300 villages of 999,999 people
+    with pytest.raises(ValidationError, match="total 299,999,700 people"):
+        validate_layer(_villages([999_999] * 300), "villages", "x.gpkg")
+
+
+def test_site_limits_are_settings():
+    frame = gpd.GeoDataFrame(
+        {"site_id": ["A"], "technology": ["4G"], "height_m": [600.0], "range_m": [8.0]},
+        geometry=[shapely.Point(106, 17)],
+        crs=4326,
+    )
+    with pytest.raises(ValidationError) as info:
+        validate_layer(frame.copy(), "sites", "bts.gpkg")
+    assert len(info.value.problems) == 2
+    loose = Settings(max_height_m=700.0, min_range_m=5.0)
+    assert (
+        validate_layer(frame.copy(), "sites", "bts.gpkg", settings=loose).frame["height_m"][0]
+        == 600
+    )
+
+
+def test_limits_in_the_config_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[limits]\nmax_village_population = 5000000\n", encoding="utf-8")
+    assert load_config(path).max_village_population == 5e6
+    path.write_text('[limits]\nmin_range_m = "10"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[limits\] min_range_m must be a number"):
+        load_config(path)

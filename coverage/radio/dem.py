@@ -197,6 +197,30 @@ HEIGHT_UNITS: dict[str, float] = {
 }
 
 
+#: Heights beyond these (metres) are not on Earth (Everest 8,849 m, the Challenger Deep
+#: -10,935 m): a DEM reaching them has heights in another unit than it declares, or
+#: an undeclared nodata value such as 32767.
+HEIGHT_LIMITS_M: tuple[float, float] = (-11_000.0, 8_900.0)
+
+
+def _check_heights(heights: np.ndarray, path: Path) -> None:
+    """Refuse heights that cannot be on Earth, naming the value and the likely cause."""
+    if not np.isfinite(heights).any():
+        return
+    low, high = float(np.nanmin(heights)), float(np.nanmax(heights))
+    lo_limit, hi_limit = HEIGHT_LIMITS_M
+    if low >= lo_limit and high <= hi_limit:
+        return
+    value = high if high > hi_limit else low
+    raise InputError(
+        f"the DEM has heights of {value:,.0f} m, beyond any on Earth ({lo_limit:,.0f} to "
+        f"{hi_limit:,.0f} m): heights in decimetres or feet without their unit, or an "
+        "undeclared nodata value (declare it with gdal_edit.py -a_nodata, or the unit "
+        "with -units)",
+        path=str(path),
+    )
+
+
 def height_scale(src: rasterio.DatasetReader, path: Path) -> float:
     """Metres per unit of the DEM's heights; a unit that is not a length is refused."""
     unit = (src.units[0] or "").strip().lower() if src.units else ""
@@ -233,6 +257,7 @@ def _add_file(
             resampling=Resampling[resampling],
         )
         part *= height_scale(src, path)
+        _check_heights(part, path)
         fill = np.isnan(mosaic) & ~np.isnan(part)
         mosaic[fill] = part[fill]
         footprint = np.zeros(shape, dtype=np.uint8)
