@@ -10,11 +10,13 @@ which reports every problem of a layer at once.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
 import os
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,7 +39,7 @@ from .schema import (
     units_of,
 )
 from .settings import Settings
-from .validation import validate_layer
+from .validation import row_labels, validate_layer
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ def read_layer(
     use_opencellid_range: bool = True,
     encoding: str = "auto",
     settings: Settings | None = None,
+    rows: Callable[[gpd.GeoDataFrame], np.ndarray] | None = None,
 ) -> Layer:
     """Read one input layer, validate it, and return it with canonical columns.
 
@@ -112,6 +115,10 @@ def read_layer(
         :data:`coverage.encoding.ENCODINGS` to force it.
     settings
         Limits used by validation (e.g. the maximum range); default settings if omitted.
+    rows
+        Which rows take part (a mask from the frame with canonical columns, e.g.
+        :func:`coverage.validation.near_villages`); the others are left out before
+        their values are judged and counted in the layer's ``dropped``.
 
     Returns
     -------
@@ -157,7 +164,17 @@ def read_layer(
             path=source,
         )
     frame = canonical_columns(frame, kind, source)
-    return validate_layer(frame, kind, source, repairs=repairs, settings=settings)
+    dropped, labels = 0, None
+    if rows is not None:
+        keep = rows(frame)
+        dropped = int((~keep).sum())
+        if dropped:  # the rows keep their names (CSV line numbers) in messages
+            labels = [
+                lab for lab, k in zip(row_labels(frame, kind, source), keep, strict=True) if k
+            ]
+            frame = frame[keep]
+    layer = validate_layer(frame, kind, source, repairs=repairs, settings=settings, labels=labels)
+    return dataclasses.replace(layer, dropped=dropped) if dropped else layer
 
 
 def _read_file(
@@ -495,17 +512,8 @@ def _from_opencellid(
     table = table.rename(columns={c: c.lower() for c in table.columns})
     problems: list[Problem] = []
     radio = table["radio"].str.strip().str.upper()
-    technology = radio.map(_OPENCELLID_RADIO)
-    unknown = technology.isna()
-    for pos in np.flatnonzero(unknown.to_numpy())[:5]:
-        problems.append(
-            Problem(
-                f"unknown radio {table['radio'].iloc[pos]!r} (expected GSM, UMTS, CDMA, LTE, NR)",
-                source,
-                "radio",
-                int(pos) + 2,
-            )
-        )
+    # an unknown radio is kept as it is: validation names it if the row takes part
+    technology = radio.map(_OPENCELLID_RADIO).fillna(table["radio"])
     mcc = _parse_float(table["mcc"], source, "mcc", problems)
     net = _parse_float(table["net"], source, "net", problems)
     rng = _parse_float(table["range"], source, "range", problems) if "range" in table else None
@@ -558,12 +566,12 @@ def canonical_columns(frame: gpd.GeoDataFrame, kind: str, source: str) -> gpd.Ge
     for m in sorted(matches, key=lambda m: m.column != m.canonical):  # exact names win
         if m.canonical in wanted and m.canonical not in chosen:
             chosen[m.canonical] = m
-    for m in chosen.values():
+    for canon, m in chosen.items():
         if m.unknown_unit:
             raise InputError(
-                f"looks like {m.canonical} but its unit {m.unit!r} is not one it can be "
-                f"given in ({', '.join(units_of(m.canonical))}); convert the values, or "
-                f"rename the column to {m.canonical} if they are already in that unit",
+                f"looks like {canon} but its unit {m.unit!r} is not one it can be "
+                f"given in ({', '.join(units_of(canon))}); convert the values, or "
+                f"rename the column to {canon} if they are already in that unit",
                 path=source,
                 column=m.column,
             )

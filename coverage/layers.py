@@ -162,6 +162,9 @@ class Layer:
         aligned with ``frame``'s rows.
     repairs
         What reading repaired, by kind of repair (for the JSON ``repairs``).
+    dropped
+        Rows left out while reading, before their values were judged, for lying
+        beyond the reach of every village (sites of a national file).
     """
 
     kind: str
@@ -169,6 +172,7 @@ class Layer:
     source: str
     labels: np.ndarray = field(repr=False)
     repairs: Mapping[str, Any] = field(default_factory=dict)
+    dropped: int = 0
 
     def __len__(self) -> int:
         return len(self.frame)

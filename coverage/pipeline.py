@@ -36,6 +36,7 @@ from .validation import (
     check_rule,
     check_together,
     consistency_warnings,
+    near_villages,
     stray_villages,
     unused_site_columns,
 )
@@ -110,7 +111,10 @@ def load(layers: Layers, *, settings: Settings) -> Inputs:
     specs += [(f"fibre{i}", "fibre", v) for i, v in enumerate(layers.fibre)]
     read: dict[str, Layer] = {}
     problems: list[Problem] = []
-    for key, kind, spec in specs:
+    for key, kind, spec in specs:  # villages first: site rows out of their reach are left out
+        rows = None
+        if kind == "sites" and "villages" in read:
+            rows = near_villages(read["villages"], settings=settings)
         try:
             read[key] = read_layer(
                 spec,
@@ -119,6 +123,7 @@ def load(layers: Layers, *, settings: Settings) -> Inputs:
                 use_opencellid_range=settings.use_opencellid_range,
                 encoding=settings.encoding,
                 settings=settings,
+                rows=rows,
             )
         except ValidationError as exc:
             problems.extend(exc.problems)

@@ -12,6 +12,7 @@ functions, so they report the same things.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Geod
+from pyproj import CRS, Geod, Transformer
 
 from ._errors import ConfigError, CoverageWarning, Problem, ValidationError
 from .layers import Layer, LayerSet
@@ -49,7 +50,7 @@ IN_COMMUNE_SHARE = 0.5
 OVERLAP_SHARE = 0.01
 
 
-def _row_labels(frame: gpd.GeoDataFrame, kind: str, source: str) -> list[str]:
+def row_labels(frame: gpd.GeoDataFrame, kind: str, source: str) -> list[str]:
     """Name each feature for messages: CSV line numbers, else the feature's id."""
     if Path(source.split("::")[0]).suffix.lower() in _CSV_SUFFIXES:
         return [str(i + 2) for i in range(len(frame))]
@@ -66,15 +67,17 @@ def validate_layer(
     *,
     repairs: dict | None = None,
     settings: Settings | None = None,
+    labels: list[str] | None = None,
 ) -> Layer:
     """Check one layer's features and values; repair what can be; raise all problems at once.
 
     ``frame`` has canonical columns (:func:`coverage.io.canonical_columns`). Returns the
     :class:`~coverage.layers.Layer` with its message labels and the repairs made
-    (``repairs`` holds those made while reading, e.g. a text encoding).
+    (``repairs`` holds those made while reading, e.g. a text encoding). ``labels``
+    names the rows when some were left out (:func:`row_labels` of the whole file).
     """
     settings = settings or Settings()
-    found = _Problems(source, _row_labels(frame, kind, source))
+    found = _Problems(source, labels if labels is not None else row_labels(frame, kind, source))
     repairs = dict(repairs or {})
     _check_geometry(frame, kind, found)
     if not found.problems:
@@ -344,7 +347,8 @@ def _validate_sites(frame, source, labels, problems, report, *, settings: Settin
         "range_m": (
             lambda v: v < settings.min_range_m,
             f"range must be at least {settings.min_range_m:g} m (metres; a thousands "
-            "separator such as 2.000 read as a decimal point? [limits] min_range_m)",
+            "separator such as 2.000 read as a decimal point? [limits] min_range_m; for "
+            "OpenCelliD's estimates, [sites] use_opencellid_range = false)",
         ),
         "frequency_mhz": (
             lambda v: (v < 100) | (v > 100000),
@@ -452,10 +456,11 @@ def check_together(layers: LayerSet, crs: CRS, *, settings: Settings) -> Project
         problems.append(_far_problem(sites, far, crs, study, "sites"))
     if problems:
         raise ValidationError(problems)
-    if far.any():
+    ignored = int(far.sum()) + sites.dropped
+    if ignored:
         warnings.warn(
-            f"{int(far.sum())} of {len(far)} site row(s) of {sites.source} lie more than "
-            f"{settings.max_range_m / 1000:g} km from every village and are ignored",
+            f"{ignored:,} of {len(far) + sites.dropped:,} site row(s) of {sites.source} lie "
+            f"more than {settings.max_range_m / 1000:g} km from every village and are ignored",
             CoverageWarning,
             stacklevel=2,
         )
@@ -468,8 +473,46 @@ def check_together(layers: LayerSet, crs: CRS, *, settings: Settings) -> Project
         postal=layers.postal,
         fibre=fibre,
         crs=crs,
-        sites_out_of_reach=int(far.sum()),
+        sites_out_of_reach=ignored,
     )
+
+
+def near_villages(
+    villages: Layer, *, settings: Settings
+) -> Callable[[gpd.GeoDataFrame], np.ndarray]:
+    """A row filter for a site layer: the rows that may reach a village.
+
+    Rows farther outside the villages' extent than the maximum range (with a wide
+    margin: :func:`check_together` draws the exact line later) are left out before
+    their values are judged, so a national file is not refused for rows at the other
+    end of the country. Rows without a usable position are kept, to be named; when
+    every row would go, all are kept, for :func:`check_together` to explain.
+    """
+    frame = villages.frame
+    to_degrees = Transformer.from_crs(frame.crs, 4326, always_xy=True)
+    xmin, ymin, xmax, ymax = (float(v) for v in frame.total_bounds)
+    with np.errstate(invalid="ignore"):
+        lon0, lat0, lon1, lat1 = to_degrees.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
+    margin_m = 1.5 * settings.max_range_m + OUTSIDE_TOLERANCE_M
+    dlat = margin_m / 110_574.0
+    coslat = np.cos(np.radians(min(max(abs(lat0), abs(lat1)) + dlat, 89.0)))
+    dlon = margin_m / (111_320.0 * coslat)
+
+    def keep(sites: gpd.GeoDataFrame) -> np.ndarray:
+        geoms = sites.geometry
+        if sites.crs is not None and not sites.crs.equals(4326):
+            with np.errstate(invalid="ignore"):
+                geoms = geoms.to_crs(4326)
+        with np.errstate(invalid="ignore"):
+            x = shapely.get_x(geoms.to_numpy())
+            y = shapely.get_y(geoms.to_numpy())
+            placed = np.isfinite(x) & np.isfinite(y)
+            far = placed & (
+                (x < lon0 - dlon) | (x > lon1 + dlon) | (y < lat0 - dlat) | (y > lat1 + dlat)
+            )
+        return ~far if not far.all() else np.ones(len(sites), dtype=bool)
+
+    return keep
 
 
 def _far_problem(layer: Layer, far: np.ndarray, crs: CRS, study, name: str) -> Problem:

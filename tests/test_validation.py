@@ -211,3 +211,43 @@ def test_limits_in_the_config_file(tmp_path):
     path.write_text('[limits]\nmin_range_m = "10"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[limits\] min_range_m must be a number"):
         load_config(path)
+
+
+_CELL = "{radio},452,4,{area},{cell},,{lon},{lat},{range},5,1,1459000000,1700000000,0\n"
+
+
+def _opencellid(path, rows):
+    header = (
+        "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,"
+        "averageSignal\n"
+    )
+    body = "".join(
+        _CELL.format(radio=r, area=1000 + i, cell=i, lon=x, lat=y, range=m)
+        for i, (r, x, y, m) in enumerate(rows)
+    )
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def test_a_national_file_is_judged_only_on_the_rows_that_take_part(tiny, tmp_path):
+    import coverage
+    from coverage.layers import Layers
+
+    near = [("LTE", 105.9418, 17.4628, 2000), ("GSM", 105.9616, 17.4627, 3000)]
+    # the other ends of the country: ranges of a few metres and a radio nobody knows
+    far = [("LTE", 105.85, 21.03, 3), ("UMTS", 106.70, 10.78, 1), ("WIMAX", 107.0, 11.0, 9)]
+    local = coverage.compute(
+        Layers(**{**tiny, "sites": _opencellid(tmp_path / "local.csv", near)})
+    ).summary
+    national = coverage.compute(
+        Layers(**{**tiny, "sites": _opencellid(tmp_path / "452.csv", near + far)})
+    ).summary
+    assert national["sites"]["ignored_out_of_reach"] == 3
+    assert national["villages_covered"] == local["villages_covered"]
+    assert any("3 of 5 site row(s) of" in w for w in national["warnings"])
+    # a row that takes part still stops the run, named by its line
+    bad = near + far + [("LTE", 105.95, 17.46, 4)]
+    with pytest.raises(ValidationError) as info:
+        coverage.compute(Layers(**{**tiny, "sites": _opencellid(tmp_path / "bad.csv", bad)}))
+    (line,) = [str(p) for p in info.value.problems]
+    assert "bad.csv: row 7: column 'range_m'" in line  # its line in the file
