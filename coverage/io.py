@@ -27,6 +27,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ._errors import CoverageWarning, InputError, Problem, ValidationError
+from .encoding import fix_frame, to_unicode
 from .layers import Layer, LayerSource, source_name
 from .schema import (
     SCHEMAS,
@@ -217,6 +218,8 @@ def _read_vector(path: Path, layer: str | None, kind: str) -> gpd.GeoDataFrame:
             warnings.simplefilter("ignore", RuntimeWarning)  # "more than one layer" etc.
             if layer is None:
                 layer = _pick_layer(path, kind)
+            if _declares_cp1258(path):
+                return _read_cp1258(path, layer)
             return pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(
@@ -224,6 +227,32 @@ def _read_vector(path: Path, layer: str | None, kind: str) -> gpd.GeoDataFrame:
         ) from None
     except ValueError as exc:
         raise InputError(f"cannot read ({_first_line(exc)})", path=str(path)) from None
+
+
+def _declares_cp1258(path: Path) -> bool:
+    """Whether a shapefile's ``.cpg`` names Windows-1258 (``1258``, ``CP1258``, ...)."""
+    if path.suffix.lower() != ".shp":
+        return False
+    for cpg in (path.with_suffix(".cpg"), path.with_suffix(".CPG")):
+        if cpg.is_file():
+            text = cpg.read_bytes()[:64].decode("ascii", errors="replace")
+            return re.sub(r"[^0-9]", "", text) == "1258"
+    return False
+
+
+def _read_cp1258(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """Read a shapefile declared as Windows-1258 with this package's own decoder.
+
+    GDAL's decoder drops the last character of every field name and value in this
+    encoding (its tone marks combine with the letter before them), so the bytes are
+    read one character per byte and decoded here.
+    """
+    frame = pyogrio.read_dataframe(path, layer=layer, encoding="latin1")
+    frame, _ = fix_frame(frame, encoding="cp1258")
+    geometry = frame.geometry.name
+    names = {c: to_unicode(c, "cp1258") for c in frame.columns if c != geometry}
+    log.info("%s: text read as Windows-1258, as its .cpg declares", path)
+    return frame.rename(columns=names)
 
 
 def _pick_layer(path: Path, kind: str) -> str | None:
@@ -275,8 +304,6 @@ def _fix_encoding(
     """Convert legacy Vietnamese text to Unicode, saying so; NFC happens later anyway.
 
     Returns the frame and the converted columns with their encodings."""
-    from .encoding import fix_frame
-
     fixed, changed = fix_frame(frame, encoding=encoding)
     fixed = gpd.GeoDataFrame(fixed, geometry=frame.geometry.name, crs=frame.crs)
     if changed:
@@ -297,9 +324,48 @@ def _fix_encoding(
     return fixed, dict(changed)
 
 
-def _sniff_delimiter(path: Path) -> tuple[str, bool]:
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_BINARY = {
+    b"PK\x03\x04": "a zip archive (an .xlsx or .ods workbook?)",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 (.xls) workbook",
+}
+
+
+def _wide_text_encoding(path: Path) -> str | None:
+    """UTF-16/32 text, as Excel's "Unicode Text" export writes it, by its BOM or its
+    zero bytes; refuse binary files named like text. ``None``: 8-bit text."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    for magic, what in _BINARY.items():
+        if head.startswith(magic):
+            raise InputError(
+                f"is {what}, not text; save it as CSV (UTF-8) or give the workbook's sheet "
+                "as a layer file",
+                path=str(path),
+            )
+    zeros = head[: len(head) // 2 * 2]
+    if zeros and zeros.count(0) * 3 >= len(zeros):  # ASCII in UTF-16: every other byte 0
+        if zeros[1::2].count(0) * 2 >= len(zeros) // 2:
+            return "utf-16-le"
+        if zeros[0::2].count(0) * 2 >= len(zeros) // 2:
+            return "utf-16-be"
+        raise InputError("is not text (it holds binary data)", path=str(path))
+    if b"\x00" in head:
+        raise InputError("is not text (it holds binary data)", path=str(path))
+    return None
+
+
+def _sniff_delimiter(path: Path, encoding: str = "utf-8-sig") -> tuple[str, bool]:
     """Return the delimiter and whether the first line looks like a header."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
         sample = fh.read(16384)
     first = sample.splitlines()[0] if sample else ""
     try:
@@ -321,19 +387,21 @@ def _read_csv(
     source = str(path)
     not_utf8 = None
     # Legacy 8-bit text is read byte-for-byte (Latin-1) and repaired by _fix_encoding.
-    text_encoding = "utf-8-sig" if encoding in ("auto", "utf-8") else "latin-1"
+    wide = _wide_text_encoding(path)
+    text_encoding = wide or ("utf-8-sig" if encoding in ("auto", "utf-8") else "latin-1")
     try:
-        delimiter, has_header = _sniff_delimiter(path)
+        delimiter, has_header = _sniff_delimiter(path, text_encoding)
         try:
             table = _csv_table(path, delimiter, has_header, text_encoding)
         except UnicodeDecodeError as exc:
-            if encoding != "auto":
+            if encoding != "auto" or wide:
                 raise
             table = _csv_table(path, delimiter, has_header, "latin-1")
             not_utf8 = f"byte {exc.start}"
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"is not UTF-8 text (byte {exc.start}); re-save it as UTF-8 or pass --encoding",
+            f"is not {exc.encoding.upper().replace('-SIG', '')} text (byte {exc.start}); "
+            "re-save it as UTF-8 or pass --encoding",
             path=source,
         ) from None
     except pd.errors.ParserError as exc:

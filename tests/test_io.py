@@ -277,30 +277,71 @@ def test_legacy_tcvn3_shapefile_is_converted_with_a_warning(tiny, tmp_path):
 
 
 def _cp1258(text: str) -> bytes:
-    """Windows-1258 bytes: vowels with circumflex/breve/horn precomposed, tones combining."""
+    """Windows-1258 as Vietnamese keyboards write it: a base letter it has (â, ơ, ...)
+    then a combining tone mark where the toned letter is not in the code page."""
+    import unicodedata
+
     tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-    out = []
-    for char in text:
-        parts = unicodedata.normalize("NFD", char)
-        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
-        out.append(base + "".join(c for c in parts if c in tones))
-    return "".join(out).encode("cp1258")
+    out = bytearray()
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+            out += (base + "".join(c for c in parts if c in tones)).encode("cp1258")
+    return bytes(out)
 
 
-def test_cp1258_csv_is_read_and_converted(tiny, tmp_path):
-    from coverage import CoverageWarning
+@pytest.mark.parametrize("cpg", ["1258", "CP1258", "windows-1258", "ANSI 1258"])
+def test_a_shapefile_declared_cp1258_keeps_every_letter(tmp_path, cpg):
+    names = ["Thôn Tân Hoá", "Bản Dốc Mây", "Xã Thượng Trạch"]
+    frame = gpd.GeoDataFrame(
+        {"ma_thon": ["a", "b", "c"], "ten_thon": ["~" * 24] * 3},
+        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(3)],
+        crs=32648,
+    )
+    frame.to_file(tmp_path / "thon.shp", encoding="latin1")
+    dbf = bytearray((tmp_path / "thon.dbf").read_bytes())
+    for name in names:
+        at = dbf.find(b"~" * 24)
+        dbf[at : at + 24] = _cp1258(name).ljust(24, b" ")
+    (tmp_path / "thon.dbf").write_bytes(bytes(dbf))
+    (tmp_path / "thon.cpg").write_text(cpg, encoding="ascii")
+    layer = read_layer(tmp_path / "thon.shp", "villages")
+    assert layer.frame["village_id"].tolist() == ["a", "b", "c"]
+    assert layer.frame["name"].tolist() == names  # GDAL alone gives 'Thôn Tân Ho', ...
 
-    table = pd.read_csv(tiny["sites"])
-    table["operator"] = ["Viễn thông Quảng Bình", "Viettel Quảng Bình", "Mạng Đông", "VNPT"]
-    path = tmp_path / "sites.csv"
-    path.write_bytes(_cp1258(table.to_csv(index=False)))
-    with pytest.warns(CoverageWarning, match="cp1258"):
-        sites = read_layer(path, "sites").frame
-    assert sites["operator"].iloc[0] == "Viễn thông Quảng Bình"
+
+_SITES_TEXT = (
+    "Mã trạm\tCông nghệ\tKinh độ\tVĩ độ\tNhà mạng\r\n"
+    "S1\t4G\t105,94\t17,46\tViễn thông Quảng Bình\r\n"
+    "S2\tLTE\t105,95\t17,46\tVinaPhone\r\n"
+)
 
 
-def test_explicit_utf8_refuses_a_legacy_csv(tmp_path):
-    path = tmp_path / "sites.csv"
-    path.write_bytes(_cp1258("site_id,lon,lat,technology,operator\nA,106,17,4G,Mạng\n"))
-    with pytest.raises(InputError, match="not UTF-8"):
-        read_layer(path, "sites", encoding="utf-8")
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_unicode_text_exports_are_read(tmp_path, encoding):
+    path = tmp_path / "tram.txt"
+    path.write_bytes(_SITES_TEXT.encode(encoding))
+    frame = read_layer(path, "sites").frame
+    assert frame["site_id"].tolist() == ["S1", "S2"]
+    assert frame["operator"].tolist() == ["Viễn thông Quảng Bình", "VinaPhone"]
+    assert frame.geometry.x.tolist() == [105.94, 105.95]
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        (b"PK\x03\x04", "is a zip archive (an .xlsx or .ods workbook?), not text"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "is an Excel 97-2003 (.xls) workbook, not text"),
+        (bytes(range(256)), "is not text (it holds binary data)"),
+    ],
+)
+def test_binary_files_named_csv_are_refused(tmp_path, head, message):
+    path = tmp_path / "tram.csv"
+    path.write_bytes(head + bytes(200))
+    with pytest.raises(InputError) as err:
+        read_layer(path, "sites")
+    assert err.value.message.startswith(message)
+    assert "\x00" not in str(err.value)
