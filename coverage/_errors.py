@@ -6,6 +6,8 @@ non-zero exit code; library users catch them like any exception.
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 
 
@@ -87,6 +89,70 @@ class ConfigError(CoverageError):
     """A bad option value or configuration file entry."""
 
     exit_code = 2
+
+
+class OutputError(CoverageError):
+    """An output that cannot be written: a full disk, a read-only or forbidden folder.
+
+    The machine's fault, not the input's (exit code 1). The message names the file or
+    folder and the operating system's reason in plain words, on one line.
+
+    Parameters
+    ----------
+    path
+        The output file or folder concerned.
+    code
+        The ``errno`` number of the failure, when known.
+    reason
+        The reason in words when there is no ``errno`` number.
+
+    Examples
+    --------
+    >>> import errno
+    >>> print(OutputError("results/summary.json", errno.EROFS))
+    results/summary.json: cannot write: read-only file system (EROFS); write elsewhere
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self, path: str | os.PathLike, code: int | None = None, *, reason: str | None = None
+    ) -> None:
+        self.path = str(path)
+        self.errno = code
+        self.reason = reason
+        super().__init__(str(self))
+
+    @classmethod
+    def from_os_error(cls, path: str | os.PathLike, exc: OSError) -> OutputError:
+        """The output error for ``exc``, an ``OSError`` met writing ``path``."""
+        if exc.errno is not None:
+            return cls(path, exc.errno)
+        return cls(path, reason=exc.strerror or str(exc) or type(exc).__name__)
+
+    def __str__(self) -> str:
+        if self.errno is not None:
+            words = os.strerror(self.errno)
+            words = words[:1].lower() + words[1:]  # "No space left ..." -> "no space left ..."
+            name = errno.errorcode.get(self.errno)
+            reason = f"{words} ({name})" if name else words
+        else:
+            reason = self.reason or "unknown reason"
+        hint = _OUTPUT_HINTS.get(self.errno or 0, "write elsewhere")
+        return _one_line(f"{self.path}: cannot write: {reason}; {hint}")
+
+
+_OUTPUT_HINTS = {
+    errno.ENOSPC: "free some space or write elsewhere",
+    getattr(errno, "EDQUOT", errno.ENOSPC): "free some space or write elsewhere",
+    errno.EACCES: "check the folder's permissions or write elsewhere",
+    errno.EPERM: "check the folder's permissions or write elsewhere",
+}
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters (a newline in a path) shown as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class CoverageWarning(UserWarning):
