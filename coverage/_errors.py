@@ -11,6 +11,30 @@ import os
 from dataclasses import dataclass
 
 
+def printable(text: str) -> str:
+    r"""``text`` with control and format characters escaped (``\x1b``, ``\u202e``).
+
+    Messages name values and headers read from files; a terminal escape, a NUL or a
+    right-to-left override among them must not reach the user's terminal or log.
+
+    Examples
+    --------
+    >>> printable("V\x1b[2J\x00 Thôn\u202e")
+    'V\\x1b[2J\\x00 Thôn\\u202e'
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable() or char == " ":
+            out.append(char)
+        elif ord(char) < 0x100:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(f"\\u{ord(char):04x}")
+    return "".join(out)
+
+
 class CoverageError(Exception):
     """Base class: a problem the user can fix (bad input, bad option, bad config)."""
 
@@ -56,7 +80,7 @@ class InputError(CoverageError):
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column '{self.column}'")
-        return f"{': '.join(where)}: {self.message}" if where else self.message
+        return printable(f"{': '.join(where)}: {self.message}" if where else self.message)
 
 
 @dataclass(frozen=True)
@@ -139,7 +163,7 @@ class OutputError(CoverageError):
         else:
             reason = self.reason or "unknown reason"
         hint = _OUTPUT_HINTS.get(self.errno or 0, "write elsewhere")
-        return _one_line(f"{self.path}: cannot write: {reason}; {hint}")
+        return printable(f"{self.path}: cannot write: {reason}; {hint}")
 
 
 _OUTPUT_HINTS = {
@@ -148,11 +172,6 @@ _OUTPUT_HINTS = {
     errno.EACCES: "check the folder's permissions or write elsewhere",
     errno.EPERM: "check the folder's permissions or write elsewhere",
 }
-
-
-def _one_line(text: str) -> str:
-    """``text`` with control characters (a newline in a path) shown as escapes."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class CoverageWarning(UserWarning):

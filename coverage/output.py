@@ -19,7 +19,7 @@ Outputs are never half-written:
 
 One run's set per folder: :func:`write_files` holds an exclusive advisory lock
 (``flock``) on the output folder itself while it writes and renames, so a second run
-writing into the same folder waits (logging "waiting for another run writing to DIR")
+writing into the same folder waits (saying "waiting for another run writing to DIR")
 and then writes its complete set; and :func:`write_result` removes the outputs of an
 earlier run that this run does not write (``communes.gpkg`` when there are no commune
 polygons), so the folder never mixes two runs' files. The lock is on the folder, not on
@@ -340,7 +340,7 @@ def _folder_lock(folder: Path) -> Iterator[None]:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                log.info("waiting for another run writing to %s", folder)
+                log.warning("waiting for another run writing to %s", folder)
                 fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as exc:  # a filesystem without locks (some network filesystems)
             log.warning(

@@ -20,7 +20,14 @@ import pandas as pd
 from pyproj import CRS
 
 from . import cache
-from ._errors import ConfigError, CoverageWarning, InputError, Problem, ValidationError
+from ._errors import (
+    ConfigError,
+    CoverageWarning,
+    InputError,
+    Problem,
+    ValidationError,
+    printable,
+)
 from .communes import assign_communes, commune_centres
 from .connectivity import fibre_connectivity
 from .io import read_layer
@@ -389,11 +396,12 @@ class collected_warnings:
         self._ctx.__exit__(*exc)
         for w in self._caught:
             if issubclass(w.category, CoverageWarning):
-                self.messages.append(str(w.message))
+                message = printable(str(w.message))
+                self.messages.append(message)
                 if self.log:
-                    log.warning("%s", w.message)
+                    log.warning("%s", message)
             else:
-                log.debug("%s: %s", w.category.__name__, w.message)
+                log.debug("%s: %s", w.category.__name__, printable(str(w.message)))
 
 
 # --- check ---------------------------------------------------------------------------------

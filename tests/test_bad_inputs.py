@@ -14,6 +14,7 @@ import json
 import math
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,9 @@ def _invoke(args: list[str]):
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
     assert "internal error" not in output, output
+    # names and headers from files never reach the terminal as control characters
+    controls = [c for c in output if unicodedata.category(c) in ("Cc", "Cf") and c != "\n"]
+    assert not controls, f"control characters {controls!r} printed:\n{output!r}"
     if result.exception is not None:
         assert isinstance(result.exception, SystemExit), repr(result.exception)
     return result, output

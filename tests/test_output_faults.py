@@ -430,3 +430,20 @@ def test_second_run_waits_for_the_first(runner, tiny, tmp_path):
         _stop(second)
     # the first run's temporary is gone and the folder holds the second run's set
     assert _same_run(out, ref_b)
+
+
+def test_results_to_a_full_standard_output_exit_1(tiny):
+    """`coverage compute --json > file` on a full disk: /dev/full answers every write
+    with ENOSPC, as a full disk does."""
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "coverage.cli", "compute", "--quiet", "--json"]
+    args += ["--villages", str(tiny["villages"]), "--sites", str(tiny["sites"])]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: standard output: cannot write: no space left on device (ENOSPC); "
+        "free some space or write elsewhere"
+    ]

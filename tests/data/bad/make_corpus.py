@@ -184,6 +184,15 @@ GROUPS: dict[str, Group] = {
         "a representative point inside the commune stands in / the centre is still counted",
         "Add the centre, or fix its `commune_id`.",
     ),
+    "headers": Group(
+        "Vietnamese headers with units (`Bán kính (km)`, `Độ cao (m)`, `Dân số (nghìn người)`), "
+        "a unit that cannot be converted (`Bán kính (dặm)`), a misspelled or a second column "
+        "for the same field",
+        "units converted to the canonical ones / `looks like range_m but its unit ... is not "
+        "one it can be given in` / `looks like a misspelling of ...` and `also looks like ... "
+        "and is ignored`",
+        "Nothing for units; convert or rename the column named.",
+    ),
     "far": Group(
         "Some sites far from every village (e.g. a national site list)",
         "the far sites are ignored and counted in the JSON (`sites.ignored_out_of_reach`)",
@@ -208,6 +217,11 @@ GROUPS: dict[str, Group] = {
         "range capped / treated as omnidirectional",
         "Check the site rows; set `[sites] max_range_m` if the range is real.",
     ),
+    "plausible": Group(
+        "Implausible values: a village of 10^12 people",
+        "`population above the plausible limit` naming the row (limits in `[limits]`)",
+        "Fix the value; raise `[limits] max_village_population` if it is real.",
+    ),
     "nofibre": Group(
         "Blank `fibre`/`broadband` values and no fibre layer to measure from",
         "those points count as not connected",
@@ -220,11 +234,18 @@ GROUPS: dict[str, Group] = {
     ),
     "encoding": Group(
         "Text not in UTF-8: a CSV saved as Windows-1258, a shapefile with VNI/TCVN3 font "
-        "names, Latin-1 text",
+        'names, Latin-1 text, a shapefile whose `.cpg` says 1258, an Excel "Unicode Text" '
+        "export (UTF-16)",
         "legacy Vietnamese encodings are detected and converted (JSON `repairs`: "
         "`text_encoding`); other non-UTF-8 text is read as Latin-1",
         "Check a few names; force the encoding with `--encoding`, or re-save as UTF-8 "
         "(a `.cpg` with `UTF-8` beside a shapefile).",
+    ),
+    "binary": Group(
+        "A workbook or other binary file named `.csv`; control characters in names",
+        "`is a zip archive (an .xlsx or .ods workbook?), not text` / `is not text`; control "
+        "characters are shown escaped (`\\x1b`) in every message",
+        "Save the sheet as CSV (UTF-8).",
     ),
 }
 
@@ -1355,6 +1376,174 @@ def _(d: Path) -> None:
     _geojson(centres, d / "centres.geojson")
 
 
+# ------------------------------------------------------------------------ headers and units
+
+
+def _vietnamese_sites(radius_header: str, radius_scale: float) -> pd.DataFrame:
+    """The tiny sites with the headers of a provincial office's spreadsheet."""
+    table = _sites()
+    table["range_m"] = [
+        f"{float(v) * radius_scale:g}".replace(".", ",") if v else "" for v in table["range_m"]
+    ]
+    return table.rename(
+        columns={
+            "site_id": "Mã trạm",
+            "lon": "Kinh độ",
+            "lat": "Vĩ độ",
+            "technology": "Công nghệ",
+            "frequency_mhz": "Tần số (MHz)",
+            "height_m": "Độ cao (m)",
+            "azimuth_deg": "Hướng (độ)",
+            "beamwidth_deg": "Độ rộng búp sóng (độ)",
+            "eirp_dbm": "EIRP (dBm)",
+            "operator": "Nhà mạng",
+            "range_m": radius_header,
+        }
+    )
+
+
+@case(
+    "vietnamese_headers_with_units_sites",
+    "sites",
+    "sites CSV with Vietnamese headers, 'Bán kính (km)' in km with decimal commas, semicolons",
+    {"--sites": "sites.csv"},
+    "ok",
+    "",
+    "headers",
+    json={"village_coverage_share": 0.25},
+)
+def _(d: Path) -> None:
+    _vietnamese_sites("Bán kính (km)", 0.001).to_csv(
+        d / "sites.csv", sep=";", index=False, lineterminator="\n"
+    )
+
+
+@case(
+    "radius_in_an_unknown_unit_sites",
+    "sites",
+    "sites CSV whose radius column is 'Bán kính (dặm)' (miles)",
+    {"--sites": "sites.csv"},
+    "error",
+    r"column 'Bán kính \(dặm\)': looks like range_m but its unit 'dam'",
+    "headers",
+)
+def _(d: Path) -> None:
+    _csv(_vietnamese_sites("Bán kính (dặm)", 1 / 1609.344), d / "sites.csv")
+
+
+@case(
+    "misspelled_radius_column_sites",
+    "sites",
+    "sites CSV whose range_m column is headed 'Radious'",
+    {"--sites": "sites.csv"},
+    "warning",
+    r"column 'Radious' looks like a misspelling of range_m and is not read",
+    "headers",
+)
+def _(d: Path) -> None:
+    _csv(_sites().rename(columns={"range_m": "Radious"}), d / "sites.csv")
+
+
+@case(
+    "two_radius_columns_sites",
+    "sites",
+    "sites CSV with range_m and also 'Bán kính (km)'",
+    {"--sites": "sites.csv"},
+    "warning",
+    r"column 'Bán kính \(km\)' also looks like range_m and is ignored; 'range_m' is read",
+    "headers",
+    json={"village_coverage_share": 0.25},
+)
+def _(d: Path) -> None:
+    table = _sites()
+    table["Bán kính (km)"] = ["9"] * len(table)
+    _csv(table, d / "sites.csv")
+
+
+@case(
+    "population_in_thousands_villages",
+    "villages",
+    "villages whose population column is 'Dân số (nghìn người)', in thousands",
+    {"--villages": "villages.geojson"},
+    "ok",
+    "",
+    "headers",
+    json={"population_total": 1000},
+)
+def _(d: Path) -> None:
+    villages = _tiny("villages")
+    villages["Dân số (nghìn người)"] = villages.pop("population") / 1000
+    _geojson(villages, d / "villages.geojson")
+
+
+@case(
+    "population_of_a_trillion_villages",
+    "villages",
+    "one village with 10^12 people",
+    {"--villages": "villages.geojson"},
+    "error",
+    r"row 1 \(village_id=V1\): column 'population': population above the plausible limit",
+    "plausible",
+)
+def _(d: Path) -> None:
+    _geojson(_set(_tiny("villages"), 0, "population", 10**12), d / "villages.geojson")
+
+
+# ------------------------------------------------------------------------ a national file
+
+
+def _opencellid_rows(rows: list[tuple[str, float, float, float]]) -> str:
+    header = (
+        "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,"
+        "averageSignal\n"
+    )
+    return header + "".join(
+        f"{radio},452,4,{1000 + i},{i},,{lon},{lat},{rng:g},5,1,1459000000,1700000000,0\n"
+        for i, (radio, lon, lat, rng) in enumerate(rows)
+    )
+
+
+def _tiny_as_opencellid() -> list[tuple[str, float, float, float]]:
+    radio = {"2G": "GSM", "GSM": "GSM", "3G": "UMTS", "UMTS": "UMTS", "4G": "LTE", "LTE": "LTE"}
+    return [
+        (radio[r.technology], float(r.lon), float(r.lat), float(r.range_m or 0))
+        for r in _sites().itertuples()
+    ]
+
+
+#: Cells at the other ends of Vietnam: ranges of a few metres and a radio nobody knows.
+_FAR_CELLS = [("LTE", 105.85, 21.03, 3), ("UMTS", 106.70, 10.78, 1), ("WIMAX", 107.0, 11.0, 9)]
+
+
+@case(
+    "national_opencellid_sites",
+    "sites",
+    "an OpenCelliD file of the whole country: the tiny sites plus far cells with 1-9 m ranges",
+    {"--sites": "452.csv"},
+    "warning",
+    r"3 of 7 site row\(s\) of .*452\.csv lie more than 35 km from every village",
+    "far",
+    json={"sites": {"ignored_out_of_reach": 3, "rows": 4}},
+)
+def _(d: Path) -> None:
+    rows = _tiny_as_opencellid()
+    (d / "452.csv").write_text(_opencellid_rows(rows[:2] + _FAR_CELLS + rows[2:]))
+
+
+@case(
+    "opencellid_tiny_range_near_sites",
+    "sites",
+    "an OpenCelliD file with a 4 m range on a cell among the villages",
+    {"--sites": "452.csv"},
+    "error",
+    r"452\.csv: row 9: column 'range_m': range must be at least 10 m",
+    "values",
+)
+def _(d: Path) -> None:
+    near = [("LTE", 105.95, 17.46, 4.0)]
+    (d / "452.csv").write_text(_opencellid_rows(_tiny_as_opencellid() + _FAR_CELLS + near))
+
+
 # ------------------------------------------------------------------------ encodings
 # coverage/encoding.py is integrated in coverage/io.py (``_fix_encoding``; auto-detection of
 # cp1258/TCVN3/VNI, recorded in ``repairs[layer]["text_encoding"]``). TODO(encoding): if that
@@ -1425,6 +1614,98 @@ def _(d: Path) -> None:
     table = _sites()
     table["operator"] = ["Société Télécom", "Viettel", "MobiFone", "Société Télécom"]
     (d / "sites.csv").write_bytes(table.to_csv(index=False, lineterminator="\n").encode("latin-1"))
+
+
+@case(
+    "cpg_1258_shapefile_villages",
+    "villages",
+    "villages shapefile in Windows-1258 with a .cpg saying 1258 (GDAL drops each name's last "
+    "letter)",
+    {"--villages": "villages.shp"},
+    "ok",
+    "",
+    "encoding",
+    json={
+        "gaps": {
+            "villages": [
+                {"village_id": "V4", "name": "Bản Bốn"},
+                {"village_id": "V2", "name": "Thôn Hai"},
+            ]
+        }
+    },
+)
+def _(d: Path) -> None:
+    villages = _tiny("villages")
+    names = ["Thôn Một", "Thôn Hai", "Bản Ba", "Bản Bốn"]
+    villages["name"] = ["~" * 24] * len(villages)  # placeholders, overwritten below
+    villages.to_file(d / "villages.shp", encoding="latin1")
+    dbf = bytearray((d / "villages.dbf").read_bytes())
+    for name in names:
+        at = dbf.find(b"~" * 24)
+        dbf[at : at + 24] = _to_cp1258(name).ljust(24, b" ")
+    (d / "villages.dbf").write_bytes(bytes(dbf))
+    (d / "villages.cpg").write_text("1258", encoding="ascii")
+
+
+@case(
+    "unicode_text_export_sites",
+    "sites",
+    "sites saved by Excel as 'Unicode Text': UTF-16 with a BOM, tabs, Vietnamese headers, "
+    "decimal commas",
+    {"--sites": "sites.txt"},
+    "ok",
+    "",
+    "encoding",
+    json={"village_coverage_share": 0.25},
+)
+def _(d: Path) -> None:
+    table = _vietnamese_sites("Bán kính (m)", 1.0)
+    table["Kinh độ"] = table["Kinh độ"].str.replace(".", ",")
+    text = table.to_csv(sep="\t", index=False, lineterminator="\r\n")
+    (d / "sites.txt").write_bytes(text.encode("utf-16"))
+
+
+@case(
+    "workbook_named_csv_sites",
+    "sites",
+    "an .xlsx workbook renamed sites.csv",
+    {"--sites": "sites.csv"},
+    "error",
+    r"is a zip archive \(an \.xlsx or \.ods workbook\?\), not text",
+    "binary",
+)
+def _(d: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(d / "sites.csv", "w") as book:
+        info = zipfile.ZipInfo("xl/workbook.xml", date_time=(2026, 1, 1, 0, 0, 0))
+        book.writestr(info, "<workbook/>")
+
+
+@case(
+    "binary_junk_csv_sites",
+    "sites",
+    "sites.csv holding binary bytes (a corrupt download)",
+    {"--sites": "sites.csv"},
+    "error",
+    r"is not text \(it holds binary data\)",
+    "binary",
+)
+def _(d: Path) -> None:
+    (d / "sites.csv").write_bytes(bytes(range(256)) * 8)
+
+
+@case(
+    "control_characters_in_header_sites",
+    "sites",
+    "sites CSV whose id header holds a terminal escape sequence and a bell ('\\x1b[2J...\\x07')",
+    {"--sites": "sites.csv"},
+    "error",
+    r"missing required column 'site_id'.*\\x1b\[2J",
+    "binary",
+)
+def _(d: Path) -> None:
+    _csv(_sites().rename(columns={"site_id": "\x1b[2JMã trạm\x07"}), d / "sites.csv")
 
 
 # ---------------------------------------------------------------------------- building
