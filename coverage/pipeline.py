@@ -13,6 +13,7 @@ import logging
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -35,6 +36,7 @@ from .layers import Layer, Layers, LayerSet
 from .metrics import commune_summary, district_summary, village_coverage
 from .models.base import Prediction, PropagationModel
 from .models.registry import get_model
+from .models.terrain import check_dem
 from .projection import choose_metric_crs, to_crs
 from .report import build_summary
 from .settings import Settings
@@ -136,6 +138,9 @@ def load(layers: Layers, *, settings: Settings) -> Inputs:
             problems.extend(exc.problems)
         except InputError as exc:
             problems.append(Problem(exc.message, exc.path, exc.column, exc.row))
+    for dem in settings.dem:  # read later, by the models that need it; named now if missing
+        if not str(dem).startswith("/vsi") and not Path(dem).is_file():
+            problems.append(Problem("file not found", str(dem)))
     if problems:
         raise ValidationError(problems)
     fibre = [read[k] for k in sorted(read) if k.startswith("fibre")]
@@ -246,6 +251,9 @@ def prepare(
     chosen = choose_model(model, settings=settings, sites=projected.sites)
     for message in unused_site_columns(projected.sites, chosen.name, chosen.uses_columns):
         warnings.warn(message, CoverageWarning, stacklevel=2)
+    if chosen.needs_dem:
+        step("checking the DEM")
+        check_dem(settings, crs=projected.crs, area=tuple(projected.villages.frame.total_bounds))
     centres = commune_centres(projected.communes, projected.centres)
     centres_source = projected.centres.source if projected.centres else "commune polygons"
     postal_source = projected.postal.source if projected.postal else "postal"

@@ -128,6 +128,28 @@ def _predict_on_dem(sites, *, settings: Settings, area, progress, kernel: Raster
     return predict_raster(sites, grid, settings=settings, kernel=kernel, progress=progress)
 
 
+#: Pixels across the area when :func:`check_dem` reads the DEM (coarse, so it is quick).
+CHECK_PIXELS = 512
+
+
+def check_dem(settings: Settings, *, crs, area: tuple) -> None:
+    """Read the DEM over ``area`` at a coarse resolution, before any prediction.
+
+    A missing or damaged file, heights in a unit that is not a length or beyond any on
+    Earth, or a DEM that does not cover the villages is refused here, so that ``coverage
+    check`` reports it as ``compute`` would.
+    """
+    from ..radio.dem import native_resolution_m
+
+    if not settings.dem:
+        raise ConfigError("the terrain models need a DEM: give one with --dem FILE")
+    xmin, ymin, xmax, ymax = area
+    span = max(xmax - xmin, ymax - ymin, 1.0)
+    resolution = max(native_resolution_m(settings.dem[0]), span / CHECK_PIXELS)
+    grid = load_dem(settings.dem, crs=crs, bounds=area, resolution=resolution)
+    _require_dem_over(grid, area, settings)
+
+
 def _require_dem_over(grid, area: tuple, settings: Settings) -> None:
     """Refuse a DEM that leaves part of the area of interest (the villages) uncovered:
     those villages would silently count as uncovered. Never assume sea level."""

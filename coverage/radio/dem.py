@@ -138,6 +138,8 @@ def source_heights(
 
 def _open(path: str | os.PathLike) -> rasterio.DatasetReader:
     text = os.fspath(path)
+    if not text.startswith("/vsi") and not Path(text).exists():
+        raise InputError("file not found", path=text)
     if text.endswith(".gz") and not text.startswith("/vsigzip/"):
         text = "/vsigzip/" + text
     elif text.endswith(".zip") and not text.startswith("/vsizip/"):

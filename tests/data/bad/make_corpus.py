@@ -64,6 +64,8 @@ class Case:
     an option, a list repeats it); the other layers are the tiny fixture's. ``json`` is a
     subset the ``compute --json`` output must contain (nested dicts compare as subsets).
     ``xfail`` maps ``"check"``/``"compute"`` to the reason that command is a known bug.
+    ``options`` are given to both commands after the layers (``--model terrain`` for a DEM
+    case; ``compute`` otherwise runs ``--model range``).
     """
 
     name: str
@@ -75,6 +77,7 @@ class Case:
     group: str = ""
     json: dict = field(default_factory=dict)
     xfail: dict[str, str] = field(default_factory=dict)
+    options: tuple[str, ...] = ()
     make: Callable[[Path], None] | None = field(default=None, repr=False, compare=False)
 
     def file(self) -> str | None:
@@ -94,7 +97,7 @@ class Case:
             for item in value if isinstance(value, list) else [value]:
                 path = item if Path(item).is_absolute() else str(case_dir / item)
                 out += [option, path]
-        return out
+        return out + list(self.options)
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,21 @@ GROUPS: dict[str, Group] = {
         "Check a few names; force the encoding with `--encoding`, or re-save as UTF-8 "
         "(a `.cpg` with `UTF-8` beside a shapefile).",
     ),
+    "dem": Group(
+        "A DEM that is missing, truncated, in decimetres or with an undeclared nodata value, "
+        "in a unit that is not a length; a DEM in feet",
+        "`cannot read` / `heights of N m, beyond any on Earth` / `not a length this tool "
+        "knows`; feet are converted to metres",
+        "Re-export the DEM with its unit (`gdal_edit.py -units`) and nodata "
+        "(`-a_nodata`) declared, in metres.",
+    ),
+    "config": Group(
+        'A config file that is missing, has a value of the wrong type (`threshold = "0.8"`), '
+        "an unknown key, or an implausible limit",
+        "`config file not found` / `[rule] threshold must be a number; got '0.8' (write "
+        "numbers without quotes)` / `unknown key`",
+        "Fix the key named (see the config file example).",
+    ),
     "binary": Group(
         "A workbook or other binary file named `.csv`; control characters in names",
         "`is a zip archive (an .xlsx or .ods workbook?), not text` / `is not text`; control "
@@ -340,6 +358,7 @@ def case(
     *,
     json: dict | None = None,
     xfail: dict[str, str] | None = None,
+    options: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Path], None]], Callable[[Path], None]]:
     """Register a case whose files the decorated function writes into its folder."""
     assert expect in ("error", "warning", "ok"), expect
@@ -348,7 +367,17 @@ def case(
     def register(make: Callable[[Path], None]) -> Callable[[Path], None]:
         CASES.append(
             Case(
-                name, layer, description, args, expect, match, group, json or {}, xfail or {}, make
+                name,
+                layer,
+                description,
+                args,
+                expect,
+                match,
+                group,
+                json or {},
+                xfail or {},
+                options,
+                make,
             )
         )
         return make
@@ -1706,6 +1735,158 @@ def _(d: Path) -> None:
 )
 def _(d: Path) -> None:
     _csv(_sites().rename(columns={"site_id": "\x1b[2JMã trạm\x07"}), d / "sites.csv")
+
+
+# ------------------------------------------------------------------------ DEMs and config files
+
+
+def _dem(path: Path, value: float, *, unit: str = "", nodata: float | None = -32768.0) -> None:
+    """A flat DEM over the tiny fixture (EPSG:4326, 3 arc-seconds), like tests/conftest.py's."""
+    import rasterio
+
+    transform = rasterio.transform.from_origin(105.85, 17.60, 1 / 1200, 1 / 1200)
+    with rasterio.open(
+        path, "w", driver="GTiff", height=360, width=360, count=1, dtype="float32",
+        crs="EPSG:4326", transform=transform, nodata=nodata,
+    ) as dst:  # fmt: skip
+        dst.write(np.full((360, 360), value, dtype=np.float32), 1)
+        if unit:
+            dst.units = (unit,)
+
+
+_TERRAIN = ("--model", "terrain")
+
+case(
+    "missing_file_dem",
+    "dem",
+    "--dem names a file that does not exist",
+    {"--dem": "srtm.tif"},
+    "error",
+    r"file not found",
+    "dem",
+    options=_TERRAIN,
+)(_nothing)
+
+
+@case(
+    "truncated_dem",
+    "dem",
+    "a GeoTIFF DEM cut to a third of its size",
+    {"--dem": "dem.tif"},
+    "error",
+    r"cannot read",
+    "dem",
+    options=_TERRAIN,
+)
+def _(d: Path) -> None:
+    _dem(d / "dem.tif", 10.0)
+    data = (d / "dem.tif").read_bytes()
+    (d / "dem.tif").write_bytes(data[: len(data) // 3])
+
+
+@case(
+    "dem_in_decimetres",
+    "dem",
+    "a DEM whose heights are decimetres (31,430 for 3,143 m) with no unit declared",
+    {"--dem": "dem.tif"},
+    "error",
+    r"heights of 31,430 m, beyond any on Earth",
+    "dem",
+    options=_TERRAIN,
+)
+def _(d: Path) -> None:
+    _dem(d / "dem.tif", 31_430.0)
+
+
+@case(
+    "dem_undeclared_nodata",
+    "dem",
+    "a DEM whose voids are 32767 with no nodata value declared",
+    {"--dem": "dem.tif"},
+    "error",
+    r"heights of 32,767 m, beyond any on Earth.*undeclared nodata",
+    "dem",
+    options=_TERRAIN,
+)
+def _(d: Path) -> None:
+    _dem(d / "dem.tif", 32_767.0, nodata=None)
+
+
+@case(
+    "dem_unit_not_a_length",
+    "dem",
+    "a DEM whose band unit is 'degC' (a temperature grid given by mistake)",
+    {"--dem": "dem.tif"},
+    "error",
+    r"heights are in 'degc', which is not a length",
+    "dem",
+    options=_TERRAIN,
+)
+def _(d: Path) -> None:
+    _dem(d / "dem.tif", 25.0, unit="degC")
+
+
+@case(
+    "dem_in_feet",
+    "dem",
+    "a DEM declaring its heights in feet (band unit 'ft')",
+    {"--dem": "dem.tif"},
+    "ok",
+    "",
+    "dem",
+    options=_TERRAIN,
+)
+def _(d: Path) -> None:
+    _dem(d / "dem.tif", 32.8, unit="ft")
+
+
+case(
+    "missing_file_config",
+    "config",
+    "--config names a file that does not exist",
+    {"--config": "coverage.toml"},
+    "error",
+    r"config file not found",
+    "config",
+)(_nothing)
+
+
+def _config(text: str) -> Callable[[Path], None]:
+    def make(d: Path) -> None:
+        (d / "coverage.toml").write_text(text, encoding="utf-8")
+
+    return make
+
+
+case(
+    "config_number_in_quotes",
+    "config",
+    'a config file with threshold = "0.8" (a number in quotes)',
+    {"--config": "coverage.toml"},
+    "error",
+    r"\[rule\] threshold must be a number; got '0\.8' \(write numbers without quotes\)",
+    "config",
+)(_config('[rule]\nthreshold = "0.8"\n'))
+
+case(
+    "config_unknown_key",
+    "config",
+    "a config file with a misspelled key (treshold)",
+    {"--config": "coverage.toml"},
+    "error",
+    r"unknown key 'treshold' in \[rule\]",
+    "config",
+)(_config("[rule]\ntreshold = 0.8\n"))
+
+case(
+    "config_negative_limit",
+    "config",
+    "a config file with [limits] max_village_population = -1",
+    {"--config": "coverage.toml"},
+    "error",
+    r"\[limits\] max_village_population must be positive",
+    "config",
+)(_config("[limits]\nmax_village_population = -1\n"))
 
 
 # ---------------------------------------------------------------------------- building
