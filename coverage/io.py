@@ -40,6 +40,7 @@ from .schema import (
     units_of,
 )
 from .settings import Settings
+from .sheets import SHEET_SUFFIXES, read_sheet
 from .validation import row_labels, validate_layer
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ def read_layer(
         raise ValueError(f"kind must be one of {', '.join(SCHEMAS)}; got {kind!r}")
     source = source_name(spec, kind)
     repairs: dict = {}
+    labels: list[str] | None = None
     if isinstance(spec, pd.DataFrame):
         if len(spec) == 0:
             raise InputError(f"layer is empty: no {kind} to read", path=source)
@@ -148,7 +150,7 @@ def read_layer(
             text = spec.astype(object).where(spec.notna(), "").astype(str)
             frame = _points_from_table(text, source, csv_crs)
     else:
-        frame, not_utf8 = _read_file(
+        frame, not_utf8, labels = _read_file(
             spec,
             kind,
             csv_crs=csv_crs,
@@ -165,14 +167,13 @@ def read_layer(
             path=source,
         )
     frame = canonical_columns(frame, kind, source)
-    dropped, labels = 0, None
+    dropped = 0
     if rows is not None:
         keep = rows(frame)
         dropped = int((~keep).sum())
-        if dropped:  # the rows keep their names (CSV line numbers) in messages
-            labels = [
-                lab for lab, k in zip(row_labels(frame, kind, source), keep, strict=True) if k
-            ]
+        if dropped:  # the rows keep their names (line numbers) in messages
+            named = labels if labels is not None else row_labels(frame, kind, source)
+            labels = [lab for lab, k in zip(named, keep, strict=True) if k]
             frame = frame[keep]
     layer = validate_layer(frame, kind, source, repairs=repairs, settings=settings, labels=labels)
     return dataclasses.replace(layer, dropped=dropped) if dropped else layer
@@ -185,8 +186,9 @@ def _read_file(
     csv_crs: str,
     use_opencellid_range: bool,
     encoding: str,
-) -> tuple[gpd.GeoDataFrame, str | None]:
-    """Read a file as it is; return the frame and, for CSV read as Latin-1, why."""
+) -> tuple[gpd.GeoDataFrame, str | None, list[str] | None]:
+    """Read a file as it is; return the frame, for CSV read as Latin-1 why, and for a
+    spreadsheet each row's number in the sheet."""
     path, layer = split_layer(spec)
     source = os.fspath(spec)
     if not path.exists():
@@ -194,8 +196,13 @@ def _read_file(
     if path.is_file() and path.stat().st_size == 0:
         raise InputError("file is empty", path=source)
     suffix = path.suffix.lower()
-    not_utf8 = None
-    if suffix in _CSV_SUFFIXES:
+    not_utf8, sheet_rows = None, None
+    if suffix in SHEET_SUFFIXES:
+        table, sheet_rows = read_sheet(path, layer, kind)
+        if len(table) == 0:
+            raise InputError(f"layer is empty: no {kind} to read", path=source)
+        frame = _points_from_table(table, source, csv_crs, rows=sheet_rows)
+    elif suffix in _CSV_SUFFIXES:
         frame, not_utf8 = _read_csv(
             path,
             kind,
@@ -209,7 +216,7 @@ def _read_file(
         frame = _read_vector(path, layer, kind)
     if len(frame) == 0:
         raise InputError(f"layer is empty: no {kind} to read", path=source)
-    return frame, not_utf8
+    return frame, not_utf8, sheet_rows
 
 
 def _read_vector(path: Path, layer: str | None, kind: str) -> gpd.GeoDataFrame:
@@ -486,7 +493,12 @@ def _dms_to_decimal(series: pd.Series) -> tuple[pd.Series, int]:
 
 
 def _parse_float(
-    series: pd.Series, source: str, column: str, problems: list[Problem], *, first_row: int = 2
+    series: pd.Series,
+    source: str,
+    column: str,
+    problems: list[Problem],
+    *,
+    rows: list[str] | None = None,
 ) -> np.ndarray:
     """Parse a text column to float; blanks become NaN, junk becomes a problem."""
     text = series.astype(str).str.strip().replace({"": None, "nan": None, "NaN": None})
@@ -494,14 +506,21 @@ def _parse_float(
     bad = values.isna() & text.notna()
     for pos in np.flatnonzero(bad.to_numpy())[:5]:
         problems.append(
-            Problem(f"not a number: {series.iloc[pos]!r}", source, column, int(pos) + first_row)
+            Problem(f"not a number: {series.iloc[pos]!r}", source, column, _row(rows, pos))
         )
     if bad.sum() > 5:
         problems.append(Problem(f"{int(bad.sum()) - 5} more non-numeric values", source, column))
     return values.to_numpy(dtype=float)
 
 
-def _points_from_table(table: pd.DataFrame, source: str, csv_crs: str) -> gpd.GeoDataFrame:
+def _row(rows: list[str] | None, pos: int) -> str | int:
+    """How messages name the row at ``pos``: its number in the sheet, else its CSV line."""
+    return rows[int(pos)] if rows is not None else int(pos) + 2
+
+
+def _points_from_table(
+    table: pd.DataFrame, source: str, csv_crs: str, rows: list[str] | None = None
+) -> gpd.GeoDataFrame:
     found = _coordinate_columns(table, source)
     if found is None:
         raise InputError(
@@ -524,12 +543,12 @@ def _points_from_table(table: pd.DataFrame, source: str, csv_crs: str) -> gpd.Ge
                 CoverageWarning,
                 stacklevel=3,
             )
-    x = _parse_float(table[xcol], source, xcol, problems)
-    y = _parse_float(table[ycol], source, ycol, problems)
+    x = _parse_float(table[xcol], source, xcol, problems, rows=rows)
+    y = _parse_float(table[ycol], source, ycol, problems, rows=rows)
     missing = ~(np.isfinite(x) & np.isfinite(y))
     for pos in np.flatnonzero(missing)[:5]:
         col = xcol if not np.isfinite(x[pos]) else ycol
-        problems.append(Problem("missing or non-finite coordinate", source, col, int(pos) + 2))
+        problems.append(Problem("missing or non-finite coordinate", source, col, _row(rows, pos)))
     try:
         crs = CRS.from_user_input(csv_crs)
     except CRSError:
@@ -563,7 +582,7 @@ def _points_from_table(table: pd.DataFrame, source: str, csv_crs: str) -> gpd.Ge
                     "in metres?",
                     source,
                     col,
-                    pos + 2,
+                    _row(rows, pos),
                 )
             )
     if problems:

@@ -231,7 +231,8 @@ GROUPS: dict[str, Group] = {
         "Give `--fibre`, or fill in the yes/no column.",
     ),
     "formats": Group(
-        "CSV with a UTF-8 BOM, semicolons and decimal commas; yes/no in Vietnamese (`Có`/`Không`)",
+        "CSV with a UTF-8 BOM, semicolons and decimal commas; yes/no in Vietnamese (`Có`/`Không`); "
+        "an Excel workbook with a title row",
         "read as they are",
         "Nothing.",
     ),
@@ -1571,6 +1572,30 @@ def _(d: Path) -> None:
 def _(d: Path) -> None:
     near = [("LTE", 105.95, 17.46, 4.0)]
     (d / "452.csv").write_text(_opencellid_rows(_tiny_as_opencellid() + _FAR_CELLS + near))
+
+
+@case(
+    "excel_workbook_sites",
+    "sites",
+    "the sites as an .xlsx BTS inventory: a title row, Vietnamese headers, radius in km",
+    {"--sites": "sites.xlsx"},
+    "ok",
+    "",
+    "formats",
+    json={"village_coverage_share": 0.25},
+)
+def _(d: Path) -> None:
+    import openpyxl
+
+    table = _vietnamese_sites("Bán kính (km)", 0.001)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "BTS"
+    sheet.append(["DANH SÁCH TRẠM BTS"])
+    sheet.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        sheet.append([str(v) for v in row])
+    book.save(d / "sites.xlsx")
 
 
 # ------------------------------------------------------------------------ encodings
