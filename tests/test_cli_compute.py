@@ -1,6 +1,7 @@
 """`coverage compute` through click's CliRunner: text, JSON contract, --out, bad input."""
 
 import json
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -112,9 +113,22 @@ def test_bad_input_one_line_no_traceback(runner, tiny, tmp_path, change, expecte
     result = runner.invoke(cli, ["compute", *tiny_args({**tiny, **change})])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
+    # off a terminal, the stages before the error are plain progress lines
+    lines = [x for x in result.stderr.strip().splitlines() if not x.startswith("coverage: [")]
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert expected in lines[0]
+
+
+def test_progress_off_a_terminal_is_plain_lines(runner, tiny):
+    """CliRunner's stderr is not a terminal (as in CI or cron): each stage is one timed
+    line, with no control characters; --quiet silences them."""
+    result = runner.invoke(cli, ["compute", *tiny_args(tiny)])
+    assert result.exit_code == 0, result.output
+    stages = [x for x in result.stderr.splitlines() if x.startswith("coverage: [")]
+    assert [x.split("] ", 1)[1] for x in stages][:2] == ["reading layers", "projecting layers"]
+    assert all(re.fullmatch(r"coverage: \[ *\d+\.\ds\] [^\x00-\x1f\x7f]+", x) for x in stages)
+    quiet = runner.invoke(cli, ["compute", "--quiet", *tiny_args(tiny)])
+    assert "coverage: [" not in quiet.stderr
 
 
 def test_unknown_column_message(runner, tiny, tmp_path):

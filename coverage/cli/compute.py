@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 
 from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
@@ -35,6 +34,8 @@ def compute(as_json, out, **options) -> None:
     $ coverage compute --model range            # fixed radii, no terrain
     $ coverage compute --villages thon.gpkg --sites bts.csv --dem N17E106.hgt --dem N18E106.hgt
     """
+    from rich.console import Console
+
     from ..api import compute as compute_api
     from ..output import summary_json, write_result
     from ._report import print_summary

@@ -7,13 +7,15 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..layers import Layers
 from ..settings import RULES, Settings, load_config
 from ._logging import configure_logging
+
+if TYPE_CHECKING:
+    from ..layers import Layers
 
 log = logging.getLogger("coverage.cli")
 
@@ -157,6 +159,8 @@ def build_layers(
         raise click.UsageError("--sites is required with --villages")
     if villages is None:
         log.info("no --villages: using the demo province for every layer not given")
+    from ..layers import Layers  # geopandas: loaded only when a command runs, not for --help
+
     return Layers(
         villages=villages,
         sites=sites,
@@ -185,6 +189,8 @@ class RunSetup:
     @property
     def basemap(self) -> str | None:
         """The first DEM, as the map's hillshade (the demo's with the demo)."""
+        from ..layers import Layers
+
         dem = self.layers.dem or self.settings.dem
         if not dem and self.demo:
             dem = Layers.demo().dem
