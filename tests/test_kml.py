@@ -205,3 +205,112 @@ def test_gdal_settings_restored(ge_kml):
 
     read_kml(ge_kml, "Viettel", "sites")
     assert pyogrio.get_gdal_config_option("LIBKML_NAME_FIELD") is None
+
+
+# ---------------------------------------------------------------- KMZ out
+
+
+@pytest.fixture(scope="module")
+def tiny_result():
+    import coverage
+
+    from .conftest import tiny_layers
+
+    return coverage.compute(coverage.Layers(**tiny_layers()), model="range")
+
+
+def _folders(path: Path) -> dict:
+    import pyogrio
+
+    return {
+        str(name): pyogrio.read_dataframe(path, layer=str(name))
+        for name in pyogrio.list_layers(path)[:, 0]
+    }
+
+
+def _rrggbb(kml_colour: str) -> str:
+    """``aabbggrr`` back to ``#rrggbb``, written out here independently of the writer."""
+    return f"#{kml_colour[6:8]}{kml_colour[4:6]}{kml_colour[2:4]}"
+
+
+def test_kmz_folders_counts_and_ids(tiny_result, tmp_path):
+    from coverage.exports.kmz import write_kmz
+
+    path = write_kmz(tiny_result, tmp_path / "gaps.kmz", lang="en")
+    assert zipfile.ZipFile(path).namelist() == ["doc.kml", "files/dot.png"]
+    folders = _folders(path)
+    s = tiny_result.summary
+    assert list(folders) == [
+        "Communes: share of villages with 3G/4G",
+        "Villages without 3G/4G",
+        "Cell sites",
+        "Commune centres without fibre",
+        "Postal points without fixed broadband",
+    ]
+    communes, gaps, sites, centres, postal = folders.values()
+    assert len(communes) == 2
+    assert len(gaps) == s["villages_total"] - s["villages_covered"] == 3
+    assert len(centres) == s["commune_centres_total"] - s["commune_centres_fibre"] == 1
+    assert len(postal) == s["postal_points_total"] - s["postal_points_broadband"] == 1
+    assert len(sites) == tiny_result.sites["site_id"].nunique() == 4
+    assert set(gaps["village_id"]) == {g["village_id"] for g in s["gaps"]["villages"]}
+    assert set(gaps["Name"]) == {"Thôn Hai", "Bản Ba", "Bản Bốn"}
+    assert centres["commune_id"].tolist() == ["C2"] and centres["Name"].tolist() == ["Xã Hai"]
+    assert postal["point_id"].tolist() == ["P2"] and postal["Name"].tolist() == ["Bưu cục Hai"]
+    assert communes.set_index("commune_id")["coverage_share"].to_dict() == {"C1": "0.5", "C2": "0"}
+    expected = tiny_result.commune_geometry.to_crs(4326).set_index("commune_id").geometry
+    for cid, geom in zip(communes["commune_id"], communes.geometry, strict=True):
+        assert shapely.hausdorff_distance(geom, expected[cid]) < 1e-5
+
+
+def test_kmz_colours_are_the_maps(tiny_result, tmp_path):
+    from xml.etree import ElementTree as ET
+
+    from coverage.exports.kmz import write_kmz
+    from coverage.maps.gapmap import SHARE_CLASSES, UNCOVERED, share_colour
+
+    path = write_kmz(tiny_result, tmp_path / "gaps.kmz")
+    root = ET.fromstring(zipfile.ZipFile(path).read("doc.kml"))
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    styles = {
+        s.get("id"): s.findtext("k:PolyStyle/k:color", namespaces=ns)
+        for s in root.iterfind(".//k:Style", ns)
+    }
+    assert [_rrggbb(styles[f"share-{i}"]) for i in range(len(SHARE_CLASSES))] == [
+        c for _, c in SHARE_CLASSES
+    ]
+    assert _rrggbb(styles["gap"]) == UNCOVERED
+    shares = tiny_result.communes.set_index("commune_id")["coverage_share"]
+    communes = root.find(".//k:Folder[@id='communes']", ns)
+    for placemark in communes.iterfind("k:Placemark", ns):
+        cid = placemark.findtext("k:ExtendedData/k:Data[@name='commune_id']/k:value", namespaces=ns)
+        style = placemark.findtext("k:styleUrl", namespaces=ns).lstrip("#")
+        assert _rrggbb(styles[style]) == share_colour(shares[cid])
+    assert root.find(".//k:Folder/k:name", ns).text == "Xã: tỷ lệ thôn có sóng 3G/4G"
+
+
+def test_kmz_escapes_names_and_reads_back(tiny_result, tmp_path):
+    import dataclasses
+
+    from coverage.exports.kmz import write_kmz
+
+    villages = tiny_result.villages.copy()
+    villages.loc[villages["village_id"] == "V2", "name"] = "<script>alert(1)</script> & Thôn\x01"
+    odd = dataclasses.replace(tiny_result, villages=villages)
+    path = write_kmz(odd, tmp_path / "odd.kmz", title="Quảng Bình <2025> & co")
+    frame = read_kml(path, "Thôn lõm sóng 3G/4G", "villages")
+    assert frame["village_id"].tolist() == ["V2", "V3", "V4"]
+    assert frame["name"].tolist()[0] == "<script>alert(1)</script> & Thôn"
+    assert b"<script>" not in zipfile.ZipFile(path).read("doc.kml")
+
+
+def test_cli_map_kmz(runner, tiny, tmp_path):
+    from coverage.cli.main import cli
+
+    from .conftest import tiny_args
+
+    out = tmp_path / "bản đồ.kmz"
+    result = runner.invoke(cli, ["map", *tiny_args(tiny), "--kmz", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.stdout and "MB" in result.stdout
+    assert zipfile.ZipFile(out).namelist()[0] == "doc.kml"

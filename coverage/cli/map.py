@@ -1,4 +1,4 @@
-"""``coverage map``: the gap map as interactive HTML, leadership HTML or a PNG."""
+"""``coverage map``: the gap map as interactive HTML, leadership HTML, a PNG or a KMZ."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ from ..maps.i18n import LANGUAGES
 from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
-DEFAULT_NAMES = {"html": "gap_map.html", "static": "gap_map_leadership.html", "png": "gap_map.png"}
+DEFAULT_NAMES = {
+    "html": "gap_map.html",
+    "static": "gap_map_leadership.html",
+    "png": "gap_map.png",
+    "kmz": "gap_map.kmz",
+}
 
 
-@click.command(short_help="Write the gap map (interactive HTML, leadership HTML or PNG).")
+@click.command(short_help="Write the gap map (interactive HTML, leadership HTML, PNG or KMZ).")
 @layer_options
 @settings_options
 @click.option(
@@ -23,6 +28,12 @@ DEFAULT_NAMES = {"html": "gap_map.html", "static": "gap_map_leadership.html", "p
     help="Leadership variant: one small self-contained page with tables, for print.",
 )
 @click.option("--png", "variant", flag_value="png", help="A4 PNG for reports (matplotlib).")
+@click.option(
+    "--kmz",
+    "variant",
+    flag_value="kmz",
+    help="KMZ for Google Earth: commune shares, gaps, sites, centres and postal points.",
+)
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
@@ -36,7 +47,8 @@ DEFAULT_NAMES = {"html": "gap_map.html", "static": "gap_map_leadership.html", "p
     "--out",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="Output file [default: gap_map.html, gap_map_leadership.html or gap_map.png].",
+    help="Output file [default: gap_map.html, gap_map_leadership.html, gap_map.png or "
+    "gap_map.kmz].",
 )
 @verbosity_options
 def map_command(variant, lang, title, out, **options) -> None:
@@ -50,9 +62,11 @@ def map_command(variant, lang, title, out, **options) -> None:
     $ coverage map                       # interactive planner's map, Vietnamese
     $ coverage map --static --lang en    # leadership page, English
     $ coverage map --png -o report/gaps.png
+    $ coverage map --kmz -o gaps.kmz     # for Google Earth
     $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
     """
     from ..api import compute
+    from ..exports.kmz import write_kmz
     from ..maps import gap_map, write_map
     from ..maps.png import gap_png
 
@@ -68,6 +82,8 @@ def map_command(variant, lang, title, out, **options) -> None:
         start = time.perf_counter()
         if variant == "png":
             path = gap_png(result, target, lang=lang, dem=basemap, title=title)
+        elif variant == "kmz":
+            path = write_kmz(result, target, lang=lang, title=title)
         else:
             m = gap_map(
                 result,
