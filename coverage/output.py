@@ -92,6 +92,7 @@ OUTPUT_NAMES = (
     "centres.csv",
     "postal.csv",
     "summary.json",
+    "report.xlsx",
 )
 
 #: Test-only environment variable read by :func:`_test_write_hook`.
@@ -432,7 +433,8 @@ def write_result(result: Result, out_dir: str | os.PathLike) -> list[Path]:
 
     Files: ``villages.gpkg``/``villages.csv`` (one row per village),
     ``communes.gpkg``/``communes.csv`` (one row per commune; geometry where the
-    communes layer had polygons), ``centres.csv``, ``postal.csv`` and ``summary.json``.
+    communes layer had polygons), ``centres.csv``, ``postal.csv``, ``summary.json`` and
+    ``report.xlsx`` (the formatted workbook of :mod:`coverage.exports.xlsx`, Vietnamese).
     They are written as one set (:func:`write_files`), and those of :data:`OUTPUT_NAMES`
     this run does not write are removed, so the folder holds this run's set only.
 
@@ -465,6 +467,9 @@ def write_result(result: Result, out_dir: str | os.PathLike) -> list[Path]:
             writers[f"{name}.csv"] = functools.partial(_csv, table)
     text = summary_json(result.summary)
     writers["summary.json"] = lambda p: p.write_text(text, encoding="utf-8")
+    from .exports.xlsx import write_workbook  # xlsxwriter only when writing a set
+
+    writers["report.xlsx"] = lambda p: write_workbook(result, p, lang="vi")
     return write_files(out_dir, writers, replaces=OUTPUT_NAMES)
 
 
