@@ -78,8 +78,9 @@ def read_kml(path: Path, layer: str | None, kind: str) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        The ExtendedData fields as columns, the placemark's ``<name>`` as ``name``
-        (unless ExtendedData has a ``name`` field), 2D geometry in EPSG:4326.
+        The ExtendedData fields as columns (text, blank where a placemark lacks the
+        field, as in a CSV file), the placemark's ``<name>`` as ``name`` (filling the
+        blanks of an ExtendedData ``name`` field), 2D geometry in EPSG:4326.
         Placemarks whose geometry ``kind`` cannot take are left out, with a warning.
 
     Examples
@@ -201,6 +202,9 @@ def _stack(
     if several:
         log.info("%s: %d folders stacked as %s", path, len(kept), kind)
     frame = pd.concat(kept, ignore_index=True)
+    for col in frame.columns:  # ExtendedData is text: blank where a placemark lacks it,
+        if col != "geometry" and pd.api.types.is_string_dtype(frame[col]):  # as in a CSV
+            frame[col] = frame[col].astype(object).fillna("")
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
 
 

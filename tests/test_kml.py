@@ -123,6 +123,18 @@ def test_kmz_main_kml_not_named_doc(tmp_path):
         assert read_kml(path, None, "sites")["site_id"].tolist() == ["QB001", "QB002", "QB003"]
 
 
+def test_read_as_a_sites_layer(ge_kml):
+    """The frame validates as the sites layer: numbers read, a missing one is missing."""
+    from coverage.io import read_layer
+
+    with pytest.warns(UserWarning):
+        frame = read_kml(ge_kml, None, "sites")
+    layer = read_layer(frame, "sites")
+    assert layer.frame["site_id"].tolist() == ["QB001", "QB002", "QB003"]
+    assert layer.frame["range_m"].tolist()[0] == 2000.0
+    assert layer.frame["range_m"].isna().tolist() == [False, True, True]
+
+
 def test_one_folder_by_name(ge_kml):
     frame = read_kml(ge_kml, "Viettel", "sites")
     assert frame["site_id"].tolist() == ["QB001", "QB002"]
