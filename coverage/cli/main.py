@@ -92,12 +92,14 @@ def _register() -> None:
     from .link import link
     from .map import map_command
     from .predict import predict
+    from .report import report
 
     cli.add_command(compute)
     cli.add_command(map_command, name="map")
     cli.add_command(predict)
     cli.add_command(link)
     cli.add_command(check)
+    cli.add_command(report)
 
 
 _register()
