@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import shapely
+from PIL import Image
 
 from coverage._errors import InputError
 from coverage.kml import read_kml
@@ -234,10 +235,11 @@ def tiny_result():
 def _folders(path: Path) -> dict:
     import pyogrio
 
-    return {
+    frames = {
         str(name): pyogrio.read_dataframe(path, layer=str(name))
         for name in pyogrio.list_layers(path)[:, 0]
     }
+    return {name: frame for name, frame in frames.items() if len(frame)}  # not the legend
 
 
 def _rrggbb(kml_colour: str) -> str:
@@ -249,7 +251,9 @@ def test_kmz_folders_counts_and_ids(tiny_result, tmp_path):
     from coverage.exports.kmz import write_kmz
 
     path = write_kmz(tiny_result, tmp_path / "gaps.kmz", lang="en")
-    assert zipfile.ZipFile(path).namelist() == ["doc.kml", "files/dot.png"]
+    assert zipfile.ZipFile(path).namelist() == ["doc.kml", "files/dot.png", "files/legend.png"]
+    with Image.open(zipfile.ZipFile(path).open("files/legend.png")) as legend:
+        assert legend.size[0] > 200 and legend.size[1] > 200
     folders = _folders(path)
     s = tiny_result.summary
     assert list(folders) == [
@@ -299,6 +303,8 @@ def test_kmz_colours_are_the_maps(tiny_result, tmp_path):
         style = placemark.findtext("k:styleUrl", namespaces=ns).lstrip("#")
         assert _rrggbb(styles[style]) == share_colour(shares[cid])
     assert root.find(".//k:Folder/k:name", ns).text == "Xã: tỷ lệ thôn có sóng 3G/4G"
+    overlay = root.find(".//k:ScreenOverlay", ns)
+    assert overlay.findtext("k:Icon/k:href", namespaces=ns) == "files/legend.png"
 
 
 def test_kmz_escapes_names_and_reads_back(tiny_result, tmp_path):

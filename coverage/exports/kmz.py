@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 KML_NS = "http://www.opengis.net/kml/2.2"
 #: The icon every point style tints (white, so the style's colour shows as it is).
 ICON = "files/dot.png"
+#: The legend, drawn over the globe's lower-left corner.
+LEGEND = "files/legend.png"
 #: Opacity of filled polygons, as in the map (communes 0.55, gaps 0.7).
 COMMUNE_ALPHA = 0.55
 GAP_ALPHA = 0.7
@@ -54,6 +56,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "village_id": {"vi": "Mã thôn", "en": "Village code"},
     "point_id": {"vi": "Mã điểm", "en": "Point code"},
     "population_covered": {"vi": "Dân số có sóng", "en": "Population covered"},
+    "legend": {"vi": "Chú giải", "en": "Legend"},
 }
 
 
@@ -89,15 +92,17 @@ def write_kmz(
     >>> result = compute(Layers.demo(), model="range")  # doctest: +SKIP
     >>> kmz = write_kmz(result, pathlib.Path(tempfile.mkdtemp()) / "gaps.kmz")  # doctest: +SKIP
     >>> zipfile.ZipFile(kmz).namelist()  # doctest: +SKIP
-    ['doc.kml', 'files/dot.png']
+    ['doc.kml', 'files/dot.png', 'files/legend.png']
     """
     document = kml_document(result, lang=lang, title=title)
     data = ET.tostring(document, encoding="utf-8", xml_declaration=True)
+    legend = _legend_png(result.summary["headline_technologies"], lang)
     target = Path(path)
     with atomic_path(target) as tmp:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("doc.kml", data)  # first entry: the KML Google Earth opens
             archive.writestr(ICON, _dot_png())
+            archive.writestr(LEGEND, legend)
     return target
 
 
@@ -113,6 +118,7 @@ def kml_document(
     _sub(doc, "open", "1")
     for style in _styles():
         doc.append(style)
+    _legend_overlay(doc, lang)
     _communes_folder(doc, result, lang, tech)
     _gaps_folder(doc, result, lang, tech)
     _sites_folder(doc, result, lang)
@@ -207,6 +213,80 @@ def _dot_png() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _legend_overlay(doc: ET.Element, lang: str) -> None:
+    overlay = _sub(doc, "ScreenOverlay", id="legend")
+    _sub(overlay, "name", _label("legend", lang))
+    _sub(_sub(overlay, "Icon"), "href", LEGEND)
+    xy = {"x": "0", "y": "0", "xunits": "fraction", "yunits": "fraction"}
+    _sub(overlay, "overlayXY", **xy)
+    _sub(overlay, "screenXY", x="10", y="40", xunits="pixels", yunits="pixels")
+    _sub(overlay, "size", x="0", y="0", xunits="pixels", yunits="pixels")  # as drawn
+
+
+def _legend_png(tech: str, lang: str) -> bytes:
+    """The legend: the share classes, no villages, gaps, sites, centres, postal points."""
+    from matplotlib.artist import Artist
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Artist] = [
+        Patch(facecolor=colour, edgecolor=OUTLINE, label=label)
+        for (_, colour), label in zip(SHARE_CLASSES, share_class_labels(), strict=True)
+    ]
+    handles.append(
+        Patch(facecolor=share_colour(None), edgecolor=OUTLINE, label=text("no_data", lang))
+    )
+    handles.append(
+        Patch(facecolor=UNCOVERED, edgecolor=GAP_OUTLINE, label=text("layer_gaps", lang, tech=tech))
+    )
+    for colour, size, label in (
+        (SITE_COLOUR, 6, text("layer_sites", lang)),
+        (UNCOVERED, 9, text("centres_no_fibre", lang)),
+        (UNCOVERED, 7, _label("postal_no_broadband", lang)),
+    ):
+        handles.append(
+            Line2D([], [], marker="o", ls="", color=colour, mec="#282828", ms=size, label=label)
+        )
+    fig = Figure(figsize=(4.4, 3.2), dpi=100)
+    FigureCanvasAgg(fig)
+    fig.legend(
+        handles=handles,
+        loc="center",
+        fontsize=8,
+        title=f"{text('legend_share', lang)} {tech}",
+        title_fontsize=9,
+        framealpha=0.9,
+        alignment="left",
+    )
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", transparent=True, bbox_inches="tight", pad_inches=0.06)
+    return buffer.getvalue()
+
+
+def share_class_labels() -> list[str]:
+    """Labels of :data:`~coverage.maps.gapmap.SHARE_CLASSES`, from their bounds.
+
+    Examples
+    --------
+    >>> share_class_labels()
+    ['< 50%', '50–80%', '80–90%', '90–95%', '95–<100%', '100%']
+    """
+    labels, lower = [], 0.0
+    for i, (upper, _) in enumerate(SHARE_CLASSES):
+        if upper == float("inf"):
+            labels.append(f"{lower * 100:g}%")
+        elif i == 0:
+            labels.append(f"< {upper * 100:g}%")
+        elif upper == 1.0:
+            labels.append(f"{lower * 100:g}–<100%")
+        else:
+            labels.append(f"{lower * 100:g}–{upper * 100:g}%")
+        lower = upper
+    return labels
 
 
 # ---------------------------------------------------------------- folders

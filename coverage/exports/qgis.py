@@ -27,6 +27,7 @@ from matplotlib.colors import to_rgb
 from .. import __version__
 from ..maps.gapmap import COVERED, SHARE_CLASSES, UNCOVERED, share_colour
 from ..maps.i18n import text
+from .kmz import share_class_labels
 
 #: The table QGIS reads styles from, and its columns as QGIS (through GDAL) creates them.
 STYLES_TABLE = "layer_styles"
@@ -142,11 +143,8 @@ def communes_style(
         (_NO_DATA, _NO_DATA, share_colour(None), text("no_data", lang))
     ]
     lower = 0.0
-    for i, (upper, colour) in enumerate(SHARE_CLASSES):
-        if upper == float("inf"):
-            ranges.append((lower, lower, colour, f"{lower * 100:g}%"))
-        else:
-            ranges.append((lower, upper - _BELOW, colour, _class_label(i, lower, upper)))
+    for (upper, colour), label in zip(SHARE_CLASSES, share_class_labels(), strict=True):
+        ranges.append((lower, lower if upper == float("inf") else upper - _BELOW, colour, label))
         lower = upper
     root = _qgis(geometry)
     renderer = ET.SubElement(
@@ -233,14 +231,6 @@ def coverage_styles(gpkg_path: str | os.PathLike, *, lang: str = "vi") -> dict[s
 
 
 # ---------------------------------------------------------------- QML pieces
-
-
-def _class_label(i: int, lower: float, upper: float) -> str:
-    if i == 0:
-        return f"< {upper * 100:g}%"
-    if upper == 1.0:
-        return f"{lower * 100:g}–<100%"
-    return f"{lower * 100:g}–{upper * 100:g}%"
 
 
 def _qgis(geometry: str) -> ET.Element:
