@@ -6,8 +6,10 @@ where a missing browser is a failure.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -50,8 +52,9 @@ def browser():
 class Page:
     """A page opened offline, recording console errors, dialogs and network attempts."""
 
-    def __init__(self, browser, path: Path) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 860}, offline=True)
+    def __init__(self, browser, path: Path, *, size: tuple[int, int] = (1280, 860)) -> None:
+        viewport = {"width": size[0], "height": size[1]}
+        self.context = browser.new_context(viewport=viewport, offline=True)
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.requests: list[str] = []
@@ -158,6 +161,103 @@ def test_search_box_zooms_to_a_village(browser, demo_maps):
         page.page.press(".cov-search input", "Enter")
         page.page.wait_for_timeout(600)
         assert page.js(f"{MAP}.getZoom()") > before
+    finally:
+        page.close()
+
+
+BOX = (
+    "(s) => {{ const r = document.querySelector(s).getBoundingClientRect(); "
+    "return [r.left, r.top, r.right, r.bottom]; }}"
+)
+
+
+def _box(page: Page, selector: str) -> list[float]:
+    return page.page.evaluate(BOX.format(), selector)
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+SCREEN = (1400, 900)  # a leader's laptop
+
+
+def _layer_control_collapsed(page: Page) -> bool:
+    return page.js(
+        "() => { const c = document.querySelector('.leaflet-control-layers');"
+        " const list = c.querySelector('.leaflet-control-layers-list');"
+        " return !c.classList.contains('leaflet-control-layers-expanded')"
+        " && list.getBoundingClientRect().width === 0; }"
+    )
+
+
+def test_leadership_page_layout_at_1400x900(browser, demo_maps, tmp_path):
+    """The leadership page on a 1400x900 screen: the district table's cells hold their
+    text, the table sits beside the map (not under its frame) and on the screen, the
+    layer list is folded, the title names the province and the date."""
+    _, paths = demo_maps
+    page = Page(browser, paths[True], size=SCREEN)
+    try:
+        assert page.errors == []
+        overflowing = page.js(
+            "() => Array.from(document.querySelectorAll('.cov-tables th, .cov-tables td'))"
+            ".filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText)"
+        )
+        assert overflowing == []
+        table, side, frame = (
+            _box(page, ".cov-tables table"),
+            _box(page, ".cov-side"),
+            _box(page, ".folium-map"),
+        )
+        assert not _overlap(table, frame) and not _overlap(side, frame)
+        assert table[2] <= side[2] + 0.5  # no horizontal overflow of the side panel
+        assert table[3] <= SCREEN[1] and frame[3] <= SCREEN[1]  # all of it on the screen
+        assert frame[2] - frame[0] > 0.6 * SCREEN[0]  # and the map keeps most of the width
+        assert page.js("document.documentElement.scrollHeight") <= SCREEN[1]
+        assert _layer_control_collapsed(page)
+        # the legend is beside the map, not over it
+        legend = _box(page, ".cov-legend")
+        assert not _overlap(legend, frame)
+        header = page.js("document.querySelector('.cov-header').innerText")
+        assert "Quảng Bình (nay thuộc tỉnh Quảng Trị)" in header
+        assert datetime.date.today().strftime("%d/%m/%Y") in header
+        page.page.screenshot(path=str(tmp_path / "leadership.png"))
+    finally:
+        page.close()
+
+
+def test_planner_map_at_1400x900(browser, demo_maps, tmp_path):
+    """The planner's map: layer list folded, cluster bubbles grey, the legend on the map
+    and not taller than it, missing centres drawn as their own symbol."""
+    result, paths = demo_maps
+    page = Page(browser, paths[False], size=SCREEN)
+    try:
+        assert page.errors == []
+        assert _layer_control_collapsed(page)
+        colours = page.js(
+            "() => Array.from(document.querySelectorAll('.marker-cluster div'))"
+            ".map(d => getComputedStyle(d).backgroundColor)"
+        )
+        assert colours  # the demo's sites are clustered at this zoom
+        for colour in colours:
+            r, g, b = (int(v) for v in re.findall(r"\d+", colour)[:3])
+            assert r == g == b, colour  # neutral grey
+        frame, legend = _box(page, ".folium-map"), _box(page, ".cov-legend")
+        assert frame[0] <= legend[0] and legend[2] <= frame[2] and legend[3] <= frame[3]
+        missing = page.js("document.querySelectorAll('.cov-circle.cov-missing').length")
+        assert (
+            missing
+            == result.summary["commune_centres_total"] - (result.summary["commune_centres_fibre"])
+        )
+        postal_missing = page.js("document.querySelectorAll('.cov-triangle.cov-missing').length")
+        assert (
+            postal_missing
+            == result.summary["postal_points_total"] - (result.summary["postal_points_broadband"])
+        )
+        legend_text = page.js("document.querySelector('.cov-legend').innerText")
+        for label in ("Trung tâm xã chưa có cáp quang", "Điểm BĐ-VHX chưa có băng rộng"):
+            assert label in legend_text
+        page.page.screenshot(path=str(tmp_path / "planner.png"))
     finally:
         page.close()
 

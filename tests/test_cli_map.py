@@ -46,3 +46,16 @@ def test_map_bad_dem(runner, tiny, tmp_path):
     last = result.stderr.splitlines()[-1]
     assert last.startswith("error: ") and "dem.tif" in last
     assert not (tmp_path / "m.html").exists()
+
+
+@pytest.mark.parametrize("flags", [[], ["--static"]])
+def test_map_title_names_province_and_date(runner, tiny, tmp_path, flags):
+    """The tiny communes' province column says 'Tỉnh T': the header names it, with the
+    date of the run written the Vietnamese way."""
+    import datetime
+
+    out = tmp_path / "m.html"
+    args = ["map", *tiny_args(tiny), *flags, "-o", str(out), "-q"]
+    assert runner.invoke(cli, args).exit_code == 0
+    today = datetime.date.today().strftime("%d/%m/%Y")
+    assert f'<p class="cov-subtitle">T · ngày {today}</p>' in out.read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ unplugged. Every name, id and attribute is HTML-escaped before it reaches the pa
 from __future__ import annotations
 
 import base64
+import datetime
 import html
 import logging
 import os
@@ -35,28 +36,31 @@ from .. import __version__
 from ..settings import TECHNOLOGIES
 from . import _assets
 from .basemap import hillshade_png
-from .i18n import headline_figures, model_name, number, percent, text
+from .i18n import headline_figures, model_name, number, percent, subtitle, text
+from .palette import (
+    CLUSTER_GREYS,
+    COVERED,
+    FIBRE_COLOUR,
+    NO_DATA_COLOUR,
+    POINT_MISSING,
+    POINT_MISSING_HALO,
+    POINT_OK,
+    POINT_OK_EDGE,
+    SEA,
+    SHARE_CLASSES,
+    SHARE_LABELS,
+    SITE_COLOUR,
+    TECH_COLOURS,
+    UNCOVERED,
+    UNCOVERED_EDGE,
+    share_colour,
+)
 
 if TYPE_CHECKING:
     from ..models.base import CoverageMask
     from ..pipeline import CoverageResult as Result
 
 log = logging.getLogger(__name__)
-
-#: Fixed classes of the commune choropleth (share of villages covered), red = worst.
-#: A fixed scale (not quantiles) keeps colours comparable between runs and provinces.
-SHARE_CLASSES: tuple[tuple[float, str], ...] = (
-    (0.50, "#b2182b"),  # below 50 %
-    (0.80, "#ef8a62"),  # 50-80 %
-    (0.90, "#fddbc7"),  # 80-90 %
-    (0.95, "#d1e5f0"),  # 90-95 %
-    (1.00, "#67a9cf"),  # 95-100 %
-    (np.inf, "#2166ac"),  # 100 %
-)
-NO_DATA_COLOUR = "#bdbdbd"
-TECH_COLOURS = {"2G": "#807dba", "3G": "#fd8d3c", "4G": "#41ab5d", "5G": "#e7298a"}
-UNCOVERED = "#d7301f"
-COVERED = "#1a9850"
 
 
 @dataclass(frozen=True)
@@ -72,22 +76,6 @@ PLANNER = Detail(tolerance_m=10.0, decimals=5)
 LEADERSHIP = Detail(tolerance_m=75.0, decimals=4)
 
 
-def share_colour(share: float | None) -> str:
-    """Return the choropleth colour of a share (grey when there are no villages).
-
-    Examples
-    --------
-    >>> share_colour(0.3), share_colour(0.97), share_colour(1.0), share_colour(None)
-    ('#b2182b', '#67a9cf', '#2166ac', '#bdbdbd')
-    """
-    if share is None or pd.isna(share):
-        return NO_DATA_COLOUR
-    for upper, colour in SHARE_CLASSES:
-        if share < upper:
-            return colour
-    return SHARE_CLASSES[-1][1]
-
-
 def gap_map(
     result: Result,
     *,
@@ -96,6 +84,7 @@ def gap_map(
     dem: str | os.PathLike | None = None,
     title: str | None = None,
     demo: bool = False,
+    date: datetime.date | None = None,
 ) -> folium.Map:
     """Compose the gap map of a run.
 
@@ -114,6 +103,8 @@ def gap_map(
         Page title; defaults to the translated "Coverage gaps" title.
     demo
         Mark the page as showing demo data.
+    date
+        The date of the run shown under the title (default: today).
 
     Returns
     -------
@@ -153,15 +144,33 @@ def gap_map(
         _add_technology(m, result, tech, detail, lang)
     _add_sites(m, result, lang, static=static)
     _add_fibre(m, result, detail, lang)
+    _add_gaps(m, villages, lang, tech_label)
     _add_points(m, result.centres, "layer_centres", "fibre", lang)
     _add_points(m, result.postal, "layer_postal", "broadband", lang)
-    _add_gaps(m, villages, lang, tech_label)
 
-    folium.LayerControl(collapsed=static).add_to(m)
-    _add_controls(m, villages, communes, lang, tech_label)
+    # collapsed: the open list of 13 layers would cover a third of a laptop screen
+    folium.LayerControl(collapsed=True).add_to(m)
+    legend = _legend_html(result, lang)
+    # the leadership page shows the legend beside the map (with the table), not over it
+    _add_controls(m, villages, communes, lang, tech_label, legend=None if static else legend)
     page_title = title or text("title", lang)
-    _add_page(m, result, lang=lang, static=static, title=page_title, demo=demo)
+    line = subtitle(_provinces(result), date or datetime.date.today(), lang)
+    _add_page(
+        m,
+        result,
+        lang=lang,
+        static=static,
+        title=page_title,
+        subtitle=line,
+        demo=demo,
+        legend=legend,
+    )
     return m
+
+
+def _provinces(result: Result) -> pd.Series | None:
+    """The communes' province names, when the communes layer has them."""
+    return result.communes["province"] if "province" in result.communes else None
 
 
 # ---------------------------------------------------------------- data preparation
@@ -333,7 +342,7 @@ def _add_gaps(m, villages, lang: str, tech: str) -> None:
             name="gaps",
             style_function=lambda f: {
                 "fillColor": UNCOVERED,
-                "color": "#67000d",
+                "color": UNCOVERED_EDGE,
                 "weight": 2.5,
                 "fillOpacity": 0.7,
             },
@@ -467,7 +476,7 @@ def _add_sites(m, result: Result, lang: str, *, static: bool) -> None:
         _geojson(sites, fields),
         name="sites",
         marker=folium.CircleMarker(
-            radius=4, color="#08306b", weight=1, fill=True, fill_color="#2171b5", fill_opacity=0.9
+            radius=4, color=SITE_COLOUR, weight=1, fill=True, fill_color="#2171b5", fill_opacity=0.9
         ),
         popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
         tooltip=folium.GeoJsonTooltip(
@@ -500,7 +509,7 @@ def _add_fibre(m, result: Result, detail: Detail, lang: str) -> None:
         folium.GeoJson(
             gpd.GeoDataFrame(geometry=geoms, crs=4326).to_geo_dict(show_bbox=False),
             name="fibre-routes",
-            style_function=lambda f: {"color": "#6a51a3", "weight": 1.5, "opacity": 0.8},
+            style_function=lambda f: {"color": FIBRE_COLOUR, "weight": 1.5, "opacity": 0.8},
         ).add_to(group)
         group.add_to(m)
     if len(points):
@@ -523,34 +532,77 @@ def _add_fibre(m, result: Result, detail: Detail, lang: str) -> None:
         group.add_to(m)
 
 
+#: Point symbols as inline SVG: the shape says what the point is (circle: commune centre,
+#: triangle: postal point), white means connected, black (with a white halo and a thin
+#: dark ring) means not; the missing ones are larger. See :mod:`coverage.maps.palette`.
+_SHAPES = {"layer_centres": "circle", "layer_postal": "triangle"}
+
+
+def point_svg(shape: str, connected: bool, size: int | None = None) -> str:
+    """The SVG symbol of a centre (``circle``) or postal point (``triangle``)."""
+    size = size or (14 if connected else 20)
+    c = size / 2
+
+    def figure(r: float, fill: str, stroke: str, width: float) -> str:
+        style = f'fill="{fill}" stroke="{stroke}" stroke-width="{width}"'
+        if shape == "circle":
+            return f'<circle cx="{c}" cy="{c}" r="{r:.2f}" {style}/>'
+        pts = [(c, c - r), (c + 0.866 * r, c + r / 2), (c - 0.866 * r, c + r / 2)]
+        pts = [(x, y + r * 0.15) for x, y in pts]  # the triangle's centroid on the point
+        xy = " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
+        return f'<polygon points="{xy}" {style} stroke-linejoin="round"/>'
+
+    if connected:
+        body = figure(c - 1.5, POINT_OK, POINT_OK_EDGE, 1.5)
+    else:
+        body = figure(c - 0.75, POINT_MISSING_HALO, POINT_MISSING, 1) + figure(
+            c * 0.55, POINT_MISSING, POINT_MISSING, 0
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}">{body}</svg>'
+    )
+
+
 def _add_points(m, points: gpd.GeoDataFrame | None, layer_key: str, what: str, lang: str) -> None:
     if points is None or len(points) == 0:
         return
     geoms = points.geometry.to_crs(4326).to_numpy()
     name_col = points["name"] if "name" in points else points.iloc[:, 0]
+    connected = points["connected"].astype(bool).to_numpy()
     frame = gpd.GeoDataFrame(
         {
             "name": name_col.map(_esc),
-            "status": np.where(points["connected"], text("yes", lang), text("no", lang)),
+            "status": np.where(connected, text("yes", lang), text("no", lang)),
             "decided": points["decided_by"].map(lambda d: text(f"decided_{d}", lang)),
             "distance": points["fibre_distance_m"].map(
                 lambda d: "" if pd.isna(d) else number(d, lang)
             ),
-            "colour": np.where(points["connected"], COVERED, UNCOVERED),
+            "connected": connected,
         },
         geometry=shapely.set_precision(geoms, 1e-5),
         crs=4326,
     )
     fields = ["name", "status", "decided", "distance"]
     aliases = ["", text(what, lang), text("decided_by", lang), text("distance_m", lang)]
-    group = folium.FeatureGroup(name=text(layer_key, lang), show=layer_key == "layer_centres")
+    shape = _SHAPES[layer_key]
+    icons = {}
+    for ok in (True, False):
+        size = 14 if ok else 20
+        icons[ok] = {
+            "html": point_svg(shape, ok, size),
+            "className": f"cov-point cov-{shape} cov-{'ok' if ok else 'missing'}",
+            "iconSize": [size, size],
+            "iconAnchor": [size / 2, size / 2],
+        }
+    group = folium.FeatureGroup(name=text(layer_key, lang), show=True)
+    # the missing ones last, so they are drawn on top
+    ordered = pd.concat([frame[frame["connected"]], frame[~frame["connected"]]])
     folium.GeoJson(
-        frame.to_geo_dict(show_bbox=False),
+        ordered[[*fields, "connected", "geometry"]].to_geo_dict(show_bbox=False),
         name=layer_key,
-        marker=folium.CircleMarker(
-            radius=6, weight=2, color="#252525", fill=True, fill_opacity=0.95
-        ),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"]},
+        marker=folium.Marker(icon=folium.DivIcon(html="", class_name="cov-point")),
+        style_function=lambda f: icons[bool(f["properties"]["connected"])],
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
     ).add_to(group)
     group.add_to(m)
@@ -588,20 +640,28 @@ class _Controls(MacroElement):
         new L.Control.CovFullscreen({title: {{ this.title }} }).addTo(covMap);
         new L.Control.CovSearch({placeholder: {{ this.placeholder }},
             entries: {{ this.entries }} }).addTo(covMap);
-        (function () {
+        {% if this.legend != "null" %}(function () {
             var legend = L.control({position: 'bottomright'});
             legend.onAdd = function () {
-                var div = L.DomUtil.create('div', 'cov-legend');
+                var div = L.DomUtil.create('div', 'cov-legend-wrap');
                 div.innerHTML = {{ this.legend }};
+                // on a phone-sized screen the legend starts folded, like the layer list
+                if (window.innerWidth < 700 || window.innerHeight < 560) {
+                    div.querySelector('details').open = false;
+                }
+                L.DomEvent.disableScrollPropagation(div);
+                L.DomEvent.disableClickPropagation(div);
                 return div;
             };
             legend.addTo(covMap);
-        })();
+        })();{% endif %}
         {% endmacro %}
         """
     )
 
-    def __init__(self, *, title: str, placeholder: str, entries: list[dict], legend: str) -> None:
+    def __init__(
+        self, *, title: str, placeholder: str, entries: list[dict], legend: str | None
+    ) -> None:
         super().__init__()
         self._name = "CovControls"
         self.legend = _assets.script_json(legend)  # our own markup, names escaped
@@ -627,62 +687,145 @@ def _search_entries(villages, communes) -> list[dict]:
     return entries
 
 
-def _add_controls(m, villages, communes, lang: str, tech: str) -> None:
+def _add_controls(m, villages, communes, lang: str, tech: str, *, legend: str | None) -> None:
     m.add_child(
         _Controls(
             title=text("fullscreen", lang),
             placeholder=text("search", lang),
             entries=_search_entries(villages, communes),
-            legend=_legend_html(lang, tech),
+            legend=legend,
         )
     )
 
 
-PAGE_CSS = """
+PAGE_CSS = (
+    """
 html, body { height: 100%; margin: 0; }
 body { display: flex; flex-direction: column; font-family: "Segoe UI", Roboto, Arial,
-  sans-serif; color: #222; background: #eef3f7; }
+  sans-serif; color: #222; background: SEA; }
 .cov-header { order: 0; padding: 8px 14px; background: #fff; border-bottom: 1px solid #ccc; }
-.cov-header h1 { font-size: 18px; margin: 0 0 4px 0; }
+.cov-header h1 { font-size: 18px; margin: 0; }
+.cov-subtitle { font-size: 13px; color: #333; margin: 1px 0 4px 0; }
 .cov-figures { display: flex; flex-wrap: wrap; gap: 6px 22px; font-size: 14px; }
 .cov-figures b { font-size: 17px; }
 .cov-meta { font-size: 11px; color: #555; margin-top: 3px; }
 .folium-map { order: 1; flex: 1 1 auto; min-height: 420px; position: relative !important;
-  height: auto !important; background: #dbe9f4; }
-.cov-legend { background: #fff; padding: 6px 8px; border-radius: 4px; font-size: 12px;
-  box-shadow: 0 1px 4px #0004; line-height: 1.4; }
-.cov-legend i { display: inline-block; width: 14px; height: 10px; margin-right: 5px; }
+  height: auto !important; background: SEA; }
+.cov-legend { background: #fff; padding: 5px 8px; border-radius: 4px; font-size: 12px;
+  box-shadow: 0 1px 4px #0004; line-height: 1.35; max-height: 60vh; overflow-y: auto; }
+.cov-legend summary { font-weight: bold; cursor: pointer; }
+.cov-legend .cov-sec { margin-top: 4px; font-weight: bold; }
+.cov-legend .cov-row { display: flex; align-items: center; gap: 6px; white-space: nowrap; }
+.cov-legend .cov-sym { display: inline-flex; justify-content: center; align-items: center;
+  width: 20px; height: 16px; flex: 0 0 20px; }
+.cov-legend i { display: inline-block; width: 16px; height: 11px; }
+.cov-point { background: none; border: 0; }
+.cov-point svg { display: block; overflow: visible; }
 .cov-tables { order: 2; background: #fff; padding: 6px 14px; font-size: 12px; }
+.cov-tables h2 { font-size: 13px; margin: 2px 0 6px 0; }
 .cov-tables table { border-collapse: collapse; }
-.cov-tables th, .cov-tables td { padding: 2px 8px; border-bottom: 1px solid #ddd; }
-.cov-tables td.n { text-align: right; }
-body.cov-static .folium-map { flex: 0 0 auto; height: 68vh !important; }
+.cov-tables th, .cov-tables td { padding: 3px 6px; border-bottom: 1px solid #ddd;
+  overflow-wrap: anywhere; vertical-align: top; }
+.cov-tables th { text-align: left; font-weight: 600; background: #f4f4f4; }
+.cov-tables td.n { text-align: right; white-space: nowrap; }
+/* the leadership page at a screen: header on top, map left, the district table right */
+body.cov-static { display: grid; grid-template-columns: minmax(0, 1fr) minmax(340px, 31%);
+  grid-template-rows: auto minmax(0, 1fr); height: 100vh; overflow: hidden; }
+body.cov-static .cov-header { grid-column: 1 / -1; grid-row: 1; }
+body.cov-static .folium-map { grid-column: 1; grid-row: 2; min-height: 0; height: auto !important; }
+.cov-side { order: 2; background: #fff; }
+body.cov-static .cov-side { grid-column: 2; grid-row: 2; overflow: auto;
+  border-left: 1px solid #ccc; }
+.cov-side .cov-legend { box-shadow: none; max-height: none; margin: 4px 14px 10px 14px;
+  padding: 0; }
+.cov-tables td:first-child { white-space: nowrap; }
+body.cov-static .cov-tables table { width: 100%; }
+/* marker clusters in neutral greys, so they do not compete with the coverage colours */
+.marker-cluster-small, .marker-cluster-medium, .marker-cluster-large {
+  background-color: rgba(255, 255, 255, 0.7); }
+.marker-cluster-small div { background-color: GREY0; color: #222; }
+.marker-cluster-medium div { background-color: GREY1; color: #222; }
+.marker-cluster-large div { background-color: GREY2; color: #fff; }
+.marker-cluster div { box-shadow: 0 0 0 1px #525252; }
+@media (max-width: 900px) {
+  body.cov-static { display: flex; height: auto; overflow: visible; }
+  body.cov-static .folium-map { flex: 0 0 auto; height: 70vh !important; }
+  body.cov-static .cov-side { border-left: 0; }
+}
 @media print {
   @page { size: A4 landscape; margin: 8mm; }
-  body { display: block; background: #fff; }
+  body, body.cov-static { display: block; background: #fff; height: auto; overflow: visible; }
   .leaflet-control-container .leaflet-top { display: none; }
   body.cov-static .folium-map, .folium-map { height: 130mm !important; }
-  .cov-tables { page-break-before: auto; }
+  .cov-side { page-break-before: auto; border-left: 0; }
 }
-"""
+""".replace("SEA", SEA)
+    .replace("GREY0", CLUSTER_GREYS[0])
+    .replace("GREY1", CLUSTER_GREYS[1])
+    .replace("GREY2", CLUSTER_GREYS[2])
+)
 
 
-def _legend_html(lang: str, tech: str) -> str:
-    labels = ["< 50%", "50–80%", "80–90%", "90–95%", "95–<100%", "100%"]
-    if lang == "vi":
-        labels = [label.replace("%", " %").replace(" %", "%") for label in labels]
-    rows = "".join(
-        f'<div><i style="background:{colour}"></i>{html.escape(label)}</div>'
+def _legend_row(symbol: str, label: str) -> str:
+    return (
+        f'<div class="cov-row"><span class="cov-sym">{symbol}</span>'
+        f"<span>{html.escape(label)}</span></div>"
+    )
+
+
+def _swatch(fill: str, edge: str | None = None) -> str:
+    outline = f";outline:2px solid {edge};outline-offset:-2px" if edge else ""
+    return f'<i style="background:{fill}{outline}"></i>'
+
+
+def _legend_html(result: Result, lang: str) -> str:
+    """A legend for every layer drawn: the commune classes, villages, centres, postal
+    points, sites, fibre and the technology footprints."""
+    tech = result.summary["headline_technologies"]
+    labels = list(SHARE_LABELS)
+    rows = f'<div class="cov-sec">{html.escape(text("legend_share", lang))} {tech}</div>'
+    rows += "".join(
+        _legend_row(_swatch(colour), label)
         for (_, colour), label in zip(SHARE_CLASSES, labels, strict=True)
     )
-    rows += f'<div><i style="background:{NO_DATA_COLOUR}"></i>{text("no_data", lang)}</div>'
-    rows += (
-        f'<div style="margin-top:4px"><i style="background:{UNCOVERED};outline:2px solid '
-        f'#67000d"></i>{html.escape(text("layer_gaps", lang, tech=tech))}</div>'
-    )
+    rows += _legend_row(_swatch(NO_DATA_COLOUR), text("no_data", lang))
+    rows += f'<div class="cov-sec">{html.escape(text("village", lang))}</div>'
+    rows += _legend_row(_swatch(UNCOVERED, UNCOVERED_EDGE), text("layer_gaps", lang, tech=tech))
+    rows += _legend_row(_swatch(COVERED), text("villages_covered", lang, tech=tech))
+    points = ""
+    if result.centres is not None and len(result.centres):
+        points += _legend_row(point_svg("circle", True), text("centres_fibre", lang))
+        points += _legend_row(point_svg("circle", False), text("centres_no_fibre", lang))
+    if result.postal is not None and len(result.postal):
+        points += _legend_row(point_svg("triangle", True), text("postal_broadband", lang))
+        points += _legend_row(point_svg("triangle", False), text("postal_no_broadband", lang))
+    if result.sites is not None and len(result.sites):
+        dot = (
+            '<svg width="10" height="10"><circle cx="5" cy="5" r="4" fill="#2171b5" '
+            f'stroke="{SITE_COLOUR}"/></svg>'
+        )
+        points += _legend_row(dot, text("layer_sites", lang))
+    if result.fibre is not None and len(result.fibre):
+        line = (
+            f'<svg width="18" height="6"><line x1="0" y1="3" x2="18" y2="3" '
+            f'stroke="{FIBRE_COLOUR}" stroke-width="2"/></svg>'
+        )
+        points += _legend_row(line, text("layer_fibre_routes", lang))
+    if points:
+        rows += f'<div class="cov-sec">{html.escape(text("infrastructure", lang))}</div>' + points
+    if result.prediction is not None:
+        techs = "".join(
+            f'<span class="cov-row" style="display:inline-flex;margin-right:6px">'
+            f"{_swatch(TECH_COLOURS[t])}{t}</span>"
+            for t in TECHNOLOGIES
+        )
+        rows += (
+            f'<div class="cov-sec">{html.escape(text("layer_tech", lang, tech="2G–5G"))}</div>'
+            f"<div>{techs}</div>"
+        )
     return (
-        f'<div class="cov-legend"><b>{html.escape(text("legend_share", lang))} {tech}</b>'
-        f"{rows}</div>"
+        f'<details class="cov-legend" open><summary>{html.escape(text("legend", lang))}'
+        f"</summary>{rows}</details>"
     )
 
 
@@ -692,7 +835,7 @@ def _rule_text(summary: dict, lang: str) -> str:
     return text(f"rule_{rule['name']}", lang, threshold=threshold)
 
 
-def _header_html(result: Result, *, lang: str, title: str, demo: bool) -> str:
+def _header_html(result: Result, *, lang: str, title: str, subtitle: str, demo: bool) -> str:
     s = result.summary
     figures = headline_figures(s, lang)
     items = "".join(
@@ -706,6 +849,7 @@ def _header_html(result: Result, *, lang: str, title: str, demo: bool) -> str:
         meta += " · " + text("demo_note", lang)
     return (
         f'<header class="cov-header"><h1>{html.escape(title)}</h1>'
+        f'<p class="cov-subtitle">{html.escape(subtitle)}</p>'
         f'<div class="cov-figures">{items}</div>'
         f'<div class="cov-meta">{html.escape(meta)}</div></header>'
     )
@@ -735,19 +879,30 @@ def _district_table_html(result: Result, lang: str) -> str:
             f"<td class=n>{percent(d['coverage_share'], lang)}</td><td class=n>{fibre}</td></tr>"
         )
     return (
-        f'<section class="cov-tables"><b>{html.escape(text("by_district", lang))}</b>'
+        f'<section class="cov-tables"><h2>{html.escape(text("by_district", lang))}</h2>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"
     )
 
 
 def _add_page(
-    m: folium.Map, result: Result, *, lang: str, static: bool, title: str, demo: bool
+    m: folium.Map,
+    result: Result,
+    *,
+    lang: str,
+    static: bool,
+    title: str,
+    subtitle: str,
+    demo: bool,
+    legend: str,
 ) -> None:
     root = _figure(m)
-    root.title = title
-    root.html.add_child(Element(_header_html(result, lang=lang, title=title, demo=demo)))
+    root.title = html.escape(f"{title} — {subtitle}")
+    root.html.add_child(
+        Element(_header_html(result, lang=lang, title=title, subtitle=subtitle, demo=demo))
+    )
     if static:
-        root.html.add_child(Element(_district_table_html(result, lang)))
+        side = _district_table_html(result, lang) + legend
+        root.html.add_child(Element(f'<aside class="cov-side">{side}</aside>'))
         root.html.add_child(Element("<script>document.body.classList.add('cov-static');</script>"))
     root.header.add_child(
         Element(f'<meta name="description" content="{html.escape(title)}">'), name="cov_meta"

@@ -23,6 +23,17 @@ _TEXT: dict[str, dict[str, str]] = {
         "vi": "Điểm BĐ-VHX có băng rộng cố định",
         "en": "Postal points with fixed broadband",
     },
+    "postal_no_broadband": {
+        "vi": "Điểm BĐ-VHX chưa có băng rộng",
+        "en": "Postal points without broadband",
+    },
+    "legend": {"vi": "Chú giải", "en": "Legend"},
+    "infrastructure": {"vi": "Hạ tầng", "en": "Infrastructure"},
+    "villages_not_covered": {"vi": "Thôn/bản lõm sóng {tech}", "en": "Villages without {tech}"},
+    "date_of_run": {"vi": "ngày {date}", "en": "{date}"},
+    "now_part_of": {"vi": "{old} (nay thuộc {new})", "en": "{old} (now part of {new})"},
+    "new_province": {"vi": "tỉnh {name}", "en": "{name} province"},
+    "new_city": {"vi": "thành phố {name}", "en": "{name} city"},
     "population_covered": {
         "vi": "Dân số được phủ sóng {tech}",
         "en": "Population covered by {tech}",
@@ -232,3 +243,137 @@ def headline_figures(summary: dict, lang: str) -> list[tuple[str, str]]:
             )
         )
     return figures
+
+
+#: Provinces merged into another on 1 July 2025 (Resolution 202/2025/QH15): the old
+#: name, then the unit it is now part of and whether that unit is a city.
+MERGED_2025: dict[str, tuple[str, bool]] = {
+    "Hà Giang": ("Tuyên Quang", False),
+    "Yên Bái": ("Lào Cai", False),
+    "Bắc Kạn": ("Thái Nguyên", False),
+    "Vĩnh Phúc": ("Phú Thọ", False),
+    "Hòa Bình": ("Phú Thọ", False),
+    "Bắc Giang": ("Bắc Ninh", False),
+    "Thái Bình": ("Hưng Yên", False),
+    "Hải Dương": ("Hải Phòng", True),
+    "Hà Nam": ("Ninh Bình", False),
+    "Nam Định": ("Ninh Bình", False),
+    "Quảng Bình": ("Quảng Trị", False),
+    "Quảng Nam": ("Đà Nẵng", True),
+    "Kon Tum": ("Quảng Ngãi", False),
+    "Bình Định": ("Gia Lai", False),
+    "Ninh Thuận": ("Khánh Hòa", False),
+    "Đắk Nông": ("Lâm Đồng", False),
+    "Bình Thuận": ("Lâm Đồng", False),
+    "Phú Yên": ("Đắk Lắk", False),
+    "Bình Dương": ("Hồ Chí Minh", True),
+    "Bà Rịa - Vũng Tàu": ("Hồ Chí Minh", True),
+    "Bình Phước": ("Đồng Nai", False),
+    "Long An": ("Tây Ninh", False),
+    "Sóc Trăng": ("Cần Thơ", True),
+    "Hậu Giang": ("Cần Thơ", True),
+    "Bến Tre": ("Vĩnh Long", False),
+    "Trà Vinh": ("Vĩnh Long", False),
+    "Tiền Giang": ("Đồng Tháp", False),
+    "Bạc Liêu": ("Cà Mau", False),
+    "Kiên Giang": ("An Giang", False),
+}
+
+_PREFIXES = ("tỉnh ", "thành phố ", "tp. ", "tp ", "province of ")
+
+
+def _fold(name: str) -> str:
+    """Lower case, no diacritics, no punctuation: 'Bà Rịa–Vũng Tàu' ~ 'ba ria vung tau'."""
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+_MERGED_BY_FOLD = {_fold(k): k for k in MERGED_2025}
+
+
+def _bare(name: str) -> str:
+    """A province name without its 'Tỉnh' / 'Thành phố' prefix."""
+    clean = " ".join(str(name).split())
+    for prefix in _PREFIXES:
+        if clean.casefold().startswith(prefix):
+            return clean[len(prefix) :].strip()
+    return clean
+
+
+def province_label(provinces: object, lang: str) -> str | None:
+    """Name the province(s) of the data, and what they are part of since the 2025 merger.
+
+    ``provinces`` is the communes' ``province`` column (any iterable of names);
+    ``None`` when there is none.
+
+    Examples
+    --------
+    >>> province_label(["Tỉnh Quảng Bình", "Tỉnh Quảng Bình"], "vi")
+    'Quảng Bình (nay thuộc tỉnh Quảng Trị)'
+    >>> province_label(["Quang Binh"], "en")
+    'Quảng Bình (now part of Quảng Trị province)'
+    >>> province_label(["Tỉnh Sơn La"], "en"), province_label(None, "vi")
+    ('Sơn La', None)
+    """
+    if provinces is None:
+        return None
+    names: list[str] = []
+    for raw in provinces:  # type: ignore[attr-defined]
+        if raw is None or (isinstance(raw, float) and raw != raw) or not str(raw).strip():
+            continue
+        bare = _bare(str(raw))
+        bare = _MERGED_BY_FOLD.get(_fold(bare), bare)
+        if bare not in names:
+            names.append(bare)
+    if not names:
+        return None
+    labels = []
+    for name in names:
+        if name in MERGED_2025:
+            new, city = MERGED_2025[name]
+            unit = text("new_city" if city else "new_province", lang, name=new)
+            if new == "Hồ Chí Minh":
+                unit = "Thành phố Hồ Chí Minh" if lang == "vi" else "Ho Chi Minh City"
+            labels.append(text("now_part_of", lang, old=name, new=unit))
+        else:
+            labels.append(name)
+    return ", ".join(labels)
+
+
+def run_date(day: object, lang: str) -> str:
+    """The date of a run as each language writes it (``datetime.date``).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> d = datetime.date(2026, 3, 7)
+    >>> run_date(d, "vi"), run_date(d, "en")
+    ('ngày 07/03/2026', '7 March 2026')
+    """
+    import datetime
+
+    assert isinstance(day, datetime.date)
+    if lang == "vi":
+        return text("date_of_run", lang, date=day.strftime("%d/%m/%Y"))
+    months = (
+        "January February March April May June July August September October November December"
+    ).split()
+    return text("date_of_run", lang, date=f"{day.day} {months[day.month - 1]} {day.year}")
+
+
+def subtitle(provinces: object, day: object, lang: str) -> str:
+    """The line under a map's title: the province(s) and the date of the run.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> subtitle(["Tỉnh Quảng Bình"], datetime.date(2026, 3, 7), "vi")
+    'Quảng Bình (nay thuộc tỉnh Quảng Trị) · ngày 07/03/2026'
+    """
+    place = province_label(provinces, lang)
+    when = run_date(day, lang)
+    return f"{place} · {when}" if place else when

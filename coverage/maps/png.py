@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
 from ..output import atomic_path
 from .basemap import shaded_relief
-from .gapmap import COVERED, NO_DATA_COLOUR, SHARE_CLASSES, UNCOVERED, share_colour
-from .i18n import headline_figures, model_name, percent, text
+from .i18n import headline_figures, model_name, percent, subtitle, text
+from .palette import (
+    FIBRE_COLOUR,
+    NO_DATA_COLOUR,
+    POINT_MISSING,
+    POINT_MISSING_HALO,
+    POINT_OK,
+    POINT_OK_EDGE,
+    SEA,
+    SHARE_CLASSES,
+    SHARE_LABELS,
+    SITE_COLOUR,
+    UNCOVERED,
+    UNCOVERED_EDGE,
+    share_colour,
+)
 
 if TYPE_CHECKING:
     from ..pipeline import CoverageResult as Result
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
+#: Where the map panel sits on the page (figure fractions: left, bottom, width, height).
+MAP_BOX = (0.015, 0.035, 0.655, 0.865)
+#: Marker shapes and sizes (points²) of the point layers; see :mod:`coverage.maps.palette`.
+CENTRE_MARKER, POSTAL_MARKER = "o", "^"
+OK_SIZE, MISSING_SIZE, MISSING_CORE = 22, 80, 26
+COMMUNE_ALPHA = 0.8
 
 
 def gap_png(
@@ -34,30 +55,70 @@ def gap_png(
     dem: str | os.PathLike | None = None,
     title: str | None = None,
     dpi: int = 200,
+    date: datetime.date | None = None,
 ) -> Path:
     """Draw the gap map as an A4-landscape PNG and write it atomically.
 
     The map is drawn in longitude/latitude with the aspect ratio corrected for the
-    latitude, so distances look right across a province.
+    latitude, so distances look right across a province; its extent is widened to
+    the panel's shape, so the map fills the panel (no blank bands). The title names
+    the province (and what it is part of since 2025) and the date of the run
+    (``date``, default today).
+
+    Examples
+    --------
+    >>> import coverage, tempfile, pathlib
+    >>> result = coverage.compute(model="range")  # doctest: +SKIP
+    >>> gap_png(result, pathlib.Path(tempfile.mkdtemp()) / "gaps.png")  # doctest: +SKIP
     """
-    s = result.summary
-    tech = s["headline_technologies"]
-    fig = Figure(figsize=A4_LANDSCAPE_IN, dpi=dpi)  # no pyplot: no global state, no display
-    ax = fig.add_axes((0.02, 0.04, 0.66, 0.84))
-    side = fig.add_axes((0.70, 0.04, 0.28, 0.84))
-    side.axis("off")
-    _draw_map(ax, result, dem)
-    fig.suptitle(
-        title or text("title", lang), x=0.02, y=0.975, ha="left", fontsize=15, fontweight="bold"
-    )
-    y = _draw_headline(side, s, lang)
-    _draw_legend(side, y, tech, lang)
-    _draw_district_table(side, s.get("by_district") or [], tech, lang)
-    _draw_footer(fig, s, lang)
+    fig = compose_png(result, lang=lang, dem=dem, title=title, dpi=dpi, date=date)
     target = Path(path)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")
     return target
+
+
+def compose_png(
+    result: Result,
+    *,
+    lang: str = "vi",
+    dem: str | os.PathLike | None = None,
+    title: str | None = None,
+    dpi: int = 200,
+    date: datetime.date | None = None,
+) -> Figure:
+    """The figure :func:`gap_png` saves; its first axes is the map panel (lon/lat)."""
+    s = result.summary
+    tech = s["headline_technologies"]
+    fig = Figure(figsize=A4_LANDSCAPE_IN, dpi=dpi)  # no pyplot: no global state, no display
+    ax = fig.add_axes(MAP_BOX)
+    side = fig.add_axes((0.69, 0.035, 0.3, 0.865))
+    side.axis("off")
+    _draw_map(ax, result, dem)
+    provinces = result.communes["province"] if "province" in result.communes else None
+    fig.text(
+        0.015,
+        0.975,
+        title or text("title", lang),
+        ha="left",
+        va="top",
+        fontsize=15,
+        fontweight="bold",
+    )
+    fig.text(
+        0.015,
+        0.935,
+        subtitle(provinces, date or datetime.date.today(), lang),
+        ha="left",
+        va="top",
+        fontsize=11,
+        color="#333333",
+    )
+    y = _draw_headline(side, s, lang)
+    _draw_legend(side, y, result, lang)
+    _draw_district_table(side, s.get("by_district") or [], tech, lang)
+    _draw_footer(fig, s, lang)
+    return fig
 
 
 def _draw_map(ax: Axes, result: Result, dem: str | os.PathLike | None) -> None:
@@ -65,18 +126,31 @@ def _draw_map(ax: Axes, result: Result, dem: str | os.PathLike | None) -> None:
     villages = result.villages.to_crs(4326)
     xmin, ymin, xmax, ymax = villages.total_bounds
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
-    ax.set_facecolor("#dbe9f4")
+    xmin, xmax, ymin, ymax = xmin - pad, xmax + pad, ymin - pad, ymax + pad
+    aspect = 1 / np.cos(np.radians((ymin + ymax) / 2))
+    # widen the short side so the data's shape matches the panel's: no blank bands
+    fig_w, fig_h = ax.get_figure().get_size_inches()  # type: ignore[union-attr]
+    pos = ax.get_position()
+    box = (pos.width * fig_w) / (pos.height * fig_h)  # width / height of the panel
+    width, height = xmax - xmin, (ymax - ymin) * aspect
+    if width / height < box:
+        grow = (box * height - width) / 2
+        xmin, xmax = xmin - grow, xmax + grow
+    else:
+        grow = (width / box - height) / 2 / aspect
+        ymin, ymax = ymin - grow, ymax + grow
+    ax.set_facecolor(SEA)
     if dem is not None:
         _draw_relief(ax, dem)
     _draw_layers(ax, result, villages)
-    ax.set_xlim(xmin - pad, xmax + pad)
-    ax.set_ylim(ymin - pad, ymax + pad)
-    ax.set_aspect(1 / np.cos(np.radians((ymin + ymax) / 2)))
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect(aspect, adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _scale_bar(ax, xmin - pad, ymin - pad, (ymin + ymax) / 2)
+    _scale_bar(ax, xmin, ymin, (ymin + ymax) / 2)
 
 
 def _draw_relief(ax: Axes, dem: str | os.PathLike) -> None:
@@ -95,7 +169,7 @@ def _draw_relief(ax: Axes, dem: str | os.PathLike) -> None:
 
 
 def _draw_layers(ax: Axes, result: Result, villages: gpd.GeoDataFrame) -> None:
-    """Commune choropleth, fibre routes, sites, uncovered villages and commune centres."""
+    """Commune choropleth, fibre routes, sites, uncovered villages, centres, postal points."""
     if result.commune_geometry is not None:
         communes = result.commune_geometry.merge(result.communes, on="commune_id").to_crs(4326)
         communes.plot(
@@ -103,32 +177,44 @@ def _draw_layers(ax: Axes, result: Result, villages: gpd.GeoDataFrame) -> None:
             color=[share_colour(v) for v in communes["coverage_share"]],
             edgecolor="#4d4d4d",
             linewidth=0.3,
-            alpha=0.75,
+            alpha=COMMUNE_ALPHA,
             zorder=1,
         )
     if result.fibre is not None and len(result.fibre):
         fibre = result.fibre.to_crs(4326)
         lines = fibre[fibre.geom_type.isin(["LineString", "MultiLineString"])]
         if len(lines):
-            lines.plot(ax=ax, color="#6a51a3", linewidth=0.4, alpha=0.7, zorder=2)
+            lines.plot(ax=ax, color=FIBRE_COLOUR, linewidth=0.4, alpha=0.7, zorder=2)
     if result.sites is not None and len(result.sites):
         sites = result.sites.drop_duplicates("site_id").to_crs(4326)
-        ax.scatter(sites.geometry.x, sites.geometry.y, s=2, color="#08306b", zorder=3, linewidths=0)
+        ax.scatter(sites.geometry.x, sites.geometry.y, s=2, color=SITE_COLOUR, zorder=3, lw=0)
     gaps = villages[~villages["covered"].astype(bool)]
     if len(gaps):
-        gaps.plot(ax=ax, color=UNCOVERED, edgecolor="#67000d", linewidth=0.8, zorder=4)
-    if result.centres is not None and len(result.centres):
-        centres = result.centres.to_crs(4326)
-        colours = np.where(centres["connected"], COVERED, UNCOVERED)
-        ax.scatter(
-            centres.geometry.x,
-            centres.geometry.y,
-            s=14,
-            c=colours,
-            edgecolors="#252525",
-            linewidths=0.5,
-            zorder=5,
-        )
+        gaps.plot(ax=ax, color=UNCOVERED, edgecolor=UNCOVERED_EDGE, linewidth=0.8, zorder=4)
+    _draw_points(ax, result.postal, POSTAL_MARKER, zorder=5)
+    _draw_points(ax, result.centres, CENTRE_MARKER, zorder=7)
+
+
+def _draw_points(ax: Axes, points: gpd.GeoDataFrame | None, marker: str, *, zorder: int) -> None:
+    """Connected points as small white markers with a dark edge; the others as larger
+    black markers with a white halo and a thin dark ring, drawn on top."""
+    if points is None or len(points) == 0:
+        return
+    ll = points.to_crs(4326)
+    ok = ll["connected"].astype(bool).to_numpy()
+    x, y = ll.geometry.x.to_numpy(), ll.geometry.y.to_numpy()
+    ax.scatter(
+        x[ok], y[ok], s=OK_SIZE, marker=marker, c=POINT_OK, edgecolors=POINT_OK_EDGE,
+        linewidths=0.8, zorder=zorder,
+    )  # fmt: skip
+    ax.scatter(
+        x[~ok], y[~ok], s=MISSING_SIZE, marker=marker, c=POINT_MISSING_HALO,
+        edgecolors=POINT_MISSING, linewidths=0.6, zorder=zorder + 0.5,
+    )  # fmt: skip
+    ax.scatter(
+        x[~ok], y[~ok], s=MISSING_CORE, marker=marker, c=POINT_MISSING, linewidths=0,
+        zorder=zorder + 0.6,
+    )  # fmt: skip
 
 
 def _draw_headline(side: Axes, summary: dict, lang: str) -> float:
@@ -143,55 +229,84 @@ def _draw_headline(side: Axes, summary: dict, lang: str) -> float:
     return y
 
 
-def _legend_handles(tech: str, lang: str) -> list[Artist]:
-    """Legend entries: the share classes, no data, gaps, centres, sites, fibre routes."""
-    labels = ["< 50%", "50–80%", "80–90%", "90–95%", "95–<100%", "100%"]
-    handles: list[Artist] = [
-        Patch(color=c, label=lab) for (_, c), lab in zip(SHARE_CLASSES, labels, strict=True)
-    ]
-    handles += [
-        Patch(color=NO_DATA_COLOUR, label=text("no_data", lang)),
-        Patch(facecolor=UNCOVERED, edgecolor="#67000d", label=text("layer_gaps", lang, tech=tech)),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color=COVERED,
-            mec="#252525",
-            label=text("centres_fibre", lang),
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color=UNCOVERED,
-            mec="#252525",
-            label=text("centres_no_fibre", lang),
-        ),
-        Line2D([], [], marker=".", ls="", color="#08306b", label=text("layer_sites", lang)),
-        Line2D([], [], color="#6a51a3", label=text("layer_fibre_routes", lang)),
-    ]
-    return handles
+def _point_handle(marker: str, ok: bool, label: str) -> tuple[Line2D, ...]:
+    """A legend symbol drawn as the map draws the point (halo and core for missing ones)."""
+
+    def ms(area: float) -> float:  # scatter sizes are points², legend sizes points
+        return float(np.sqrt(area))
+
+    if ok:
+        return (
+            Line2D([], [], marker=marker, ls="", ms=ms(OK_SIZE), mfc=POINT_OK,
+                   mec=POINT_OK_EDGE, mew=0.8, label=label),
+        )  # fmt: skip
+    return (
+        Line2D([], [], marker=marker, ls="", ms=ms(MISSING_SIZE), mfc=POINT_MISSING_HALO,
+               mec=POINT_MISSING, mew=0.6, label=label),
+        Line2D([], [], marker=marker, ls="", ms=ms(MISSING_CORE), mfc=POINT_MISSING,
+               mew=0, label=label),
+    )  # fmt: skip
 
 
-def _draw_legend(side: Axes, y: float, tech: str, lang: str) -> None:
-    """The legend in the side panel, its top just above ``y``."""
+def _legend_entries(result: Result, lang: str) -> list[tuple[object, str]]:
+    """(handle, label) of every layer drawn: classes, no data, gaps, points, sites, fibre."""
+    tech = result.summary["headline_technologies"]
+    entries: list[tuple[object, str]] = [
+        (Patch(facecolor=c, alpha=COMMUNE_ALPHA, edgecolor="#4d4d4d", lw=0.3), lab)
+        for (_, c), lab in zip(SHARE_CLASSES, SHARE_LABELS, strict=True)
+    ]
+    entries.append((Patch(facecolor=NO_DATA_COLOUR, alpha=COMMUNE_ALPHA), text("no_data", lang)))
+    entries.append(
+        (Patch(facecolor=UNCOVERED, edgecolor=UNCOVERED_EDGE), text("layer_gaps", lang, tech=tech))
+    )
+    if result.centres is not None and len(result.centres):
+        for ok, key in ((True, "centres_fibre"), (False, "centres_no_fibre")):
+            entries.append((_point_handle(CENTRE_MARKER, ok, ""), text(key, lang)))
+    if result.postal is not None and len(result.postal):
+        for ok, key in ((True, "postal_broadband"), (False, "postal_no_broadband")):
+            entries.append((_point_handle(POSTAL_MARKER, ok, ""), text(key, lang)))
+    if result.sites is not None and len(result.sites):
+        entries.append(
+            (
+                Line2D([], [], marker="o", ms=2.5, ls="", color=SITE_COLOUR),
+                text("layer_sites", lang),
+            )
+        )
+    if result.fibre is not None and len(result.fibre):
+        entries.append((Line2D([], [], color=FIBRE_COLOUR), text("layer_fibre_routes", lang)))
+    return entries
+
+
+def _draw_legend(side: Axes, y: float, result: Result, lang: str) -> None:
+    """The legend in the side panel, its top just above ``y``: the commune classes in
+    one column, the other layers in a second block under it."""
+    tech = result.summary["headline_technologies"]
+    entries = _legend_entries(result, lang)
+    handles, labels = zip(*entries, strict=True)
     side.legend(
-        handles=_legend_handles(tech, lang),
+        handles=list(handles),
+        labels=list(labels),
         loc="upper left",
         bbox_to_anchor=(0, y + 0.01),
-        fontsize=8,
+        fontsize=7.5,
         frameon=False,
         title=f"{text('legend_share', lang)} {tech}",
-        title_fontsize=9,
+        title_fontsize=8.5,
         alignment="left",
+        handler_map={tuple: HandlerTuple(ndivide=1, pad=0)},
+        handlelength=1.6,
+        labelspacing=0.35,
+        borderaxespad=0,
+        borderpad=0,
     )
 
 
 def _draw_district_table(side: Axes, rows: list[dict], tech: str, lang: str) -> None:
-    """The per-district table at the bottom of the side panel (nothing without rows)."""
+    """The per-district table at the bottom of the side panel (nothing without rows).
+
+    Columns are sized to their content (the name column takes what the numbers leave),
+    and the font shrinks until the longest name fits its cell.
+    """
     if not rows:
         return
     table = [
@@ -202,17 +317,33 @@ def _draw_district_table(side: Axes, rows: list[dict], tech: str, lang: str) -> 
         ]
         for d in rows
     ]
+    header = [text("district", lang), tech, text("share", lang)]
+    widths = [0.56, 0.24, 0.20]
+    height = min(0.032 * (len(rows) + 1), 0.42)
     tbl = side.table(
         cellText=table,
-        colLabels=[text("district", lang), tech, text("share", lang)],
+        colLabels=header,
+        colWidths=widths,
         loc="bottom",
-        bbox=Bbox.from_bounds(0, 0.0, 1, 0.03 * (len(rows) + 1)),
+        bbox=Bbox.from_bounds(0, 0.0, 1, height),
         cellLoc="left",
     )
     tbl.auto_set_font_size(False)
-    tbl.set_fontsize(7)
-    for cell in tbl.get_celld().values():
+    # about 7 characters per cm at 7 pt: shrink the font when the longest name would not fit
+    name_cm = widths[0] * side.get_position().width * A4_LANDSCAPE_IN[0] * 2.54
+    longest = max(len(r[0]) for r in [header, *table])
+    size = float(np.clip(7.0 * (name_cm * 0.9 * 7) / max(longest, 1), 5.0, 7.0))
+    tbl.set_fontsize(size)
+    for (row, col), cell in tbl.get_celld().items():
         cell.set_linewidth(0.3)
+        cell.set_edgecolor("#999999")
+        cell.PAD = 0.04
+        if row == 0:
+            cell.set_facecolor("#f0f0f0")
+            cell.get_text().set_fontweight("bold")
+        if col > 0:
+            cell.get_text().set_horizontalalignment("right")
+            cell._loc = "right"  # type: ignore[attr-defined]
 
 
 def _draw_footer(fig: Figure, summary: dict, lang: str) -> None:
@@ -242,4 +373,4 @@ def _scale_bar(ax: Axes, x0: float, y0: float, lat: float) -> None:
     ax.text(x + dx / 2, y + 0.012 * height, f"{length_km} km", ha="center", fontsize=8, zorder=6)
 
 
-__all__ = ["gap_png"]
+__all__ = ["compose_png", "gap_png"]
