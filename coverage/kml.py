@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -101,11 +102,7 @@ def read_kml(path: Path, layer: str | None, kind: str) -> gpd.GeoDataFrame:
     source = _dataset(path)
     with _kml_field_names():
         names = _layer_names(source, path)
-        if layer is not None and layer not in names:
-            raise InputError(
-                f"has no folder (layer) {layer!r}; it has: {', '.join(names)}", path=str(path)
-            )
-        chosen = [layer] if layer is not None else names
+        chosen = [_folder_named(layer, names, path)] if layer is not None else names
         frames = [_read_folder(source, name, path) for name in chosen]
     return _stack(frames, chosen, kind, path, several=layer is None and len(names) > 1)
 
@@ -152,6 +149,20 @@ def _layer_names(source: str, path: Path) -> list[str]:
     if not names:
         raise InputError("holds no placemarks (no folder, no layer)", path=str(path))
     return names
+
+
+def _folder_named(layer: str, names: list[str], path: Path) -> str:
+    """The folder named ``layer``, also when typed in another case or Unicode form."""
+    if layer in names:
+        return layer
+
+    def key(name: str) -> str:
+        return unicodedata.normalize("NFC", name).strip().casefold()
+
+    for name in names:
+        if key(name) == key(layer):
+            return name
+    raise InputError(f"has no folder (layer) {layer!r}; it has: {', '.join(names)}", path=str(path))
 
 
 def _read_folder(source: str, name: str, path: Path) -> gpd.GeoDataFrame:

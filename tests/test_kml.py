@@ -142,6 +142,17 @@ def test_one_folder_by_name(ge_kml):
     assert "folder" not in frame
 
 
+def test_folder_name_in_another_case_and_form(ge_kml):
+    import unicodedata
+
+    path = ge_kml.with_name("hanh_chinh.kml")
+    path.write_text(GOOGLE_EARTH.replace("VNPT", "Trạm Minh Hóa VNPT"), encoding="utf-8")
+    typed = unicodedata.normalize("NFD", "trạm minh hóa vnpt")  # as a macOS terminal gives it
+    with pytest.warns(UserWarning):
+        frame = read_kml(path, typed, "sites")
+    assert frame["site_id"].tolist() == ["QB003"]
+
+
 def test_fibre_takes_lines_and_points(ge_kml):
     frame = read_kml(ge_kml, "VNPT", "fibre")
     assert frame.geom_type.tolist() == ["Point", "LineString"]
