@@ -1,8 +1,9 @@
 """The leadership report: one A4 PDF with the headline figures, the map, tables by unit
 and the gap lists, Vietnamese by default or English.
 
-Pages (A4 portrait, 595 × 842 pt): the headline figures with the model, the rule, the
-date and the data sources; the gap map (drawn by :mod:`coverage.maps.png`); then the
+Pages (A4, 595 × 842 pt): the headline figures with the model, the rule, the date and
+the data sources; the gap map (drawn by :mod:`coverage.maps.png`, on a landscape page
+with its legend and the headline figures beside it); then the
 tables (by district, the communes with the lowest shares, uncovered villages, commune
 centres without fibre, postal points without broadband), which flow from page to page,
 repeating their header. Every cell is measured with the font's own metrics and
@@ -147,14 +148,15 @@ def write_report_pdf(
 # --- pages --------------------------------------------------------------------------------
 
 
-def _page() -> tuple[Figure, Axes]:
+def _page(*, landscape: bool = False) -> tuple[Figure, Axes]:
     """A blank A4 page whose axes run in points from the bottom left corner."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(PAGE_W / 72, PAGE_H / 72))
+    w, h = (PAGE_H, PAGE_W) if landscape else (PAGE_W, PAGE_H)
+    fig = Figure(figsize=(w / 72, h / 72))
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, PAGE_W)
-    ax.set_ylim(0, PAGE_H)
+    ax.set_xlim(0, w)
+    ax.set_ylim(0, h)
     ax.axis("off")
     return fig, ax
 
@@ -230,31 +232,32 @@ def _tech_table(result: Result, lang: str) -> Table:
 
 
 def _map_page(result: Result, lang: str, dem: str | os.PathLike | None) -> Figure:
-    """The gap map as drawn for the PNG, full width, with the legend under it."""
+    """An A4 landscape page: the gap map as drawn for the PNG, and beside it the legend
+    and the headline figures, so that the page can be shown on its own."""
     from matplotlib.legend_handler import HandlerTuple
 
     from ..maps import png
 
-    fig, ax = _page()
-    _write(ax, MARGIN, PAGE_H - MARGIN, _t("map", lang), 14, fontweight="bold")
-    width = PAGE_W - 2 * MARGIN
+    fig, ax = _page(landscape=True)
+    w, h = PAGE_H, PAGE_W
+    _write(ax, MARGIN, h - MARGIN, _t("map", lang), 14, fontweight="bold")
     box = getattr(png, "MAP_BOX", None)
     ratio = 1.0
     if box is not None:  # the PNG's panel shape, which its map extent is widened to
         ratio = (box[2] * png.A4_LANDSCAPE_IN[0]) / (box[3] * png.A4_LANDSCAPE_IN[1])
-    height = min(width / ratio, PAGE_H - 2 * MARGIN - 260)
-    top = PAGE_H - MARGIN - 26
-    map_ax = fig.add_axes(
-        (MARGIN / PAGE_W, (top - height) / PAGE_H, width / PAGE_W, height / PAGE_H)
-    )
+    top = h - MARGIN - 24
+    height = top - MARGIN - FOOTER
+    width = min(height * ratio, w * 0.62)
+    map_ax = fig.add_axes((MARGIN / w, (top - height) / h, width / w, height / h))
     png._draw_map(map_ax, result, dem)
+    side = MARGIN + width + 18
     handles, labels = _legend(result, lang)
     fig.legend(
         handles=handles,
         labels=labels,
         loc="upper left",
-        bbox_to_anchor=(MARGIN / PAGE_W, (top - height - 14) / PAGE_H),
-        ncol=2,
+        bbox_to_anchor=(side / w, top / h),
+        ncol=1,
         fontsize=8,
         frameon=False,
         title=f"{label('legend_share', lang)} {result.summary['headline_technologies']}",
@@ -262,8 +265,14 @@ def _map_page(result: Result, lang: str, dem: str | os.PathLike | None) -> Figur
         alignment="left",
         handler_map={tuple: HandlerTuple(ndivide=1, pad=0)},
         borderaxespad=0,
-        columnspacing=2.5,
+        labelspacing=0.45,
     )
+    room = w - MARGIN - side
+    y = MARGIN + FOOTER + 4 * 34
+    for name, value in i18n.headline_figures(result.summary, lang):
+        _write(ax, side, y, _fit(name, room, 8.5), 8.5, color="#333333")
+        _write(ax, side, y - 11, _fit(value, room, 12, bold=True), 12, fontweight="bold")
+        y -= 34
     return fig
 
 
@@ -281,11 +290,12 @@ def _legend(result: Result, lang: str) -> tuple[list, list[str]]:
 
 def _footer(fig: Figure, result: Result, lang: str, number: int, pages: int, day: dt.date) -> None:
     ax = fig.axes[0]
-    ax.plot([MARGIN, PAGE_W - MARGIN], [MARGIN - 6, MARGIN - 6], color=RULE_COLOUR, lw=0.5)
+    page_w = ax.get_xlim()[1]  # portrait or landscape
+    ax.plot([MARGIN, page_w - MARGIN], [MARGIN - 6, MARGIN - 6], color=RULE_COLOUR, lw=0.5)
     left = f"{_t('report_title', lang)} · {day.strftime('%d/%m/%Y') if lang == 'vi' else day}"
     right = _t("page", lang, page=number, pages=pages)
-    _write(ax, PAGE_W - MARGIN, MARGIN - 10, right, 7.5, ha="right", color="#555555")
-    room = PAGE_W - 2 * MARGIN - _width(right, 7.5) - 12
+    _write(ax, page_w - MARGIN, MARGIN - 10, right, 7.5, ha="right", color="#555555")
+    room = page_w - 2 * MARGIN - _width(right, 7.5) - 12
     _write(ax, MARGIN, MARGIN - 10, _fit(left, room, 7.5), 7.5, color="#555555")
 
 
