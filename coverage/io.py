@@ -1,8 +1,9 @@
 """Reading input layers: files of every format into frames with canonical columns.
 
 Reads anything GDAL/pyogrio reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf,
-...), GeoParquet, CSV with ``lon``/``lat`` (or ``x``/``y``) columns, and
-OpenCelliD CSV exports as they are downloaded, and GeoDataFrames given from Python.
+...), GeoParquet, CSV with ``lon``/``lat`` (or ``x``/``y``) columns, spreadsheets
+(:mod:`coverage.sheets`), Google Earth KML/KMZ (:mod:`coverage.kml`), OpenCelliD CSV
+exports as they are downloaded, and GeoDataFrames given from Python.
 :func:`read_layer` hands the frame to :func:`coverage.validation.validate_layer`,
 which reports every problem of a layer at once.
 """
@@ -73,7 +74,8 @@ VN_OPERATORS: dict[int, str] = {
     7: "Gmobile",
 }
 
-_VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip", ".sqlite"}
+_VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".zip", ".sqlite"}
+_KML_SUFFIXES = {".kml", ".kmz"}
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 
@@ -212,6 +214,10 @@ def _read_file(
         )
     elif suffix in _PARQUET_SUFFIXES:
         frame = _read_parquet(path)
+    elif suffix in _KML_SUFFIXES:
+        from .kml import read_kml  # Google Earth: folders of placemarks, ExtendedData
+
+        frame = read_kml(path, layer, kind)
     else:
         frame = _read_vector(path, layer, kind)
     if len(frame) == 0:

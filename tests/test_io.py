@@ -345,3 +345,33 @@ def test_binary_files_named_csv_are_refused(tmp_path, head, message):
         read_layer(path, "sites")
     assert err.value.message.startswith(message)
     assert "\x00" not in str(err.value)
+
+
+def test_a_google_earth_kmz_is_a_layer_file(tmp_path):
+    """A KMZ of two folders of placemarks with ExtendedData, read by path (``read_layer``
+    dispatches to :mod:`coverage.kml`)."""
+    import zipfile
+
+    def placemark(site, tech, lon, lat):
+        return (
+            f"<Placemark><name>Trạm {site}</name><ExtendedData>"
+            f'<Data name="site_id"><value>{site}</value></Data>'
+            f'<Data name="technology"><value>{tech}</value></Data></ExtendedData>'
+            f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>"
+        )
+
+    kml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f"<Folder><name>Viettel</name>{placemark('QB01', '4G', 106.6, 17.47)}</Folder>"
+        f"<Folder><name>VNPT</name>{placemark('QB02', 'LTE', 106.61, 17.48)}</Folder>"
+        "</Document></kml>"
+    )
+    path = tmp_path / "tram.kmz"
+    with zipfile.ZipFile(path, "w") as kmz:
+        kmz.writestr("doc.kml", kml)
+    frame = read_layer(path, "sites").frame
+    assert sorted(frame["site_id"]) == ["QB01", "QB02"]
+    assert set(frame["technology"]) == {"4G"}
+    assert frame.crs.to_epsg() == 4326
+    assert sorted(frame.geometry.x) == pytest.approx([106.6, 106.61])
