@@ -262,7 +262,13 @@ def test_kmz_folders_counts_and_ids(tiny_result, tmp_path):
     from coverage.exports.kmz import write_kmz
 
     path = write_kmz(tiny_result, tmp_path / "gaps.kmz", lang="en")
-    assert zipfile.ZipFile(path).namelist() == ["doc.kml", "files/dot.png", "files/legend.png"]
+    assert zipfile.ZipFile(path).namelist() == [
+        "doc.kml",
+        "files/dot.png",
+        "files/centre.png",
+        "files/postal.png",
+        "files/legend.png",
+    ]
     with Image.open(zipfile.ZipFile(path).open("files/legend.png")) as legend:
         assert legend.size[0] > 200 and legend.size[1] > 200
     folders = _folders(path)
@@ -314,6 +320,11 @@ def test_kmz_colours_are_the_maps(tiny_result, tmp_path):
         style = placemark.findtext("k:styleUrl", namespaces=ns).lstrip("#")
         assert _rrggbb(styles[style]) == share_colour(shares[cid])
     assert root.find(".//k:Folder/k:name", ns).text == "Xã: tỷ lệ thôn có sóng 3G/4G"
+    icons = {
+        s.get("id"): s.findtext("k:IconStyle/k:Icon/k:href", namespaces=ns)
+        for s in root.iterfind(".//k:Style", ns)
+    }
+    assert icons["centre"] == "files/centre.png" and icons["postal"] == "files/postal.png"
     overlay = root.find(".//k:ScreenOverlay", ns)
     assert overlay.findtext("k:Icon/k:href", namespaces=ns) == "files/legend.png"
 

@@ -2,8 +2,11 @@
 without fibre and postal points without broadband, one folder each, styled like the map.
 
 The KML is built with :mod:`xml.etree.ElementTree`, which escapes every text and
-attribute (names are Vietnamese, and may hold ``<`` or ``&``). The point icon is a
-small white disc inside the KMZ, tinted per style, so the file opens offline.
+attribute (names are Vietnamese, and may hold ``<`` or ``&``). The icons travel inside
+the KMZ, so the file opens offline: a white disc tinted per style (sites, villages given
+as points), and the map's symbols for what is missing, black with a white halo (a circle
+for a commune centre without fibre, a triangle for a postal point without broadband).
+Colours and class labels come from :mod:`coverage.maps.palette`, as the maps' do.
 Attributes travel as ``ExtendedData`` (a stable field name, and a ``displayName`` in
 the chosen language), which Google Earth shows in each placemark's balloon and GIS
 readers read as columns.
@@ -24,10 +27,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgb
 
-from ..maps.gapmap import COVERED, SHARE_CLASSES, UNCOVERED, share_colour
 from ..maps.i18n import text
+from ..maps.palette import (
+    COVERED,
+    POINT_MISSING,
+    POINT_MISSING_HALO,
+    SHARE_CLASSES,
+    SHARE_LABELS,
+    SITE_COLOUR,
+    UNCOVERED,
+    UNCOVERED_EDGE,
+    share_colour,
+)
 from ..output import atomic_path
 
 if TYPE_CHECKING:
@@ -36,14 +49,16 @@ if TYPE_CHECKING:
 KML_NS = "http://www.opengis.net/kml/2.2"
 #: The icon every point style tints (white, so the style's colour shows as it is).
 ICON = "files/dot.png"
+#: Points that are not connected, drawn as on the map: black with a white halo, a circle
+#: for a commune centre, a triangle for a postal point (shown untinted).
+CENTRE_ICON = "files/centre.png"
+POSTAL_ICON = "files/postal.png"
 #: The legend, drawn over the globe's lower-left corner.
 LEGEND = "files/legend.png"
 #: Opacity of filled polygons, as in the map (communes 0.55, gaps 0.7).
 COMMUNE_ALPHA = 0.55
 GAP_ALPHA = 0.7
-SITE_COLOUR = "#2171b5"
 OUTLINE = "#4d4d4d"
-GAP_OUTLINE = "#67000d"
 NO_DATA_STYLE = "share-none"
 
 #: Labels the map does not have (the rest come from :mod:`coverage.maps.i18n`).
@@ -92,7 +107,7 @@ def write_kmz(
     >>> result = compute(Layers.demo(), model="range")  # doctest: +SKIP
     >>> kmz = write_kmz(result, pathlib.Path(tempfile.mkdtemp()) / "gaps.kmz")  # doctest: +SKIP
     >>> zipfile.ZipFile(kmz).namelist()  # doctest: +SKIP
-    ['doc.kml', 'files/dot.png', 'files/legend.png']
+    ['doc.kml', 'files/dot.png', 'files/centre.png', 'files/postal.png', 'files/legend.png']
     """
     document = kml_document(result, lang=lang, title=title)
     data = ET.tostring(document, encoding="utf-8", xml_declaration=True)
@@ -101,7 +116,9 @@ def write_kmz(
     with atomic_path(target) as tmp:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("doc.kml", data)  # first entry: the KML Google Earth opens
-            archive.writestr(ICON, _dot_png())
+            archive.writestr(ICON, _icon_png("circle", "#ffffff", "#282828"))
+            archive.writestr(CENTRE_ICON, _icon_png("circle", POINT_MISSING, POINT_MISSING_HALO))
+            archive.writestr(POSTAL_ICON, _icon_png("triangle", POINT_MISSING, POINT_MISSING_HALO))
             archive.writestr(LEGEND, legend)
     return target
 
@@ -163,11 +180,11 @@ def _styles() -> list[ET.Element]:
         for i, (_, colour) in enumerate(SHARE_CLASSES)
     ]
     styles.append(_area_style(NO_DATA_STYLE, share_colour(None), COMMUNE_ALPHA, OUTLINE, 1.0))
-    styles.append(_area_style("gap", UNCOVERED, GAP_ALPHA, GAP_OUTLINE, 2.5, icon_scale=0.9))
+    styles.append(_area_style("gap", UNCOVERED, GAP_ALPHA, UNCOVERED_EDGE, 2.5, icon_scale=0.9))
     styles.append(_point_style("site", SITE_COLOUR, 0.6))
-    styles.append(_point_style("centre", UNCOVERED, 1.1))
-    styles.append(_point_style("postal", UNCOVERED, 0.9))
-    styles.append(_point_style("connected", COVERED, 0.9))
+    styles.append(_point_style("centre", "#ffffff", 1.0, icon=CENTRE_ICON))
+    styles.append(_point_style("postal", "#ffffff", 1.0, icon=POSTAL_ICON))
+    styles.append(_point_style("covered", COVERED, 0.9))
     return styles
 
 
@@ -191,25 +208,41 @@ def _area_style(
     return style
 
 
-def _point_style(style_id: str, colour: str, scale: float) -> ET.Element:
+def _point_style(style_id: str, colour: str, scale: float, *, icon: str = ICON) -> ET.Element:
     style = ET.Element(_tag("Style"), id=style_id)
-    _icon(style, colour, scale)
+    _icon(style, colour, scale, icon)
     return style
 
 
-def _icon(style: ET.Element, colour: str, scale: float) -> None:
+def _icon(style: ET.Element, colour: str, scale: float, icon: str = ICON) -> None:
     icon_style = _sub(style, "IconStyle")
     _sub(icon_style, "color", kml_colour(colour))
     _sub(icon_style, "scale", f"{scale:g}")
-    _sub(_sub(icon_style, "Icon"), "href", ICON)
+    _sub(_sub(icon_style, "Icon"), "href", icon)
 
 
-def _dot_png() -> bytes:
-    """A 32-pixel white disc with a dark rim (tinted by each style's colour)."""
+def _icon_png(shape: str, core: str, rim: str) -> bytes:
+    """A 32-pixel icon: a ``circle`` or ``triangle`` of ``core`` colour in a ``rim`` halo.
+
+    The white disc (``core`` white, dark rim) is tinted by each style's colour; the black
+    symbols of points without fibre or broadband are shown as they are.
+    """
     from PIL import Image, ImageDraw
 
+    def rgb(colour: str) -> tuple[int, int, int]:
+        r, g, b = (round(c * 255) for c in to_rgb(colour))
+        return r, g, b
+
     image = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
-    ImageDraw.Draw(image).ellipse((2, 2, 29, 29), fill=(255, 255, 255, 255), outline=(40, 40, 40))
+    draw = ImageDraw.Draw(image)
+    if core == "#ffffff":  # the tintable disc: white with a thin dark rim
+        draw.ellipse((2, 2, 29, 29), fill=rgb(core), outline=rgb(rim))
+    elif shape == "circle":
+        draw.ellipse((1, 1, 30, 30), fill=rgb(rim), outline=rgb(core))
+        draw.ellipse((7, 7, 24, 24), fill=rgb(core))
+    else:
+        draw.polygon([(16, 1), (31, 29), (1, 29)], fill=rgb(rim), outline=rgb(core))
+        draw.polygon([(16, 9), (25, 25), (7, 25)], fill=rgb(core))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -235,21 +268,23 @@ def _legend_png(tech: str, lang: str) -> bytes:
 
     handles: list[Artist] = [
         Patch(facecolor=colour, edgecolor=OUTLINE, label=label)
-        for (_, colour), label in zip(SHARE_CLASSES, share_class_labels(), strict=True)
+        for (_, colour), label in zip(SHARE_CLASSES, SHARE_LABELS, strict=True)
     ]
     handles.append(
         Patch(facecolor=share_colour(None), edgecolor=OUTLINE, label=text("no_data", lang))
     )
     handles.append(
-        Patch(facecolor=UNCOVERED, edgecolor=GAP_OUTLINE, label=text("layer_gaps", lang, tech=tech))
+        Patch(
+            facecolor=UNCOVERED, edgecolor=UNCOVERED_EDGE, label=text("layer_gaps", lang, tech=tech)
+        )
     )
-    for colour, size, label in (
-        (SITE_COLOUR, 6, text("layer_sites", lang)),
-        (UNCOVERED, 9, text("centres_no_fibre", lang)),
-        (UNCOVERED, 7, _label("postal_no_broadband", lang)),
+    for marker, colour, size, label in (
+        ("o", SITE_COLOUR, 6, text("layer_sites", lang)),
+        ("o", POINT_MISSING, 8, text("centres_no_fibre", lang)),
+        ("^", POINT_MISSING, 8, _label("postal_no_broadband", lang)),
     ):
         handles.append(
-            Line2D([], [], marker="o", ls="", color=colour, mec="#282828", ms=size, label=label)
+            Line2D([], [], marker=marker, ls="", color=colour, mec="#282828", ms=size, label=label)
         )
     fig = Figure(figsize=(4.4, 3.2), dpi=100)
     FigureCanvasAgg(fig)
@@ -265,28 +300,6 @@ def _legend_png(tech: str, lang: str) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", transparent=True, bbox_inches="tight", pad_inches=0.06)
     return buffer.getvalue()
-
-
-def share_class_labels() -> list[str]:
-    """Labels of :data:`~coverage.maps.gapmap.SHARE_CLASSES`, from their bounds.
-
-    Examples
-    --------
-    >>> share_class_labels()
-    ['< 50%', '50–80%', '80–90%', '90–95%', '95–<100%', '100%']
-    """
-    labels, lower = [], 0.0
-    for i, (upper, _) in enumerate(SHARE_CLASSES):
-        if upper == float("inf"):
-            labels.append(f"{lower * 100:g}%")
-        elif i == 0:
-            labels.append(f"< {upper * 100:g}%")
-        elif upper == 1.0:
-            labels.append(f"{lower * 100:g}–<100%")
-        else:
-            labels.append(f"{lower * 100:g}–{upper * 100:g}%")
-        lower = upper
-    return labels
 
 
 # ---------------------------------------------------------------- folders

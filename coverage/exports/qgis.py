@@ -25,9 +25,8 @@ from xml.etree import ElementTree as ET
 from matplotlib.colors import to_rgb
 
 from .. import __version__
-from ..maps.gapmap import COVERED, SHARE_CLASSES, UNCOVERED, share_colour
 from ..maps.i18n import text
-from .kmz import share_class_labels
+from ..maps.palette import COVERED, SHARE_CLASSES, SHARE_LABELS, UNCOVERED, share_colour
 
 #: The table QGIS reads styles from, and its columns as QGIS (through GDAL) creates them.
 STYLES_TABLE = "layer_styles"
@@ -143,7 +142,7 @@ def communes_style(
         (_NO_DATA, _NO_DATA, share_colour(None), text("no_data", lang))
     ]
     lower = 0.0
-    for (upper, colour), label in zip(SHARE_CLASSES, share_class_labels(), strict=True):
+    for (upper, colour), label in zip(SHARE_CLASSES, SHARE_LABELS, strict=True):
         ranges.append((lower, lower if upper == float("inf") else upper - _BELOW, colour, label))
         lower = upper
     root = _qgis(geometry)
