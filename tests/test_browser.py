@@ -262,6 +262,29 @@ def test_planner_map_at_1400x900(browser, demo_maps, tmp_path):
         page.close()
 
 
+@pytest.mark.parametrize("static", [False, True], ids=["planner", "leadership"])
+def test_small_screen_folds_the_panels(browser, demo_maps, static):
+    """On a phone the layer list and the map's legend start folded; the leadership page
+    stacks map and table instead of squeezing them side by side."""
+    _, paths = demo_maps
+    page = Page(browser, paths[static], size=(420, 800))
+    try:
+        assert page.errors == []
+        assert _layer_control_collapsed(page)
+        if static:
+            frame, side = _box(page, ".folium-map"), _box(page, ".cov-side")
+            assert side[1] >= frame[3] - 0.5  # under the map, not over it
+            overflowing = page.js(
+                "() => Array.from(document.querySelectorAll('.cov-tables td'))"
+                ".filter(c => c.scrollWidth > c.clientWidth + 1).length"
+            )
+            assert overflowing == 0
+        else:
+            assert page.js("document.querySelector('.cov-legend').open") is False
+    finally:
+        page.close()
+
+
 NASTY = "<script>alert(1)</script>"
 NASTY_COMMUNE = '<img src=x onerror="alert(2)">'
 

@@ -601,7 +601,10 @@ def _add_points(m, points: gpd.GeoDataFrame | None, layer_key: str, what: str, l
     folium.GeoJson(
         ordered[[*fields, "connected", "geometry"]].to_geo_dict(show_bbox=False),
         name=layer_key,
-        marker=folium.Marker(icon=folium.DivIcon(html="", class_name="cov-point")),
+        # above the site clusters: a centre without fibre must never hide under a bubble
+        marker=folium.Marker(
+            icon=folium.DivIcon(html="", class_name="cov-point"), z_index_offset=1000
+        ),
         style_function=lambda f: icons[bool(f["properties"]["connected"])],
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
     ).add_to(group)
