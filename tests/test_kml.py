@@ -354,3 +354,32 @@ def test_cli_map_kmz(runner, tiny, tmp_path):
     assert result.exit_code == 0, result.output
     assert str(out) in result.stdout and "MB" in result.stdout
     assert zipfile.ZipFile(out).namelist()[0] == "doc.kml"
+
+
+# ---------------------------------------------------------------- through read_layer / compute
+
+
+def test_read_layer_by_path(ge_kml, ge_kmz):
+    from coverage.io import read_layer
+
+    for spec in (ge_kml, ge_kmz):
+        with pytest.warns(UserWarning):
+            layer = read_layer(spec, "sites")
+        assert layer.frame["site_id"].tolist() == ["QB001", "QB002", "QB003"]
+        assert layer.frame.crs.to_epsg() == 4326
+    layer = read_layer(f"{ge_kml}::Viettel", "sites")
+    assert layer.frame["site_id"].tolist() == ["QB001", "QB002"]
+    assert layer.frame["range_m"].tolist()[0] == 2000.0
+
+
+def test_compute_from_the_kmz_it_wrote(tiny, tiny_result, tmp_path):
+    """The gaps KMZ read back as the villages of a run: the same villages are gaps."""
+    import coverage
+    from coverage.exports.kmz import write_kmz
+
+    path = write_kmz(tiny_result, tmp_path / "gaps.kmz", lang="en")
+    villages = f"{path}::Villages without 3G/4G"
+    layers = coverage.Layers(**{**tiny, "villages": villages})
+    again = coverage.compute(layers, model="range")
+    assert sorted(again.villages["village_id"]) == ["V2", "V3", "V4"]
+    assert not again.villages["covered"].any()
