@@ -378,6 +378,8 @@ def _tables(result: Result, lang: str) -> list[Table]:
         ("centres", "gap_centres", "commune"),
         ("postal", "gap_postal", "name"),
     ):
+        if getattr(result, layer) is None:  # the layer was not given: nothing to list
+            continue
         points = unconnected_points(result, layer)
         rows = [
             [
