@@ -299,12 +299,17 @@ def _id_text(value: object) -> object:
     return text or None
 
 
+def _blank(value: object) -> bool:
+    """None, NaN or pandas' NA: an empty cell, whatever the column's type made of it."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 def _to_float(
     series: pd.Series, source: str, column: str, labels: list[str], problems: list[Problem]
 ) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series):
         return series.astype(float)
-    text = series.astype(object).map(lambda v: None if v is None else str(v).strip() or None)
+    text = series.astype(object).map(lambda v: None if _blank(v) else str(v).strip() or None)
     values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
     bad = np.flatnonzero((values.isna() & text.notna()).to_numpy())
     for pos in bad[:3]:

@@ -251,3 +251,16 @@ def test_a_national_file_is_judged_only_on_the_rows_that_take_part(tiny, tmp_pat
         coverage.compute(Layers(**{**tiny, "sites": _opencellid(tmp_path / "bad.csv", bad)}))
     (line,) = [str(p) for p in info.value.problems]
     assert "bad.csv: row 7: column 'range_m'" in line  # its line in the file
+
+
+def test_an_empty_cell_in_a_text_number_column_is_blank(tmp_path):
+    """A GeoPackage whose height_m column is TEXT with one NULL: blank, not 'nan'."""
+    frame = gpd.GeoDataFrame(
+        {"site_id": ["A", "B"], "technology": ["4G", "4G"], "height_m": ["30", None]},
+        geometry=[shapely.Point(106, 17), shapely.Point(106.01, 17)],
+        crs=4326,
+    )
+    frame.to_file(tmp_path / "bts.gpkg")
+    layer = read_layer(tmp_path / "bts.gpkg", "sites")
+    assert layer.frame["height_m"].iloc[0] == 30.0
+    assert np.isnan(layer.frame["height_m"].iloc[1])
