@@ -321,7 +321,10 @@ def test_legend_explains_every_layer(tiny_result, static):
 
 def test_png_legend_explains_every_layer(tiny_result):
     fig = compose_png(tiny_result, lang="en", dpi=40)
-    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    from matplotlib.legend import Legend
+
+    legends = [a for a in fig.axes[1].get_children() if isinstance(a, Legend)]
+    labels = [t.get_text() for legend in legends for t in legend.get_texts()]
     assert labels[:6] == list(palette.SHARE_LABELS)
     for label in (
         "Villages without 3G/4G",

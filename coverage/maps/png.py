@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
@@ -278,26 +279,43 @@ def _legend_entries(result: Result, lang: str) -> list[tuple[object, str]]:
 
 
 def _draw_legend(side: Axes, y: float, result: Result, lang: str) -> None:
-    """The legend in the side panel, its top just above ``y``: the commune classes in
-    one column, the other layers in a second block under it."""
+    """The legend in the side panel, its top just above ``y``: the commune classes under
+    their title, then (measured, right under them) the villages and point layers."""
     tech = result.summary["headline_technologies"]
     entries = _legend_entries(result, lang)
-    handles, labels = zip(*entries, strict=True)
+    n_classes = len(SHARE_CLASSES) + 1  # and "no villages"
+    style: dict[str, Any] = {
+        "fontsize": 7.5,
+        "frameon": False,
+        "alignment": "left",
+        "handler_map": {tuple: HandlerTuple(ndivide=1, pad=0)},
+        "handlelength": 1.6,
+        "labelspacing": 0.35,
+        "borderaxespad": 0,
+        "borderpad": 0,
+    }
+    handles, labels = zip(*entries[:n_classes], strict=True)
+    classes = side.legend(
+        handles=list(handles),
+        labels=list(labels),
+        bbox_to_anchor=(0, y + 0.01),
+        title=f"{text('legend_share', lang)} {tech}",
+        title_fontsize=8.5,
+        loc="upper left",
+        **style,
+    )
+    side.add_artist(classes)
+    fig = side.get_figure()
+    assert isinstance(fig, Figure)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    bottom = side.transAxes.inverted().transform(classes.get_window_extent(renderer))[0][1]
+    handles, labels = zip(*entries[n_classes:], strict=True)
     side.legend(
         handles=list(handles),
         labels=list(labels),
+        bbox_to_anchor=(0, bottom - 0.015),
         loc="upper left",
-        bbox_to_anchor=(0, y + 0.01),
-        fontsize=7.5,
-        frameon=False,
-        title=f"{text('legend_share', lang)} {tech}",
-        title_fontsize=8.5,
-        alignment="left",
-        handler_map={tuple: HandlerTuple(ndivide=1, pad=0)},
-        handlelength=1.6,
-        labelspacing=0.35,
-        borderaxespad=0,
-        borderpad=0,
+        **style,
     )
 
 
