@@ -596,18 +596,21 @@ def _add_points(m, points: gpd.GeoDataFrame | None, layer_key: str, what: str, l
             "iconAnchor": [size / 2, size / 2],
         }
     group = folium.FeatureGroup(name=text(layer_key, lang), show=True)
-    # the missing ones last, so they are drawn on top
-    ordered = pd.concat([frame[frame["connected"]], frame[~frame["connected"]]])
-    folium.GeoJson(
-        ordered[[*fields, "connected", "geometry"]].to_geo_dict(show_bbox=False),
-        name=layer_key,
-        # above the site clusters: a centre without fibre must never hide under a bubble
-        marker=folium.Marker(
-            icon=folium.DivIcon(html="", class_name="cov-point"), z_index_offset=1000
-        ),
-        style_function=lambda f: icons[bool(f["properties"]["connected"])],
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
-    ).add_to(group)
+    for ok in (True, False):  # the missing ones last, so they are drawn on top
+        subset = frame[frame["connected"] == ok]
+        if len(subset) == 0:
+            continue
+        folium.GeoJson(
+            subset[[*fields, "connected", "geometry"]].to_geo_dict(show_bbox=False),
+            name=layer_key,
+            # a missing one above the site clusters: it must never hide under a bubble
+            marker=folium.Marker(
+                icon=folium.DivIcon(html="", class_name="cov-point"),
+                z_index_offset=0 if ok else 1000,
+            ),
+            style_function=lambda f: icons[bool(f["properties"]["connected"])],
+            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+        ).add_to(group)
     group.add_to(m)
 
 
