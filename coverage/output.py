@@ -480,6 +480,24 @@ def _gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     buffer = io.BytesIO()
     frame.to_file(buffer, layer=layer, driver="GPKG", engine="pyogrio")
     path.write_bytes(buffer.getvalue())
+    _add_qgis_styles(path)
+
+
+def _add_qgis_styles(path: Path) -> None:
+    """Give the GeoPackage QGIS's default styles (the map's classes); SQLite's own
+    full-disk and read-only failures become the OSError they are."""
+    import sqlite3
+
+    from .exports.qgis import add_layer_styles, coverage_styles
+
+    try:
+        add_layer_styles(path, coverage_styles(path))
+    except sqlite3.OperationalError as exc:
+        words = str(exc).lower()
+        code = errno.ENOSPC if "full" in words else errno.EROFS if "readonly" in words else None
+        if code is None:
+            raise
+        raise OSError(code, os.strerror(code), str(path)) from None
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:

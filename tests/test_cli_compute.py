@@ -90,11 +90,11 @@ def test_out_matches_json(runner, tiny, tmp_path):
         "covered_2g",
         "covered_4g",
     }
-    layer = gpd.read_file(out / "villages.gpkg")
+    layer = gpd.read_file(out / "villages.gpkg", layer="villages")
     assert len(layer) == 4 and layer.crs.to_epsg() == 4326  # the villages' own CRS
     communes = pd.read_csv(out / "communes.csv")
     assert communes["villages"].sum() == 4
-    assert len(gpd.read_file(out / "communes.gpkg")) == 2
+    assert len(gpd.read_file(out / "communes.gpkg", layer="communes")) == 2
     assert not list(out.glob(".*.tmp*"))  # no temporary files left behind
 
 
@@ -171,7 +171,7 @@ def test_compute_with_raster_models(runner, tiny, tiny_dem, tmp_path, model):
     data = json.loads(result.stdout)
     assert data["model"] == model
     assert 0 <= data["village_coverage_share"] <= 1
-    villages = gpd.read_file(tmp_path / "o" / "villages.gpkg")
+    villages = gpd.read_file(tmp_path / "o" / "villages.gpkg", layer="villages")
     assert "best_signal_dbm" in villages.columns
     assert villages["best_signal_dbm"].notna().all()
 

@@ -346,7 +346,7 @@ def _same_run(out: Path, ref: Path) -> bool:
     ):
         return False
     covered = pd.read_csv(ref / "villages.csv")["covered"].tolist()
-    return gpd.read_file(out / "villages.gpkg")["covered"].tolist() == covered
+    return gpd.read_file(out / "villages.gpkg", layer="villages")["covered"].tolist() == covered
 
 
 def test_concurrent_runs_leave_one_runs_set(runner, tiny, tmp_path):

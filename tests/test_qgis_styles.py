@@ -186,3 +186,25 @@ def test_unknown_layer(gpkg):
         add_layer_styles(gpkg / "communes.gpkg", {"thon": villages_style()})
     with sqlite3.connect(gpkg / "communes.gpkg") as db:
         assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'layer_styles'").fetchone()
+
+
+def test_compute_out_geopackages_open_styled_in_qgis(runner, tiny, tmp_path):
+    """`coverage compute --out` writes villages.gpkg and communes.gpkg with their default
+    styles in layer_styles, naming the columns the layers really have."""
+    import sqlite3
+
+    from coverage.cli.main import cli
+
+    from .conftest import tiny_args
+
+    result = runner.invoke(cli, ["compute", "--quiet", *tiny_args(tiny), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for layer, field in (("villages", "covered"), ("communes", "coverage_share")):
+        with sqlite3.connect(tmp_path / f"{layer}.gpkg") as db:
+            rows = db.execute(
+                "SELECT f_table_name, useAsDefault, styleQML FROM layer_styles"
+            ).fetchall()
+            columns = [r[1] for r in db.execute(f'PRAGMA table_info("{layer}")')]
+        assert [(r[0], r[1]) for r in rows] == [(layer, 1)]
+        renderer = ET.fromstring(rows[0][2].split(">", 1)[1]).find(".//renderer-v2")
+        assert field in columns and f'"{field}"' in renderer.get("attr")
