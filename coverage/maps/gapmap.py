@@ -731,7 +731,7 @@ body { display: flex; flex-direction: column; font-family: "Segoe UI", Roboto, A
 .cov-tables h2 { font-size: 13px; margin: 2px 0 6px 0; }
 .cov-tables table { border-collapse: collapse; }
 .cov-tables th, .cov-tables td { padding: 3px 6px; border-bottom: 1px solid #ddd;
-  overflow-wrap: anywhere; vertical-align: top; }
+  overflow-wrap: break-word; vertical-align: top; }
 .cov-tables th { text-align: left; font-weight: 600; background: #f4f4f4; }
 .cov-tables td.n { text-align: right; white-space: nowrap; }
 /* the leadership page at a screen: header on top, map left, the district table right */
