@@ -187,3 +187,23 @@ def test_model_default_without_dem(runner, tiny, tmp_path):
     args = tiny_args({**tiny, "sites": tmp_path / "sites.csv"}, model=None)
     result = runner.invoke(cli, ["compute", *args, "--json", "-q"])
     assert json.loads(result.stdout)["model"] == "hata"
+
+
+def test_help_does_not_load_the_heavy_stack():
+    """`coverage --help` and each command's --help print without geopandas, numba, folium
+    or matplotlib (seconds of start-up before any help)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from coverage.cli.main import cli\n"
+        "for args in ([], ['compute'], ['map'], ['check'], ['report'], ['predict']):\n"
+        "    assert CliRunner().invoke(cli, [*args, '--help']).exit_code == 0, args\n"
+        "heavy = ('geopandas', 'numba', 'folium', 'matplotlib', 'rasterio', 'pandas')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(heavy)}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..output import atomic_path
 from .i18n import LANGUAGES
 
 if TYPE_CHECKING:
@@ -31,6 +30,8 @@ def map_html(m: folium.Map) -> str:
 
 def write_map(m: folium.Map, path: str | os.PathLike) -> Path:
     """Write a map's HTML atomically and return the path."""
+    from ..output import atomic_path  # geopandas: not for ``coverage --help``
+
     target = Path(path)
     text = map_html(m)
     with atomic_path(target) as tmp:
