@@ -249,7 +249,7 @@ def _map_page(result: Result, lang: str, dem: str | os.PathLike | None) -> Figur
     height = top - MARGIN - FOOTER
     width = min(height * ratio, w * 0.62)
     map_ax = fig.add_axes((MARGIN / w, (top - height) / h, width / w, height / h))
-    png._draw_map(map_ax, result, dem)
+    png.draw_map(map_ax, result, dem)
     side = MARGIN + width + 18
     handles, labels = _legend(result, lang)
     fig.legend(
@@ -277,15 +277,11 @@ def _map_page(result: Result, lang: str, dem: str | os.PathLike | None) -> Figur
 
 
 def _legend(result: Result, lang: str) -> tuple[list, list[str]]:
-    """The PNG's legend entries (every drawn layer where png.py lists them so)."""
+    """The PNG's legend entries: every drawn layer."""
     from ..maps import png
 
-    entries = getattr(png, "_legend_entries", None)
-    if entries is not None:
-        handles, labels = zip(*entries(result, lang), strict=True)
-        return list(handles), list(labels)
-    old = png._legend_handles(result.summary["headline_technologies"], lang)  # type: ignore[attr-defined]
-    return old, [h.get_label() for h in old]
+    handles, labels = zip(*png.legend_entries(result, lang), strict=True)
+    return list(handles), list(labels)
 
 
 def _footer(fig: Figure, result: Result, lang: str, number: int, pages: int, day: dt.date) -> None:

@@ -95,7 +95,7 @@ def compose_png(
     ax = fig.add_axes(MAP_BOX)
     side = fig.add_axes((0.69, 0.035, 0.3, 0.865))
     side.axis("off")
-    _draw_map(ax, result, dem)
+    draw_map(ax, result, dem)
     provinces = result.communes["province"] if "province" in result.communes else None
     fig.text(
         0.015,
@@ -122,7 +122,7 @@ def compose_png(
     return fig
 
 
-def _draw_map(ax: Axes, result: Result, dem: str | os.PathLike | None) -> None:
+def draw_map(ax: Axes, result: Result, dem: str | os.PathLike | None) -> None:
     """The map panel: relief, layers, extent around the villages, no ticks, a scale bar."""
     villages = result.villages.to_crs(4326)
     xmin, ymin, xmax, ymax = villages.total_bounds
@@ -249,7 +249,7 @@ def _point_handle(marker: str, ok: bool, label: str) -> tuple[Line2D, ...]:
     )  # fmt: skip
 
 
-def _legend_entries(result: Result, lang: str) -> list[tuple[object, str]]:
+def legend_entries(result: Result, lang: str) -> list[tuple[object, str]]:
     """(handle, label) of every layer drawn: classes, no data, gaps, points, sites, fibre."""
     tech = result.summary["headline_technologies"]
     entries: list[tuple[object, str]] = [
@@ -282,7 +282,7 @@ def _draw_legend(side: Axes, y: float, result: Result, lang: str) -> None:
     """The legend in the side panel, its top just above ``y``: the commune classes under
     their title, then (measured, right under them) the villages and point layers."""
     tech = result.summary["headline_technologies"]
-    entries = _legend_entries(result, lang)
+    entries = legend_entries(result, lang)
     n_classes = len(SHARE_CLASSES) + 1  # and "no villages"
     style: dict[str, Any] = {
         "fontsize": 7.5,
