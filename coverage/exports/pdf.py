@@ -42,7 +42,7 @@ FOOTER = 16.0
 #: Table text size, row height and cell padding (points).
 CELL_SIZE, ROW_H, PAD = 8.0, 13.0, 4.0
 HEADER_FILL, STRIPE_FILL, RULE_COLOUR = "#DCE6F1", "#F4F6F9", "#8C9BAB"
-#: How many of the lowest communes the report lists.
+#: How many of the lowest communes (below 100 %) the report lists.
 WORST_COMMUNES = 25
 FONT = "DejaVu Sans"
 
@@ -328,7 +328,7 @@ def _tables(result: Result, lang: str) -> list[Table]:
         ]
         tables.append(Table(label("by_district", lang), headers, rows, "lrrrrrr"))
     c = result.communes.sort_values(["coverage_share", "commune_id"], na_position="first")
-    c = c.head(WORST_COMMUNES)
+    c = c[~(c["coverage_share"] >= 1.0)].head(WORST_COMMUNES)  # fully covered ones are no gap
     rows = [
         [
             str(_get(r, "name", r.commune_id)),
