@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -185,7 +186,9 @@ def _draw_layers(ax: Axes, result: Result, villages: gpd.GeoDataFrame) -> None:
         fibre = result.fibre.to_crs(4326)
         lines = fibre[fibre.geom_type.isin(["LineString", "MultiLineString"])]
         if len(lines):
-            lines.plot(ax=ax, color=FIBRE_COLOUR, linewidth=0.4, alpha=0.7, zorder=2)
+            # a thin white casing keeps the routes visible on the darkest (violet) classes
+            casing = [patheffects.withStroke(linewidth=1.1, foreground="white", alpha=0.8)]
+            lines.plot(ax=ax, color=FIBRE_COLOUR, linewidth=0.45, zorder=2, path_effects=casing)
     if result.sites is not None and len(result.sites):
         sites = result.sites.drop_duplicates("site_id").to_crs(4326)
         ax.scatter(sites.geometry.x, sites.geometry.y, s=2, color=SITE_COLOUR, zorder=3, lw=0)
