@@ -90,7 +90,10 @@ def test_population_preserved(build):
     c, p = build.communes, build.polygons
     assert c["population_2009"].sum() == p["population_2009"].sum() == 797_849
     assert c["population_scaled"].sum() == rc.POPULATION_TARGET
-    assert build.districts["population_scaled"].sum() == rc.POPULATION_TARGET
+    d = build.districts.set_index("district_code")["population_scaled"]
+    assert d.sum() == rc.POPULATION_TARGET
+    for code, pop in rc.DISTRICT_POPULATION_2019.items():
+        assert d[code] == pop
 
 
 def test_rules_cover_the_none_polygons(build):

@@ -51,11 +51,27 @@ DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 #: census of Quảng Bình, 895,430 (GSO, "Kết quả Tổng điều tra dân số và nhà ở 2019",
 #: as quoted on the Quảng Bình Wikipedia page; no copy of the GSO table was retrieved
 #: for this build, so check it when the rebuild lands). The 2009 polygons sum to 797,849,
-#: below the published 2009 total (~845 k, README of shared/realdata), so the factor
-#: (1.1223) also absorbs that under-count; it is one factor for the whole province, so
-#: it keeps the 2009 relative weights of the communes.
+#: below the published 2009 total (~845 k, README of shared/realdata), so the scaling
+#: also absorbs that under-count. Within a district the 2009 relative weights of the
+#: communes are kept (one factor per district, :data:`DISTRICT_POPULATION_2019`).
 POPULATION_TARGET = 895_430
 POPULATION_TARGET_SOURCE = "2019 census, Quảng Bình total (GSO; figure not re-retrieved)"
+
+#: 2019 census population by district (1 April 2019), where a source was read: the
+#: vi.wikipedia infoboxes (citing "Dân số đến 01 tháng 4 năm 2019 - tỉnh Quảng Bình", GSO
+#: census steering committee), and for Đồng Hới the GeoNames figure in shared/realdata
+#: (GeoNames gives Ba Đồn 106,413, the census figure, so it uses the same table). The two
+#: districts without a figure share the rest of :data:`POPULATION_TARGET` in proportion to
+#: their 2009 totals. Scaling per district instead of with one provincial factor corrects
+#: the 2009 file's uneven under-count: one factor left districts off by -14 % to +12 %.
+DISTRICT_POPULATION_2019 = {
+    450: 133_672,  # Đồng Hới (GeoNames)
+    452: 50_670,  # Minh Hóa
+    453: 77_754,  # Tuyên Hóa
+    456: 90_335,  # Quảng Ninh
+    457: 137_831,  # Lệ Thủy
+    458: 106_413,  # Ba Đồn
+}
 
 #: Official district areas, km², with where each was read (web search, 2026-12-03). The
 #: Vietnamese Wikipedia infobox figures come from the GSO / provincial statistics; the
@@ -320,7 +336,7 @@ def _dissolve(polys: gpd.GeoDataFrame, ref: pd.DataFrame) -> gpd.GeoDataFrame:
     out = pd.DataFrame(rows).merge(
         ref.rename(columns={"ward_code": "code_2024"}), on="code_2024", how="left"
     )
-    out["population_scaled"] = _scale_exact(out["population_2009"].to_numpy(), POPULATION_TARGET)
+    out["population_scaled"] = _scale_by_district(out)
     cols = [
         "code_2024",
         "ward_name",
@@ -340,6 +356,26 @@ def _dissolve(polys: gpd.GeoDataFrame, ref: pd.DataFrame) -> gpd.GeoDataFrame:
     gdf = gpd.GeoDataFrame(out[cols], geometry="geometry", crs=WGS84)
     gdf["area_km2"] = geodesic_km2(gdf.geometry)
     return gdf
+
+
+def _district_targets(totals_2009: pd.Series) -> dict[int, int]:
+    """2019 population per district: known figures, the rest split by 2009 weight."""
+    known = {
+        d: DISTRICT_POPULATION_2019[d] for d in totals_2009.index if d in DISTRICT_POPULATION_2019
+    }
+    rest = totals_2009[[d for d in totals_2009.index if d not in known]]
+    split = _scale_exact(rest.to_numpy(dtype=float), POPULATION_TARGET - sum(known.values()))
+    return {**known, **dict(zip(rest.index, split.tolist(), strict=True))}
+
+
+def _scale_by_district(out: pd.DataFrame) -> np.ndarray:
+    totals = out.groupby("district_code")["population_2009"].sum()
+    targets = _district_targets(totals)
+    scaled = np.zeros(len(out), dtype=int)
+    for code, target in targets.items():
+        rows = np.flatnonzero(out["district_code"].to_numpy() == code)
+        scaled[rows] = _scale_exact(out["population_2009"].to_numpy()[rows], target)
+    return scaled
 
 
 def _scale_exact(values: np.ndarray, total: int) -> np.ndarray:
@@ -413,13 +449,18 @@ def summary(build: Build) -> str:
         f"  {'':<5}{'total':<24}{d.area_km2.sum():>9.1f}{d.official_km2.sum():>10.1f}"
         f"{100 * (d.area_km2.sum() / d.official_km2.sum() - 1):>+8.1f}"
     )
-    factor = POPULATION_TARGET / c["population_2009"].sum()
     lines.append(
         f"Population: 2009 polygons {p['population_2009'].sum():,.0f}; "
         f"communes {c['population_2009'].sum():,.0f}; scaled to {POPULATION_TARGET:,} "
-        f"({POPULATION_TARGET_SOURCE}), factor {factor:.4f}, "
-        f"scaled sum {c['population_scaled'].sum():,}"
+        f"({POPULATION_TARGET_SOURCE}), scaled sum {c['population_scaled'].sum():,}"
     )
+    lines.append(f"  {'code':<5}{'district':<24}{'2009':>9}{'2019':>9}{'factor':>8}  source")
+    for _, r in d.iterrows():
+        src = "2019 census" if r.district_code in DISTRICT_POPULATION_2019 else "residual"
+        lines.append(
+            f"  {r.district_code:<5}{r.district_name:<24}{r.population_2009:>9,.0f}"
+            f"{r.population_scaled:>9,}{r.population_scaled / r.population_2009:>8.3f}  {src}"
+        )
     zero = p.loc[p["population_2009"] <= 0, "commune"].tolist()
     if zero:
         lines.append(f"  2009 population 0 (missing, kept as 0): {', '.join(zero)}")
