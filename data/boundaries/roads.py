@@ -64,7 +64,19 @@ WATER_COST = (
     50.0  # per-cell cost on water / nodata: crossing is possible (bridges, ferries) but rare
 )
 MARGIN_M = 3000.0  # grid margin around the targets
+SMOOTH_ITERATIONS = 2  # Chaikin passes on each traced path
 VILLAGE_BANDS = 3  # rounds for the villages, nearest band first
+#: half of the 16 grid moves (the graph is symmetric) → cells passed between by knight moves
+MOVES = {
+    (0, 1): (),
+    (1, 0): (),
+    (1, 1): (),
+    (1, -1): (),
+    (1, 2): ((0, 1), (1, 1)),
+    (2, 1): ((1, 0), (1, 1)),
+    (2, -1): ((1, 0), (1, -1)),
+    (1, -2): ((0, -1), (1, -1)),
+}
 COLUMNS = ["class", "name", "ref", "length_m"]
 
 
@@ -157,18 +169,18 @@ def local_network(
     cost = _cell_cost(grid, dem_path)
     graph = _grid_graph(cost, cell)
     ny, nx = cost.shape
-    network = (
-        rasterize(
-            [(g, 1) for g in rd.geometry if g is not None and not g.is_empty],
-            out_shape=(ny, nx),
-            transform=grid["transform"],
-            all_touched=True,
-            dtype="uint8",
-            fill=0,
-        )
-        .astype(bool)
-        .ravel()
-    )
+    road_geoms = [g for g in rd.geometry if g is not None and not g.is_empty]
+    # owner[cell] = index into `owners` of the line that makes the cell a road cell, or -1
+    owner = rasterize(
+        [(g, i) for i, g in enumerate(road_geoms)],
+        out_shape=(ny, nx),
+        transform=grid["transform"],
+        all_touched=True,
+        dtype="int32",
+        fill=-1,
+    ).ravel()
+    network = owner >= 0
+    owners: list[shapely.Geometry] = list(road_geoms)
     if not network.any():
         raise ValueError("local_network: no road of 'roads' lies on the grid around the targets")
     xs = shapely.get_x(tg.geometry.to_numpy())
@@ -195,14 +207,21 @@ def local_network(
         for t in order:
             cells = _trace(int(tnode[t]), pred, network)
             if len(cells) < 2:
-                network[tnode[t]] = True
-                continue
-            network[cells] = True
+                continue  # already on a road cell
             r, c = np.divmod(np.asarray(cells), nx)
             px = grid["x0"] + (c + 0.5) * cell
             py = grid["y1"] - (r + 0.5) * cell
-            coords = np.column_stack([np.r_[xs[t], px[1:]], np.r_[ys[t], py[1:]]])
-            line = shapely.simplify(shapely.linestrings(coords), cell * 0.5)
+            # start exactly at the target, end exactly on the road it joins
+            joint = shapely.shortest_line(shapely.points(px[-1], py[-1]), owners[owner[cells[-1]]])
+            end = shapely.get_coordinates(joint)[-1]
+            coords = np.column_stack(
+                [np.r_[xs[t], px[1:-1], end[0]], np.r_[ys[t], py[1:-1], end[1]]]
+            )
+            line = _smooth(shapely.simplify(shapely.linestrings(coords), cell * 0.5))
+            new = cells[:-1]
+            network[new] = True
+            owner[new] = len(owners)
+            owners.append(line)
             lines.append(line)
             classes.append("local" if is_centre[t] else "track")
     out = gpd.GeoDataFrame(
@@ -212,6 +231,20 @@ def local_network(
     )
     out["length_m"] = out.geometry.length
     return out[[*COLUMNS, "geometry"]]
+
+
+def _smooth(line: shapely.LineString, iterations: int = SMOOTH_ITERATIONS) -> shapely.LineString:
+    """Chaikin corner cutting, end points kept: removes the grid's stair steps."""
+    xy = shapely.get_coordinates(line)
+    for _ in range(iterations):
+        if len(xy) < 3:
+            break
+        a, b = xy[:-1], xy[1:]
+        cut = np.empty((2 * len(a), 2))
+        cut[0::2] = 0.75 * a + 0.25 * b
+        cut[1::2] = 0.25 * a + 0.75 * b
+        xy = np.vstack([xy[:1], cut[1:-1], xy[-1:]])
+    return shapely.linestrings(xy)
 
 
 def _make_grid(tg: gpd.GeoDataFrame, rd: gpd.GeoDataFrame, cell: float, crs: str) -> dict:
@@ -252,19 +285,22 @@ def _cell_cost(grid: dict, dem_path: Path | str) -> np.ndarray:
 
 
 def _grid_graph(cost: np.ndarray, cell: float) -> sparse.csr_matrix:
-    """8-connected directed grid graph; edge = length × mean cost of its two cells."""
+    """16-connected grid graph (king + knight moves, fewer stair steps than 8-connected).
+
+    An edge costs its length times the mean cost of the cells it crosses: its two end cells
+    and, for a knight move, the two cells it passes between (so it cannot jump a ridge cell).
+    """
     ny, nx = cost.shape
+    flat = cost.ravel()
     idx = np.arange(ny * nx).reshape(ny, nx)
     rows, cols, w = [], [], []
-    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        a = idx[max(0, -dr) : ny - max(0, dr), max(0, -dc) : nx - max(0, dc)]
-        b = idx[max(0, dr) : ny + min(0, dr), max(0, dc) : nx + min(0, dc)]
-        ca = cost.ravel()[a.ravel()]
-        cb = cost.ravel()[b.ravel()]
-        length = cell * math.hypot(dr, dc)
-        wt = length * 0.5 * (ca + cb)
-        rows += [a.ravel(), b.ravel()]
-        cols += [b.ravel(), a.ravel()]
+    for (dr, dc), middle in MOVES.items():
+        a = idx[0 : ny - dr, max(0, -dc) : nx - max(0, dc)].ravel()
+        b = a + dr * nx + dc
+        crossed = [flat[a], flat[b]] + [flat[a + mr * nx + mc] for mr, mc in middle]
+        wt = cell * math.hypot(dr, dc) * np.mean(crossed, axis=0)
+        rows += [a, b]
+        cols += [b, a]
         w += [wt, wt]
     n = ny * nx
     return sparse.csr_matrix(
