@@ -121,3 +121,18 @@ def test_national_roads_near_dong_hoi():
     assert len(ql1a) and set(ql1a["class"]) == {"national"}
     assert set(nat["class"]) <= {"national", "provincial", "local"}
     assert shapely.union_all(nat.geometry).within(box.buffer(roads_mod.CLIP_BUFFER_DEG + 1e-9))
+
+
+def test_join_gaps_links_near_pieces_only():
+    lines = [
+        shapely.LineString([(0, 0), (1000, 0)]),
+        shapely.LineString([(1300, 0), (2000, 0)]),  # 300 m gap: joined
+        shapely.LineString([(9000, 0), (9500, 0)]),  # 7 km away: left alone
+    ]
+    roads = gpd.GeoDataFrame({"class": ["national"] * 3}, geometry=lines, crs=CRS)
+    links = roads_mod.join_gaps(roads, max_gap=2000.0)
+    assert len(links) == 1
+    assert links["class"].tolist() == ["local"]
+    assert links["length_m"].iloc[0] == pytest.approx(300, abs=3)
+    assert links.geometry.iloc[0].intersects(lines[0])
+    assert links.geometry.iloc[0].intersects(lines[1])

@@ -64,6 +64,8 @@ WATER_COST = (
     50.0  # per-cell cost on water / nodata: crossing is possible (bridges, ferries) but rare
 )
 MARGIN_M = 3000.0  # grid margin around the targets
+MAX_GAP_M = 2000.0  # join pieces of the network closer than this (unnoded junctions)
+SNAP_M = 1.0  # pieces closer than this are already connected
 SMOOTH_ITERATIONS = 2  # Chaikin passes on each traced path
 VILLAGE_BANDS = 3  # rounds for the villages, nearest band first
 #: half of the 16 grid moves (the graph is symmetric) → cells passed between by knight moves
@@ -349,7 +351,53 @@ def build_roads(
     nat["length_m"] = nat.geometry.length
     loc = local_network(targets, nat, dem_path, crs=crs)
     out = pd.concat([nat[[*COLUMNS, "geometry"]], loc], ignore_index=True)
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
+    gaps = join_gaps(out)
+    out = pd.concat([out, gaps], ignore_index=True) if len(gaps) else out
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
+
+
+def join_gaps(roads: gpd.GeoDataFrame, *, max_gap: float = MAX_GAP_M) -> gpd.GeoDataFrame:
+    """Short ``local`` links that join the network's separate pieces (Kruskal over pieces).
+
+    The source does not node its roads: QL12A stops ~1 km short of QL1A at Ba Đồn, and
+    other junctions miss by metres. Pieces closer than ``max_gap`` (metres, metric CRS)
+    are joined by their shortest line, nearest pairs first, until they are one network.
+    """
+    pieces = shapely.get_parts(shapely.union_all(roads.geometry.buffer(SNAP_M).to_numpy()))
+    k = len(pieces)
+    pairs = sorted(
+        (float(shapely.distance(pieces[i], pieces[j])), i, j)
+        for i in range(k)
+        for j in range(i + 1, k)
+    )
+    parent = list(range(k))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    links = []
+    for gap, i, j in pairs:
+        if gap > max_gap:
+            break
+        ri, rj = root(i), root(j)
+        if ri == rj:
+            continue
+        parent[max(ri, rj)] = min(ri, rj)
+        a, b = shapely.get_coordinates(shapely.shortest_line(pieces[i], pieces[j]))[[0, -1]]
+        # extend the link across the buffer so that it touches both roads
+        u = (b - a) / max(float(np.hypot(*(b - a))), 1e-9)
+        links.append(shapely.linestrings([a - SNAP_M * u, b + SNAP_M * u]))
+    out = gpd.GeoDataFrame(
+        {"class": "local", "name": "", "ref": ""},
+        index=range(len(links)),
+        geometry=gpd.GeoSeries(links, crs=roads.crs),
+        crs=roads.crs,
+    )
+    out["length_m"] = out.geometry.length
+    return out[[*COLUMNS, "geometry"]]
 
 
 # --------------------------------------------------------------------------- demo
