@@ -7,17 +7,24 @@ least-cost paths over the DEM's slope from every commune centre and village to t
 
 Method of the local network
 ---------------------------
-The targets are joined in a few *rounds* (commune centres first, then villages in
-distance bands). Each round is ONE multi-source shortest-path search
-(``scipy.sparse.csgraph.dijkstra``, ``min_only=True``) on an 8-connected grid graph of
-``cell`` metres, whose sources are all road cells so far (national roads, then the paths
-of the earlier rounds). Within a round the paths are traced back through the predecessor
-array of that search, nearest target first; a trace stops at the first cell that is
-already road (an earlier path of the same round, or the network), so that shared segments
-are one line and the result is a Steiner-like shortest-path tree. Rounds let later
-villages join the tracks of earlier, nearer villages instead of running a parallel track
-to the main road. Cost per cell is ``1 + (slope / 10°)²``, ``WATER_COST`` on water
-(elevation ≤ 0) and nodata; an edge costs its length times the mean cost of its two cells.
+The targets are joined in a few *rounds* (commune centres first, then villages in distance
+bands). Each round is ONE multi-source shortest-path search
+(``scipy.sparse.csgraph.dijkstra``, ``min_only=True``) on a 16-connected grid graph (king
+and knight moves) of ``cell`` metres, whose sources are all road cells so far (national
+roads, then the paths of the earlier rounds). Within a round the paths are traced back
+through the predecessor array of that search, nearest target first; a trace stops at the
+first cell that is already road (an earlier path of the same round, or the network), so that
+shared segments are one line and the result is a Steiner-like shortest-path tree. Rounds let
+later villages join the tracks of earlier, nearer villages instead of running a parallel
+track to the main road. Cost per cell is ``1 + (slope / 10°)²``, ``WATER_COST`` on water
+(elevation ≤ 0) and nodata; an edge costs its length times the mean cost of the cells it
+crosses. Each path starts exactly at its target and ends exactly on the line it joins; it is
+simplified (half a cell) and Chaikin-smoothed. Last, ``join_gaps`` links the pieces of the
+real network that the source leaves unnoded (e.g. QL12A ~1 km short of QL1A).
+
+Choice: a fixed number of searches (1 + ``VILLAGE_BANDS``), not one per target, keeps the
+demo build at a few seconds; the price is that villages of the same band do not join each
+other's tracks unless those lie on their own least-cost path.
 
 Usage::
 
