@@ -150,3 +150,20 @@ def test_check_exit_code(capsys):
     assert "145 / 145" in out
     assert "Flagged guesses: none" in out
     assert "Problems: none" in out
+
+
+def test_the_2025_units_the_old_communes_fed(build):
+    """41 of Quảng Trị's 78 units of 2025 lie in former Quảng Bình (realdata README); each
+    is the dissolve of the 2024 communes mapped to it, nothing lost or counted twice."""
+    new = rc.communes_2025(build.communes)
+    assert len(new) == 41 and new["code_2025"].is_unique
+    assert new["name"].notna().all() and set(new["province"]) == {"Tỉnh Quảng Trị"}
+    old = [int(c) for codes in new["codes_2024"] for c in codes.split("; ")]
+    assert sorted(old) == sorted(build.communes["code_2024"].tolist())
+    assert new["population_scaled"].sum() == pytest.approx(
+        build.communes["population_scaled"].sum()
+    )
+    assert new["area_km2"].sum() == pytest.approx(build.communes["area_km2"].sum(), rel=1e-4)
+    # the measured areas follow the official ones (a few units differ: see the note)
+    ratio = (new["area_km2"] / new["official_area_km2"]).dropna()
+    assert abs(float(np.median(ratio)) - 1) < 0.02

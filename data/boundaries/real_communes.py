@@ -201,6 +201,61 @@ def build_communes(shared: Path | str = DEFAULT_SHARED) -> Build:
     return Build(polys, communes, districts, tuple(guesses), tuple(problems))
 
 
+def communes_2025(
+    communes: gpd.GeoDataFrame, shared: Path | str = DEFAULT_SHARED
+) -> gpd.GeoDataFrame:
+    """The 2025 communes of Quảng Trị that the old Quảng Bình communes fed.
+
+    Each 2024 commune goes to its new unit by ``commune_mapping_2025_qb_qt.csv`` (no old
+    commune of Quảng Bình was split, which is checked); the new units are their dissolve,
+    with the official code, name and type of ``qt2025_communes.csv``, the summed
+    populations, the old codes, and the official area beside the measured one.
+    """
+    shared = Path(shared)
+    mapping = pd.read_csv(shared / "admin" / "commune_mapping_2025_qb_qt.csv")
+    mapping = mapping[mapping["old_ward_code"].isin(communes["code_2024"])]
+    if mapping["old_ward_split"].any():
+        raise ValueError("an old Quảng Bình commune is split between 2025 units")
+    missing = sorted(set(communes["code_2024"]) - set(mapping["old_ward_code"]))
+    if missing:
+        raise ValueError(f"2024 communes without a 2025 unit: {missing}")
+    new_units = pd.read_csv(shared / "admin" / "qt2025_communes.csv")
+    joined = communes.merge(
+        mapping[["old_ward_code", "new_ward_code"]],
+        left_on="code_2024",
+        right_on="old_ward_code",
+    )
+    rows = []
+    for code, part in joined.groupby("new_ward_code", sort=True):
+        rows.append(
+            {
+                "code_2025": int(code),
+                "codes_2024": "; ".join(str(c) for c in sorted(part["code_2024"])),
+                "population_2009": float(part["population_2009"].sum()),
+                "population_scaled": float(part["population_scaled"].sum()),
+                "geometry": shapely.set_precision(
+                    shapely.union_all(part.geometry.to_numpy()), GRID_DEG
+                ),
+            }
+        )
+    out = pd.DataFrame(rows).merge(
+        new_units.rename(
+            columns={
+                "ward_code": "code_2025",
+                "ward_name": "name",
+                "ward_type": "type",
+                "province_name": "province",
+                "area_km2": "official_area_km2",
+            }
+        )[["code_2025", "name", "type", "province", "official_area_km2"]],
+        on="code_2025",
+        how="left",
+    )
+    gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
+    gdf["area_km2"] = geodesic_km2(gdf.geometry)
+    return gdf
+
+
 def geodesic_km2(geoms: gpd.GeoSeries) -> np.ndarray:
     """Geodesic area (WGS84 ellipsoid) of each geometry, km²."""
     geod = Geod(ellps="WGS84")
