@@ -35,6 +35,12 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (a library's reason), or its type's name."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 class CoverageError(Exception):
     """Base class: a problem the user can fix (bad input, bad option, bad config)."""
 

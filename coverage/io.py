@@ -27,7 +27,7 @@ import pyogrio
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from ._errors import CoverageWarning, InputError, Problem, ValidationError
+from ._errors import CoverageWarning, InputError, Problem, ValidationError, first_line
 from .encoding import fix_frame, to_unicode
 from .layers import Layer, LayerSource, source_name
 from .schema import (
@@ -236,10 +236,10 @@ def _read_vector(path: Path, layer: str | None, kind: str) -> gpd.GeoDataFrame:
             return pyogrio.read_dataframe(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(
-            f"cannot read as a vector layer ({_first_line(exc)})", path=str(path)
+            f"cannot read as a vector layer ({first_line(exc)})", path=str(path)
         ) from None
     except ValueError as exc:
-        raise InputError(f"cannot read ({_first_line(exc)})", path=str(path)) from None
+        raise InputError(f"cannot read ({first_line(exc)})", path=str(path)) from None
 
 
 def _declares_cp1258(path: Path) -> bool:
@@ -289,14 +289,7 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
     try:
         return gpd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for corrupt files
-        raise InputError(
-            f"cannot read as GeoParquet ({_first_line(exc)})", path=str(path)
-        ) from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+        raise InputError(f"cannot read as GeoParquet ({first_line(exc)})", path=str(path)) from None
 
 
 def _csv_table(path: Path, delimiter: str, has_header: bool, encoding: str) -> pd.DataFrame:
@@ -370,8 +363,7 @@ def _wide_text_encoding(path: Path) -> str | None:
             return "utf-16-le"
         if zeros[0::2].count(0) * 2 >= len(zeros) // 2:
             return "utf-16-be"
-        raise InputError("is not text (it holds binary data)", path=str(path))
-    if b"\x00" in head:
+    if b"\x00" in head:  # no 8-bit text holds a NUL
         raise InputError("is not text (it holds binary data)", path=str(path))
     return None
 
@@ -418,7 +410,7 @@ def _read_csv(
             path=source,
         ) from None
     except pd.errors.ParserError as exc:
-        raise InputError(f"cannot parse as CSV ({_first_line(exc)})", path=source) from None
+        raise InputError(f"cannot parse as CSV ({first_line(exc)})", path=source) from None
     except pd.errors.EmptyDataError:
         raise InputError("file has no rows", path=source) from None
     table.columns = [str(c).strip() for c in table.columns]

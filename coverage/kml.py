@@ -25,7 +25,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ._errors import CoverageWarning, InputError
+from ._errors import CoverageWarning, InputError, first_line
 from .schema import SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def _layer_names(source: str, path: Path) -> list[str]:
     try:
         names = [str(n) for n in pyogrio.list_layers(source)[:, 0]]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputError(f"cannot read as KML ({_first_line(exc)})", path=str(path)) from None
+        raise InputError(f"cannot read as KML ({first_line(exc)})", path=str(path)) from None
     if not names:
         raise InputError("holds no placemarks (no folder, no layer)", path=str(path))
     return names
@@ -172,7 +172,7 @@ def _read_folder(source: str, name: str, path: Path) -> gpd.GeoDataFrame:
             return pyogrio.read_dataframe(source, layer=name)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(
-            f"cannot read folder {name!r} as KML ({_first_line(exc)})", path=str(path)
+            f"cannot read folder {name!r} as KML ({first_line(exc)})", path=str(path)
         ) from None
 
 
@@ -278,8 +278,3 @@ def _tidy(table: pd.DataFrame) -> pd.DataFrame:
         blank = out[field].isna() | (out[field].astype(str).str.strip() == "")
         out[field] = out[field].where(~blank, placemark)
     return out
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._errors import InputError
+from ._errors import InputError, first_line
 from .schema import SCHEMAS, match_column, normalize_name
 
 #: File suffixes read as spreadsheets.
@@ -58,7 +58,7 @@ def read_sheet(path: Path, sheet: str | None, kind: str) -> tuple[pd.DataFrame, 
         top, left = grid.start or (0, 0)
     except (CalamineError, OSError, ValueError) as exc:
         raise InputError(
-            f"cannot read as a spreadsheet ({_first_line(exc)})", path=str(path)
+            f"cannot read as a spreadsheet ({first_line(exc)})", path=str(path)
         ) from None
     rows = [[_text(v) for v in row] for row in cells]
     _fill_merged(rows, merged, top, left)
@@ -140,8 +140,3 @@ def _header(rows: list[list[str]], at: int) -> list[str]:
             name = f"{name}_{i + 1}"
         out.append(name)
     return out
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -71,7 +71,6 @@ _LABELS: dict[str, dict[str, str]] = {
     "village_id": {"vi": "Mã thôn", "en": "Village code"},
     "point_id": {"vi": "Mã điểm", "en": "Point code"},
     "population_covered": {"vi": "Dân số có sóng", "en": "Population covered"},
-    "legend": {"vi": "Chú giải", "en": "Legend"},
 }
 
 
@@ -491,7 +490,7 @@ def _value(value: object) -> str:
 
 
 def _label(key: str, lang: str) -> str:
-    return _LABELS[key][lang]
+    return _LABELS[key][lang] if key in _LABELS else text(key, lang)
 
 
 def _tag(name: str) -> str:

@@ -22,7 +22,7 @@ from rasterio._err import CPLE_BaseError
 from rasterio.warp import Resampling, reproject
 from rasterio.windows import Window
 
-from .._errors import InputError
+from .._errors import InputError, first_line
 
 #: Value of grid pixels outside every DEM source (see :mod:`coverage.radio.engine`).
 OFF_DEM = -1.0e30
@@ -177,8 +177,9 @@ def _mosaic(
             _add_file(path, mosaic, inside, transform, crs, resampling)
         except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:
             # a truncated or damaged file fails while its pixels are read, not when opened
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputError(f"cannot read the DEM's heights ({reason})", path=str(path)) from None
+            raise InputError(
+                f"cannot read the DEM's heights ({first_line(exc)})", path=str(path)
+            ) from None
     return mosaic, inside
 
 
