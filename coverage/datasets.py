@@ -21,6 +21,8 @@ DEMO_FILES: dict[str, str] = {
     "fibre_routes": "fibre_routes.gpkg",
     "postal": "postal.gpkg",
     "dem": "dem.tif",
+    "roads": "roads.gpkg",
+    "communes_2025": "communes_2025.gpkg",
 }
 
 
@@ -43,7 +45,9 @@ def get_path(name: str) -> Path:
     ----------
     name
         One of :data:`DEMO_FILES`: ``villages``, ``communes``, ``centres``, ``sites``,
-        ``fibre_nodes``, ``fibre_routes``, ``postal``, ``dem``.
+        ``fibre_nodes``, ``fibre_routes``, ``postal``, ``dem``, ``roads`` (national roads
+        and the local network, ``class`` national / provincial / local / track) and
+        ``communes_2025`` (the Quảng Trị communes of 2025 the demo's communes became).
 
     Examples
     --------

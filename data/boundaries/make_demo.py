@@ -28,9 +28,13 @@ from pathlib import Path
 os.environ["OGR_CURRENT_DATE"] = "2025-01-01T00:00:00.000Z"
 
 import geopandas as gpd
+import network
 import numpy as np
 import pandas as pd
 import rasterio
+import real_communes
+import relief
+import roads as roadnet
 import shapely
 from pyproj import Transformer
 from rasterio.features import rasterize, shapes
@@ -45,41 +49,8 @@ UTM = "EPSG:32648"
 VN2000 = "EPSG:3405"
 WGS84 = "EPSG:4326"
 CELL = 100.0  # metres, working raster for the tessellations
-DEM_RES_ARCSEC = 3  # ~90 m; the deflated file stays below 3.5 MB
 PROVINCE = "Tỉnh Quảng Bình"
 
-# Real district areas (km²) and plausible pre-2025 populations (total ~ 900,000).
-DISTRICT_AREA = {
-    "450": 155,
-    "458": 163,
-    "454": 447,
-    "455": 2124,
-    "456": 1190,
-    "457": 1420,
-    "453": 1128,
-    "452": 1410,
-}
-DISTRICT_POP = {
-    "450": 133_000,
-    "458": 106_000,
-    "454": 103_000,
-    "455": 186_000,
-    "456": 91_000,
-    "457": 143_000,
-    "453": 80_000,
-    "452": 51_000,
-}
-# Hand-placed anchors (lat, lon) of the weighted Voronoi; mountain districts reach west.
-DISTRICT_ANCHORS = {
-    "450": [(17.475, 106.60)],
-    "458": [(17.76, 106.42)],
-    "454": [(17.86, 106.38), (17.93, 106.30)],
-    "455": [(17.58, 106.50), (17.58, 106.30), (17.47, 106.10)],
-    "456": [(17.40, 106.62), (17.33, 106.47), (17.27, 106.34)],
-    "457": [(17.22, 106.78), (17.10, 106.65), (17.03, 106.50)],
-    "453": [(17.88, 106.05), (17.85, 106.18), (17.98, 106.00)],
-    "452": [(17.80, 105.95), (17.86, 105.75), (17.68, 105.88)],
-}
 # District seats (GeoNames; Quảng Trạch has none there, placed plausibly).
 SEATS = {
     "450": ("Đồng Hới", 17.46885, 106.62226),
@@ -91,18 +62,6 @@ SEATS = {
     "453": ("Đồng Lê", 17.88389, 106.02536),
     "454": ("Quảng Trạch", 17.83, 106.40),
 }
-# Town locations (lat, lon) of the thị trấn; phường are clustered around their seat.
-TOWNS = {
-    "18901": (17.80459, 105.97044),
-    "18949": (17.88389, 106.02536),
-    "19111": (17.58436, 106.53425),
-    "19114": (17.50, 106.45),
-    "19165": (17.61, 106.31),
-    "19207": (17.40438, 106.64072),
-    "19249": (17.22328, 106.79011),
-    "19246": (17.16, 106.71),
-}
-PHUONG_KM2 = 6.0  # mean area of an urban ward when seeding
 MOUNTAIN = {
     "Dân Hóa",
     "Trọng Hóa",
@@ -120,25 +79,6 @@ MOUNTAIN = {
     "Lâm Thủy",
     "Kim Thủy",
     "Ngân Thủy",
-}
-COASTAL = {
-    "Bảo Ninh",
-    "Quang Phú",
-    "Hải Ninh",
-    "Ngư Thủy Bắc",
-    "Ngư Thủy",
-    "Cảnh Dương",
-    "Quảng Đông",
-    "Quảng Phú",
-    "Quảng Xuân",
-    "Quảng Hưng",
-    "Hải Phú",
-    "Đức Trạch",
-    "Nhân Trạch",
-    "Thanh Trạch",
-    "Quảng Văn",
-    "Quảng Thủy",
-    "Sen Thủy",
 }
 WEST_DISTRICTS = {"452", "453", "455", "456", "457"}
 # Communes left with remote mountain villages out of 3G/4G reach ("lõm sóng").
@@ -241,20 +181,6 @@ BAN_NAMES = [
     "Hung",
     "Loọc",
 ]
-OPERATORS = ["Viettel", "VNPT-VinaPhone", "MobiFone"]
-SITE_COLUMNS = [
-    "site_id",
-    "lon",
-    "lat",
-    "technology",
-    "frequency_mhz",
-    "height_m",
-    "azimuth_deg",
-    "beamwidth_deg",
-    "eirp_dbm",
-    "operator",
-    "range_m",
-]
 
 
 def rng_for(step: str) -> np.random.Generator:
@@ -283,131 +209,6 @@ def ll_to_utm(lat: float, lon: float) -> tuple[float, float]:
     """Project one (lat, lon) to UTM 48N."""
     x, y = _TO_UTM.transform(lon, lat)
     return float(x), float(y)
-
-
-# --------------------------------------------------------------------------- inputs
-def load_province(shared: Path) -> shapely.Geometry:
-    """NE 1:10m outline of Quảng Bình with its coast refined by GSHHG (UTM)."""
-    prov = gpd.read_file(shared / "admin/qb_region_provinces_ne10m.geojson", engine="pyogrio")
-    prov = prov.to_crs(UTM)
-    qb = prov.loc[prov["name"] == "Quảng Bình"].geometry.iloc[0]
-    others = prov.loc[prov["name"].isin(["Ha Tinh", "Quảng Trị"])].geometry.union_all()
-    land = gpd.read_file(shared / "coast/gshhg_f_land.geojson", engine="pyogrio")
-    land = land.to_crs(UTM).geometry.union_all()
-    east = gpd.GeoSeries([shapely.box(106.35, 16.5, 107.5, 18.5)], crs=WGS84).to_crs(UTM)[0]
-    extension = land.intersection(qb.buffer(3000)).intersection(east).difference(others)
-    merged = shapely.make_valid(qb.intersection(land).union(extension))
-    parts = [p for p in shapely.get_parts(merged) if p.geom_type == "Polygon" and p.area > 5e4]
-    return shapely.make_valid(shapely.MultiPolygon(parts).buffer(0).simplify(25))
-
-
-def load_communes(shared: Path) -> pd.DataFrame:
-    """The 145 pre-2025 communes with GSO codes."""
-    df = pd.read_csv(shared / "admin/qb_communes_pre2025.csv", dtype=str)
-    for col in ("ward_name", "ward_type", "district_name", "province_name"):
-        df[col] = df[col].map(nfc)
-    df["short"] = df["ward_name"].map(short_name)
-    return df.sort_values("ward_code", kind="stable").reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- DEM
-def base_elevation(shared: Path) -> tuple[np.ndarray, rasterio.Affine]:
-    """ETOPO 2022 5' land samples; Laos gaps from ETOPO5, sea = 0."""
-    with rasterio.open(shared / "terrain/etopo2022_5arcmin_vn_land.tif") as src:
-        e22 = src.read(1).astype(np.float64)
-        tr = src.transform
-    with rasterio.open(shared / "terrain/etopo5_land_bathy.tif") as src:
-        e5 = src.read(1).astype(np.float64)
-        tr5 = src.transform
-    rows, cols = np.indices(e22.shape, dtype=np.float64)
-    lon = tr.c + (cols + 0.5) * tr.a
-    lat = tr.f + (rows + 0.5) * tr.e
-    c5 = (lon - tr5.c) / tr5.a - 0.5
-    r5 = (lat - tr5.f) / tr5.e - 0.5
-    e5_here = ndimage.map_coordinates(e5, [r5, c5], order=1, mode="nearest")
-    base = np.where(e22 > -32000, e22, np.maximum(e5_here, 0.0))
-    return np.maximum(base, 0.0), tr
-
-
-def spectral_noise(shape: tuple[int, int], slope: float, rng: np.random.Generator) -> np.ndarray:
-    """Fractal noise with amplitude spectrum ~ k**-slope, zero mean, unit std."""
-    ky = np.fft.fftfreq(shape[0])[:, None]
-    kx = np.fft.rfftfreq(shape[1])[None, :]
-    k = np.hypot(kx, ky)
-    k[0, 0] = 1.0
-    spec = (rng.standard_normal(k.shape) + 1j * rng.standard_normal(k.shape)) * k**-slope
-    spec[0, 0] = 0.0
-    field = np.fft.irfft2(spec, s=shape)
-    return (field - field.mean()) / field.std()
-
-
-def build_dem(shared: Path, province_ll: shapely.Geometry) -> tuple[np.ndarray, rasterio.Affine]:
-    """3/6 arc-second int16 DEM: smooth ETOPO base + elevation-scaled fractal relief."""
-    res = DEM_RES_ARCSEC / 3600.0
-    minx, miny, maxx, maxy = province_ll.bounds
-    x0 = math.floor((minx - 0.1) / res) * res
-    y1 = math.ceil((maxy + 0.1) / res) * res
-    nx = round((maxx + 0.1 - x0) / res) + 1
-    ny = round((y1 - (miny - 0.1)) / res) + 1
-    transform = from_origin(x0, y1, res, res)
-    base5, tr = base_elevation(shared)
-    rows, cols = np.indices((ny, nx), dtype=np.float64)
-    lon = x0 + (cols + 0.5) * res
-    lat = y1 - (rows + 0.5) * res
-    fr = (lat - tr.f) / tr.e - 0.5
-    fc = (lon - tr.c) / tr.a - 0.5
-    smooth = ndimage.gaussian_filter(base5, 0.6)
-    base = np.maximum(ndimage.map_coordinates(smooth, [fr, fc], order=3, mode="nearest"), 0.0)
-    rng = rng_for("dem")
-    fractal = spectral_noise((ny, nx), 1.35, rng)
-    ridged = 1.0 - np.abs(spectral_noise((ny, nx), 1.1, rng))
-    ridged = (ridged - ridged.mean()) / ridged.std()
-    hills = np.clip(base / 400.0, 0.0, 1.0) ** 1.5  # relief grows with base elevation
-    relief = base * (1.0 + 0.3 * hills * fractal + 0.18 * hills * ridged)
-    relief += 4.0 * np.clip(base / 30.0, 0.0, 1.0) * fractal  # gentle plain texture
-    # Carve valleys along the WDBII rivers.
-    rivers = gpd.read_file(shared / "coast/wdbii_rivers.geojson", engine="pyogrio")
-    river_px = rasterize(
-        ((g, 1) for g in rivers.geometry if g is not None and not g.is_empty),
-        out_shape=(ny, nx),
-        transform=transform,
-        fill=0,
-        dtype="uint8",
-    )
-    dist = ndimage.distance_transform_edt(river_px == 0) * res * 111_000.0
-    relief *= 1.0 - 0.45 * np.exp(-dist / 1500.0)
-    land = gpd.read_file(shared / "coast/gshhg_f_land.geojson", engine="pyogrio")
-    land_px = rasterize(
-        ((g, 1) for g in land.geometry),
-        out_shape=(ny, nx),
-        transform=transform,
-        fill=0,
-        dtype="uint8",
-    ).astype(bool)
-    dem = np.where(land_px, np.maximum(relief, 0.0), 0.0)
-    return np.round(dem).astype(np.int16), transform
-
-
-def write_dem(path: Path, dem: np.ndarray, transform: rasterio.Affine) -> None:
-    """Tiled, deflate-compressed GeoTIFF."""
-    profile = {
-        "driver": "GTiff",
-        "dtype": "int16",
-        "width": dem.shape[1],
-        "height": dem.shape[0],
-        "count": 1,
-        "crs": WGS84,
-        "transform": transform,
-        "nodata": -32768,
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
-        "compress": "deflate",
-        "predictor": 2,
-        "zlevel": 9,
-    }
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(dem, 1)
 
 
 # --------------------------------------------------------------------------- working grid
@@ -455,32 +256,6 @@ def warp(grid: Grid, sigma_cells: float, amp: float, step: str) -> tuple[np.ndar
     return out[0], out[1]
 
 
-def fix_fragments(labels: np.ndarray, parent: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Keep each label's largest connected part; refill the rest from the same parent."""
-    out = labels.copy()
-    for lab, sl in enumerate(ndimage.find_objects(np.where(valid, out, 0)), start=1):
-        if sl is None:
-            continue
-        cc, n = ndimage.label((out[sl] == lab) & valid[sl])
-        if n > 1:
-            keep = int(np.argmax(np.bincount(cc.ravel())[1:])) + 1
-            sub = out[sl]
-            sub[(cc > 0) & (cc != keep)] = 0
-    holes = valid & (out == 0)
-    for par, sl in enumerate(ndimage.find_objects(np.where(valid, parent, 0)), start=1):
-        if sl is None or not holes[sl].any():
-            continue
-        mine = (parent[sl] == par) & valid[sl]
-        good = mine & (out[sl] > 0)
-        if not good.any():
-            continue
-        _, (ir, ic) = ndimage.distance_transform_edt(~good, return_indices=True)
-        sub = out[sl]
-        fill = mine & (sub == 0)
-        sub[fill] = sub[ir[fill], ic[fill]]
-    return out
-
-
 def lloyd(seeds: np.ndarray, pts: np.ndarray, w: np.ndarray, pinned: int, iters: int) -> np.ndarray:
     """Density-weighted Lloyd relaxation; the first ``pinned`` seeds stay fixed."""
     seeds = seeds.copy()
@@ -499,151 +274,228 @@ def lloyd(seeds: np.ndarray, pts: np.ndarray, w: np.ndarray, pinned: int, iters:
     return seeds
 
 
-# --------------------------------------------------------------------------- tessellation
-def district_labels(grid: Grid, codes: list[str]) -> np.ndarray:
-    """Power diagram of the district anchors, weights fitted to the real areas."""
-    qx, qy = warp(grid, 25, 2500.0, "district-warp")
-    anchors, group = [], []
-    for d, code in enumerate(codes):
-        for lat, lon in DISTRICT_ANCHORS[code]:
-            anchors.append(ll_to_utm(lat, lon))
-            group.append(d)
-    a = np.array(anchors)
-    g = np.array(group)
-    target = np.array([DISTRICT_AREA[c] for c in codes], dtype=float)
-    target /= target.sum()
-    ring_idx = np.flatnonzero(grid.ring.ravel())
-    ins_idx = np.flatnonzero(grid.inside.ravel())[::13]
-    w = np.zeros(len(codes))
-    area = float(grid.inside.sum()) * CELL * CELL
-
-    def assign(idx: np.ndarray) -> np.ndarray:
-        px, py = qx.ravel()[idx], qy.ravel()[idx]
-        d2 = (px[:, None] - a[None, :, 0]) ** 2 + (py[:, None] - a[None, :, 1]) ** 2
-        return g[np.argmin(d2 - w[g][None, :], axis=1)]
-
-    for _ in range(600):
-        frac = np.bincount(assign(ins_idx), minlength=len(codes)) / len(ins_idx)
-        w += 0.05 * (target - frac) * area
-    labels = np.zeros(grid.shape, dtype=np.int32)
-    labels.ravel()[ring_idx] = assign(ring_idx) + 1
-    return fix_fragments(labels, grid.ring.astype(np.int32), grid.ring)
+# --------------------------------------------------------------------------- communes
+def load_communes(build: real_communes.Build) -> tuple[pd.DataFrame, list[shapely.Geometry]]:
+    """The 145 real communes (table sorted by GSO code, polygons in UTM)."""
+    c = build.communes.sort_values("code_2024", kind="stable").reset_index(drop=True)
+    table = pd.DataFrame(
+        {
+            "ward_code": c["code_2024"].astype(str),
+            "ward_name": c["ward_name"].map(nfc),
+            "ward_type": c["ward_type"].map(nfc),
+            "district_code": c["district_code"].astype(str),
+            "district_name": c["district_name"].map(nfc),
+            "population": c["population_scaled"].astype("int64"),
+        }
+    )
+    table["short"] = table["ward_name"].map(short_name)
+    geoms = [shapely.make_valid(g) for g in c.to_crs(UTM).geometry]
+    return table, geoms
 
 
-def commune_labels(
-    grid: Grid, dlab: np.ndarray, codes: list[str], communes: pd.DataFrame
-) -> np.ndarray:
-    """Communes as Lloyd-relaxed Voronoi cells inside each district (label = row + 1)."""
-    qx, qy = warp(grid, 10, 700.0, "commune-warp")
-    rng = rng_for("commune-seeds")
-    labels = np.zeros(grid.shape, dtype=np.int32)
-    flat_in, flat_ring = grid.inside.ravel(), grid.ring.ravel()
-    for d, code in enumerate(codes, start=1):
-        members = communes.index[communes["district_code"] == code].to_numpy()
-        in_d = np.flatnonzero((dlab.ravel() == d) & flat_in)
-        pts = np.column_stack([qx.ravel()[in_d], qy.ravel()[in_d]])
-        elev = grid.elev.ravel()[in_d]
-        raw = np.column_stack([grid.x.ravel()[in_d], grid.y.ravel()[in_d]])
-        tree = cKDTree(raw)
-        pinned_rows: list[int] = []
-        pinned_pts: list[np.ndarray] = []
-        phuong = [i for i in members if communes.at[i, "ward_type"] == "Phường"]
-        if phuong:
-            sx, sy = ll_to_utm(*SEATS[code][1:])
-            k = int(len(phuong) * PHUONG_KM2 * 1e6 / CELL**2)
-            _, near = tree.query([sx, sy], k=k)
-            core = pts[near]
-            init = core[rng.choice(len(core), len(phuong), replace=False)]
-            ps = lloyd(init, core, np.ones(len(core)), 0, 10)
-            ps = ps[np.lexsort((ps[:, 0], -ps[:, 1]))]
-            pinned_rows += phuong
-            pinned_pts += list(ps)
-        for i in members:
-            if communes.at[i, "ward_type"] == "Thị trấn":
-                _, j = tree.query(ll_to_utm(*TOWNS[communes.at[i, "ward_code"]]))
-                pinned_rows.append(i)
-                pinned_pts.append(pts[j])
-        xa = [i for i in members if i not in pinned_rows]
-        dens = np.exp(-elev / 200.0) + 0.08
-        init = pts[rng.choice(len(pts), len(xa), replace=False, p=dens / dens.sum())]
-        seeds = np.vstack([*pinned_pts, init]) if pinned_pts else init
-        seeds = lloyd(seeds, pts, dens, len(pinned_pts), 8)
-        # High seeds go to mountain communes, low ones to the coast.
-        _, sj = cKDTree(pts).query(seeds[len(pinned_pts) :])
-        seed_order = np.argsort(-elev[sj], kind="stable")
-        score = np.array(
-            [
-                2.0
-                if communes.at[i, "short"] in MOUNTAIN
-                else -2.0
-                if communes.at[i, "short"] in COASTAL
-                else 0.0
-                for i in xa
-            ]
-        )
-        score += rng.uniform(-1.0, 1.0, len(xa))
-        comm_order = [xa[j] for j in np.argsort(-score, kind="stable")]
-        rows = pinned_rows + [0] * len(xa)
-        for so, ci in zip(seed_order, comm_order, strict=True):
-            rows[len(pinned_pts) + so] = ci
-        ring_d = np.flatnonzero((dlab.ravel() == d) & flat_ring)
-        _, nearest = cKDTree(seeds).query(np.column_stack([qx.ravel()[ring_d], qy.ravel()[ring_d]]))
-        labels.ravel()[ring_d] = np.asarray(rows)[nearest] + 1
-    return fix_fragments(labels, dlab, grid.ring)
+def commune_raster(grid: Grid, cpoly: list[shapely.Geometry]) -> np.ndarray:
+    """Commune label (row + 1, 0 outside) of each working-grid cell."""
+    return rasterize(
+        ((g, i + 1) for i, g in enumerate(cpoly)),
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=0,
+        dtype="int32",
+    )
 
 
-def village_labels(grid: Grid, clab: np.ndarray, communes: pd.DataFrame) -> np.ndarray:
-    """Villages as density-weighted Lloyd Voronoi inside each commune (label c*100+k)."""
+# --------------------------------------------------------------------------- villages
+def village_count(urban: bool, mean_elev: float, rng: np.random.Generator) -> int:
+    """Villages per commune: fewer, larger ones in the mountains."""
+    if urban:
+        return int(rng.integers(8, 13))
+    if mean_elev > 250:
+        return int(rng.integers(8, 11))
+    return int(rng.integers(9, 13))
+
+
+def village_polygons(
+    grid: Grid, clab: np.ndarray, communes: pd.DataFrame, cpoly: list[shapely.Geometry]
+) -> dict[int, shapely.Geometry]:
+    """Villages tessellating each real commune (label c*100+k, c = row + 1).
+
+    Seeds are density-weighted (people live low) and Lloyd-relaxed on the commune's cells;
+    each village is the part of the commune nearest its seed in smoothly warped coordinates
+    (so that borders wiggle), vectorised on the 100 m grid, simplified as a coverage and cut
+    by the real commune polygon, so the villages tile the commune exactly.
+    """
     qx, qy = warp(grid, 4, 180.0, "village-warp")
     rng = rng_for("village-seeds")
-    labels = np.zeros(grid.shape, dtype=np.int32)
     cflat = clab.ravel()
     order = np.argsort(cflat, kind="stable")
     bounds = np.searchsorted(cflat[order], np.arange(len(communes) + 2))
     flat_in = grid.inside.ravel()
+    inv = ~grid.transform
+    out: dict[int, shapely.Geometry] = {}
     for c in range(1, len(communes) + 1):
+        poly = cpoly[c - 1]
         cells = order[bounds[c] : bounds[c + 1]]
         in_c = cells[flat_in[cells]]
-        if len(in_c) == 0:
-            continue
-        elev = grid.elev.ravel()[in_c]
         urban = communes.at[c - 1, "ward_type"] != "Xã"
-        mean_e = float(elev.mean())
-        if urban:
-            n = int(rng.integers(8, 13))
-        elif mean_e > 250:
-            n = int(rng.integers(8, 11))
-        else:
-            n = int(rng.integers(9, 13))
+        elev = grid.elev.ravel()[in_c]
+        n = village_count(urban, float(elev.mean()) if len(elev) else 0.0, rng)
         n = min(n, len(in_c))
+        if n <= 1:
+            out[c * 100 + 1] = poly
+            continue
         pts = np.column_stack([qx.ravel()[in_c], qy.ravel()[in_c]])
         dens = np.ones(len(in_c)) if urban else np.exp(-elev / 100.0) + 0.02
         init = pts[rng.choice(len(pts), n, replace=False, p=dens / dens.sum())]
         seeds = lloyd(init, pts, dens, 0, 5)
         seeds = seeds[np.lexsort((seeds[:, 0], -seeds[:, 1]))]
-        _, nearest = cKDTree(seeds).query(np.column_stack([qx.ravel()[cells], qy.ravel()[cells]]))
-        labels.ravel()[cells] = c * 100 + nearest + 1
-    return fix_fragments(labels, clab, grid.ring)
-
-
-def polygonize(
-    grid: Grid, vlab: np.ndarray, province: shapely.Geometry
-) -> dict[int, shapely.Geometry]:
-    """Vectorise the village raster, simplify as a coverage and clip to the province."""
-    parts: dict[int, list] = {}
-    for geom, value in shapes(vlab, mask=grid.ring, transform=grid.transform, connectivity=4):
-        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    keys = sorted(k for k in parts if k > 0)
-    geoms = np.array([shapely.union_all(parts[k]) for k in keys], dtype=object)
-    geoms = shapely.coverage_simplify(geoms, 80.0)
-    shapely.prepare(province)
-    clipped = shapely.make_valid(shapely.intersection(geoms, province))
-    out: dict[int, shapely.Geometry] = {}
-    for k, g in zip(keys, clipped, strict=True):
-        polys = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and p.area > 500.0]
-        if polys:
-            out[k] = shapely.make_valid(shapely.MultiPolygon(polys)).buffer(0)
+        # label a window around the commune by nearest seed, vectorise, cut by the polygon
+        minx, miny, maxx, maxy = poly.bounds
+        c0, r0 = (int(v) - 3 for v in inv * (minx, maxy))
+        c1, r1 = (int(v) + 4 for v in inv * (maxx, miny))
+        r0, c0 = max(r0, 0), max(c0, 0)
+        r1, c1 = min(r1, grid.shape[0]), min(c1, grid.shape[1])
+        wx, wy = qx[r0:r1, c0:c1], qy[r0:r1, c0:c1]
+        _, nearest = cKDTree(seeds).query(np.column_stack([wx.ravel(), wy.ravel()]))
+        lab = (nearest + 1).reshape(wx.shape).astype(np.int32)
+        wtr = grid.transform * rasterio.Affine.translation(c0, r0)
+        parts: dict[int, list] = {}
+        for geom, value in shapes(lab, transform=wtr, connectivity=4):
+            parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+        keys = sorted(parts)
+        geoms = np.array([shapely.union_all(parts[k]) for k in keys], dtype=object)
+        geoms = shapely.coverage_simplify(geoms, 80.0)
+        cut = shapely.make_valid(shapely.intersection(geoms, poly))
+        out.update(_merge_fragments(c, keys, cut))
     return out
+
+
+def _merge_fragments(c: int, keys: list[int], geoms: np.ndarray) -> dict[int, shapely.Geometry]:
+    """Keep each village's largest part; give its other parts to the village of the same
+    commune they share the longest border with (one polygon per village)."""
+    main: dict[int, shapely.Geometry] = {}
+    loose: list[shapely.Geometry] = []
+    for k, g in zip(keys, geoms, strict=True):
+        polys = sorted(
+            (p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and p.area > 0),
+            key=lambda p: -p.area,
+        )
+        if polys:
+            main[k] = polys[0]
+            loose += polys[1:]
+    for p in loose:
+        best = max(main, key=lambda k: (shapely.length(shapely.intersection(main[k], p)), -k))
+        main[best] = shapely.union_all([main[best], p])
+    out = {}
+    for k, g in main.items():
+        g = shapely.make_valid(g)
+        polys = [q for q in shapely.get_parts(g) if q.geom_type == "Polygon"]
+        out[c * 100 + k] = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+    return out
+
+
+def village_population(communes: pd.DataFrame, vil: pd.DataFrame, seats: dict) -> np.ndarray:
+    """Each commune's census population shared among its villages: towns and valleys dense,
+    mountains sparse, at least 35 people a village; the commune totals are kept exactly."""
+    rng = rng_for("population")
+    urban = vil["urban"].to_numpy()
+    dist_code = communes.loc[vil["cidx"], "district_code"].to_numpy()
+    dens = np.exp(-vil["elev"].to_numpy() / 180.0) + 0.03
+    dens *= np.where(urban, 6.0, 1.0)
+    sx = np.array([seats[c][0] for c in dist_code])
+    sy = np.array([seats[c][1] for c in dist_code])
+    dseat = np.hypot(vil["cx"].to_numpy() - sx, vil["cy"].to_numpy() - sy)
+    dens *= 1.0 + 3.0 * np.exp(-((dseat / 4000.0) ** 2))
+    weight = dens * np.sqrt(vil["area_km2"].to_numpy() + 0.2) * rng.lognormal(0, 0.3, len(vil))
+    pop = np.zeros(len(vil), dtype=np.int64)
+    cidx = vil["cidx"].to_numpy()
+    for c, total in enumerate(communes["population"].to_numpy()):
+        m = np.flatnonzero(cidx == c)
+        floor = min(35, int(total) // len(m))
+        rest = int(total) - floor * len(m)
+        share = weight[m] / weight[m].sum() * rest
+        base = np.floor(share).astype(np.int64)
+        short = rest - int(base.sum())
+        base[np.argsort(-(share - base), kind="stable")[:short]] += 1
+        pop[m] = floor + base
+    return pop
+
+
+# --------------------------------------------------------------------------- sites
+def site_rows(
+    sites: list[network.Site], seat_xy: dict[str, tuple[float, float]], dist_of: np.ndarray
+) -> list[dict]:
+    """CSV rows: one per site x technology (x sector for urban sites)."""
+    rng = rng_for("site-rows")
+    # 5G on the urban sites closest to Đồng Hới and Ba Đồn seats
+    five_g: dict[int, int] = {}
+    for code, n in (("450", 6), ("458", 3)):
+        sx, sy = seat_xy[code]
+        cand = [i for i, s in enumerate(sites) if s.cls == "urban" and dist_of[s.cidx] == code]
+        cand.sort(key=lambda i: (math.hypot(sites[i].x - sx, sites[i].y - sy), i))
+        for i in cand[:n]:
+            five_g[i] = 2600 if sites[i].operator == "VNPT-VinaPhone" else 3500
+    mountain_ids = [i for i, s in enumerate(sites) if s.cls == "mountain"]
+    long_range = set(mountain_ids[:: max(1, len(mountain_ids) // 6)][:6])
+    lon, lat = _TO_LL.transform([s.x for s in sites], [s.y for s in sites])
+    rows = []
+    for i, s in enumerate(sites):
+        techs = list(zip(s.techs, s.eirp, strict=True))
+        if i in five_g:
+            techs.append((("5G", five_g[i]), round(float(rng.uniform(60.0, 62.0)), 1)))
+        for (tech, f), eirp in techs:
+            rng_m = "10000" if (i in long_range and tech == "2G") else ""
+            for az in s.sectors:
+                rows.append(
+                    {
+                        "site_id": f"QB{i + 1:04d}",
+                        "lon": f"{lon[i]:.6f}",
+                        "lat": f"{lat[i]:.6f}",
+                        "technology": tech,
+                        "frequency_mhz": str(f),
+                        "height_m": str(s.height),
+                        "azimuth_deg": "" if az is None else str(az),
+                        "beamwidth_deg": "" if az is None else "65",
+                        "eirp_dbm": f"{eirp:.1f}",
+                        "operator": s.operator,
+                        "range_m": rng_m,
+                    }
+                )
+    return rows
+
+
+def lay_out_sites(
+    out: Path,
+    grid: Grid,
+    vil: pd.DataFrame,
+    vgeoms: list[shapely.Geometry],
+    roads: gpd.GeoDataFrame,
+) -> list[network.Site]:
+    """Capacity sites, then coverage sites chosen with the terrain model (network.py)."""
+    villages = gpd.GeoDataFrame(geometry=vgeoms, crs=UTM)
+    fp = network.Footprints(str(out / "dem.tif"), UTM, tuple(villages.total_bounds))
+    vid = network.village_raster(villages, fp.grid)
+    vlab = rasterize(
+        ((g, i + 1) for i, g in enumerate(vgeoms)),
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=0,
+        dtype="int32",
+    ).ravel()
+    has = np.flatnonzero(vlab > 0)
+    cells: dict[int, np.ndarray] = {}
+    xy = np.column_stack([grid.x.ravel()[has], grid.y.ravel()[has]])
+    order = np.argsort(vlab[has], kind="stable")
+    starts = np.searchsorted(vlab[has][order], np.arange(1, len(vil) + 2))
+    for v in range(len(vil)):
+        cells[v] = xy[order[starts[v] : starts[v + 1]]]
+    capacity = network.capacity_sites(vil, cells, rng_for("capacity"))
+    base = fp.flat(capacity)
+    todo = network.village_shares(vid, base) < 0.5
+    cands = network.candidates(grid, villages, roads, vil, todo, rng_for("candidates"))
+    print(f"sites: {len(capacity)} for capacity, {len(cands)} coverage candidates")
+    chosen = network.greedy_cover(fp, vid, vil["population"].to_numpy(), base, cands)
+    print(f"sites: {len(chosen)} chosen for coverage")
+    return capacity + [cands[k] for k in chosen]
 
 
 # --------------------------------------------------------------------------- attributes
@@ -676,236 +528,6 @@ def village_names(communes: pd.DataFrame, vil: pd.DataFrame) -> list[str]:
     return [nfc(n) for n in names]
 
 
-def village_population(communes: pd.DataFrame, vil: pd.DataFrame, seats: dict) -> np.ndarray:
-    """Populations: dense towns and coast, sparse mountains; district totals fixed."""
-    rng = rng_for("population")
-    urban = communes.loc[vil["cidx"], "ward_type"].to_numpy() != "Xã"
-    dist_code = communes.loc[vil["cidx"], "district_code"].to_numpy()
-    dens = np.exp(-vil["elev"].to_numpy() / 180.0) + 0.03
-    dens *= np.where(urban, 6.0, 1.0)
-    sx = np.array([seats[c][0] for c in dist_code])
-    sy = np.array([seats[c][1] for c in dist_code])
-    dseat = np.hypot(vil["cx"].to_numpy() - sx, vil["cy"].to_numpy() - sy)
-    dens *= 1.0 + 3.0 * np.exp(-((dseat / 4000.0) ** 2))
-    weight = dens * np.sqrt(vil["area_km2"].to_numpy() + 0.2) * rng.lognormal(0, 0.3, len(vil))
-    pop = np.zeros(len(vil), dtype=np.int64)
-    for code, total in DISTRICT_POP.items():
-        m = dist_code == code
-        share = weight[m] / weight[m].sum() * total
-        pop[m] = np.maximum(np.round(share), 35).astype(np.int64)
-    return pop
-
-
-# --------------------------------------------------------------------------- sites
-def radius_m(tech: str, freq: float) -> float:
-    """Default range of the toolkit's disc model."""
-    table = {
-        "2G": (7000, 3500, 3500),
-        "3G": (6000, 3000, 3000),
-        "4G": (6000, 4000, 2500),
-        "5G": (5000, 3000, 1200),
-    }[tech]
-    return table[0] if freq <= 1000 else table[1] if freq <= 2300 else table[2]
-
-
-@dataclass
-class Site:
-    """One physical site."""
-
-    x: float
-    y: float
-    cls: str  # urban | rural | mountain
-    cidx: int
-    techs: list[tuple[str, int]]
-    operator: str
-    height: int
-
-
-def choose_techs(cls: str, rng: np.random.Generator) -> list[tuple[str, int]]:
-    """Technology/band mix of one site."""
-    techs: list[tuple[str, int]] = []
-    if cls == "urban" or rng.random() < 0.975:
-        techs.append(("2G", 900))
-    p3g = {"urban": 0.8, "rural": 0.62, "mountain": 0.35}[cls]
-    if rng.random() < p3g:
-        techs.append(("3G", 2100))
-    if cls == "mountain":
-        techs.append(("4G", 900 if rng.random() < 0.7 else 700))
-        if rng.random() < 0.5:
-            techs.append(("4G", 1800))
-    else:
-        techs.append(("4G", 1800))
-        if cls == "rural" and rng.random() < 0.25:
-            techs.append(("4G", 900 if rng.random() < 0.75 else 700))
-    return techs
-
-
-def footprint_mask(
-    tree: cKDTree,
-    pts: np.ndarray,
-    x: float,
-    y: float,
-    r: float,
-    azimuth: float | None,
-    beam: float | None,
-) -> np.ndarray:
-    """Indices of grid cells inside a disc or sector."""
-    idx = np.asarray(tree.query_ball_point([x, y], r), dtype=np.int64)
-    if azimuth is None or len(idx) == 0:
-        return idx
-    bearing = np.degrees(np.arctan2(pts[idx, 0] - x, pts[idx, 1] - y)) % 360.0
-    diff = np.abs((bearing - azimuth + 180.0) % 360.0 - 180.0)
-    return idx[diff <= beam / 2.0]
-
-
-def site_cover(tree: cKDTree, pts: np.ndarray, s: Site, techs: set[str]) -> np.ndarray:
-    """Cells covered by a site for the given technologies."""
-    out = [np.zeros(0, dtype=np.int64)]
-    for tech, f in s.techs:
-        if tech not in techs:
-            continue
-        sectors = (0.0, 120.0, 240.0) if s.cls == "urban" else (None,)
-        for az in sectors:
-            out.append(
-                footprint_mask(
-                    tree, pts, s.x, s.y, radius_m(tech, f), az, 65.0 if az is not None else None
-                )
-            )
-    return np.unique(np.concatenate(out))
-
-
-def place_sites(
-    grid: Grid, vlab: np.ndarray, vil: pd.DataFrame, communes: pd.DataFrame, centres_xy: np.ndarray
-) -> list[Site]:
-    """Population-driven densification, then greedy fill so villages get 3G/4G."""
-    rng = rng_for("sites")
-    flat_in = np.flatnonzero(grid.inside.ravel())
-    pts = np.column_stack([grid.x.ravel()[flat_in], grid.y.ravel()[flat_in]])
-    lut = np.full(int(vlab.max()) + 1, -1, dtype=np.int64)
-    lut[vil["label"].to_numpy()] = np.arange(len(vil))
-    cell_v = lut[vlab.ravel()[flat_in]]
-    has_v = cell_v >= 0
-    pts, cell_v = pts[has_v], cell_v[has_v]
-    cell_elev = grid.elev.ravel()[flat_in][has_v]
-    tree = cKDTree(pts)
-    nv = len(vil)
-    ncell = np.bincount(cell_v, minlength=nv)
-    order = np.argsort(cell_v, kind="stable")
-    starts = np.searchsorted(cell_v[order], np.arange(nv + 1))
-    cov = np.zeros(len(pts), dtype=bool)
-    sites: list[Site] = []
-    vtype = communes.loc[vil["cidx"], "ward_type"].to_numpy()
-
-    def add(x: float, y: float, cls: str, v: int, small: bool = False) -> None:
-        op_p = {
-            "urban": [0.4, 0.32, 0.28],
-            "rural": [0.5, 0.3, 0.2],
-            "mountain": [0.75, 0.2, 0.05],
-        }[cls]
-        op = OPERATORS[int(rng.choice(3, p=op_p))]
-        lo, hi = {"urban": (15, 31), "rural": (24, 41), "mountain": (30, 46)}[cls]
-        techs = [("2G", 900), ("4G", 1800)] if small else choose_techs(cls, rng)
-        s = Site(x, y, cls, int(vil.at[v, "cidx"]), techs, op, int(rng.integers(lo, hi)))
-        sites.append(s)
-        cov[site_cover(tree, pts, s, {"3G", "4G"})] = True
-
-    # 1) allowed "lõm sóng": remote villages of a few western border communes
-    cand = np.zeros(nv, dtype=bool)
-    lom = np.zeros(nv, dtype=bool)  # villages of the lõm sóng communes: 1800 MHz only
-    remote = np.zeros(nv)
-    for c in communes.index[communes["short"].isin(LOM_SONG)]:
-        vs = vil.index[vil["cidx"] == c].to_numpy()
-        d = np.hypot(vil.loc[vs, "cx"] - centres_xy[c, 0], vil.loc[vs, "cy"] - centres_xy[c, 1])
-        remote[vs] = d.to_numpy() / 1000.0 + vil.loc[vs, "elev"].to_numpy() / 100.0
-        cand[vs] = True
-        lom[vs] = True
-        cand[vs[np.argmin(d.to_numpy())]] = False  # the centre village keeps its site
-    # 2) densification proportional to population (not in the lõm sóng villages)
-    for v in range(nv):
-        cells = order[starts[v] : starts[v + 1]]
-        if len(cells) == 0 or cand[v]:
-            continue
-        urban = vtype[v] != "Xã"
-        per = 1050.0 if urban else 1700.0
-        n = int(np.floor(vil.at[v, "population"] / per + rng.random()))
-        cls = "urban" if urban else ("mountain" if vil.at[v, "elev"] > 200 else "rural")
-        for j in rng.choice(cells, size=min(n, len(cells)), replace=False):
-            add(pts[j, 0] + rng.uniform(-40, 40), pts[j, 1] + rng.uniform(-40, 40), cls, v)
-
-    def frac_covered() -> np.ndarray:
-        return np.bincount(cell_v[cov], minlength=nv) / np.maximum(ncell, 1)
-
-    def cover_village(v: int) -> None:
-        cells = order[starts[v] : starts[v + 1]]
-        c = pts[cells].mean(axis=0)
-        j = cells[np.argmin(np.hypot(*(pts[cells] - c).T) + 0.5 * cell_elev[cells])]
-        urban = vtype[v] != "Xã"
-        cls = "urban" if urban else "mountain" if vil.at[v, "elev"] > 120 else "rural"
-        add(pts[j, 0], pts[j, 1], cls, v, small=bool(lom[v]))
-
-    # 3) greedy fill of every other village, most populous first
-    tried = np.zeros(nv, dtype=bool)
-    while True:
-        todo = np.flatnonzero((frac_covered() < 0.5) & ~cand & ~tried & (ncell > 0))
-        if len(todo) == 0:
-            break
-        v = int(todo[np.argmax(vil["population"].to_numpy()[todo])])
-        tried[v] = True
-        cover_village(v)
-    # 4) cover the least remote candidates until ~2.2% of villages remain uncovered
-    target = round(0.022 * nv)
-    for v in np.flatnonzero(cand)[np.argsort(remote[cand], kind="stable")]:
-        unc = int(np.sum((frac_covered() < 0.5) & (ncell > 0)))
-        if unc <= target:
-            break
-        if frac_covered()[v] < 0.5:
-            cover_village(int(v))
-    return sites
-
-
-def site_rows(
-    sites: list[Site], seat_xy: dict[str, tuple[float, float]], dist_of: np.ndarray
-) -> list[dict]:
-    """CSV rows: one per site x technology (x sector for urban sites)."""
-    rng = rng_for("site-rows")
-    # 5G on the urban sites closest to Đồng Hới and Ba Đồn seats
-    five_g: dict[int, int] = {}
-    for code, n in (("450", 6), ("458", 3)):
-        sx, sy = seat_xy[code]
-        cand = [i for i, s in enumerate(sites) if s.cls == "urban" and dist_of[s.cidx] == code]
-        cand.sort(key=lambda i: (math.hypot(sites[i].x - sx, sites[i].y - sy), i))
-        for i in cand[:n]:
-            five_g[i] = 2600 if sites[i].operator == "VNPT-VinaPhone" else 3500
-    eirp_range = {"2G": (57.0, 60.0), "3G": (55.0, 58.0), "4G": (58.0, 61.5), "5G": (60.0, 62.0)}
-    mountain_ids = [i for i, s in enumerate(sites) if s.cls == "mountain"]
-    long_range = set(mountain_ids[:: max(1, len(mountain_ids) // 6)][:6])
-    lon, lat = _TO_LL.transform([s.x for s in sites], [s.y for s in sites])
-    rows = []
-    for i, s in enumerate(sites):
-        techs = list(s.techs) + ([("5G", five_g[i])] if i in five_g else [])
-        sectors = (0, 120, 240) if s.cls == "urban" else (None,)
-        for tech, f in techs:
-            eirp = round(float(rng.uniform(*eirp_range[tech])), 1)
-            rng_m = "10000" if (i in long_range and tech == "2G") else ""
-            for az in sectors:
-                rows.append(
-                    {
-                        "site_id": f"QB{i + 1:04d}",
-                        "lon": f"{lon[i]:.6f}",
-                        "lat": f"{lat[i]:.6f}",
-                        "technology": tech,
-                        "frequency_mhz": str(f),
-                        "height_m": str(s.height),
-                        "azimuth_deg": "" if az is None else str(az),
-                        "beamwidth_deg": "" if az is None else "65",
-                        "eirp_dbm": f"{eirp:.1f}",
-                        "operator": s.operator,
-                        "range_m": rng_m,
-                    }
-                )
-    return rows
-
-
 # --------------------------------------------------------------------------- fibre & postal
 def pick_unconnected(communes: pd.DataFrame, centres_xy: np.ndarray) -> list[int]:
     """Three remote mountain commune centres without fibre (furthest west)."""
@@ -918,7 +540,7 @@ def pick_unconnected(communes: pd.DataFrame, centres_xy: np.ndarray) -> list[int
 def fibre_network(
     communes: pd.DataFrame,
     centres_xy: np.ndarray,
-    sites: list[Site],
+    sites: list[network.Site],
     unconnected: list[int],
     seat_xy: dict[str, tuple[float, float]],
     province: shapely.Geometry,
@@ -1068,38 +690,61 @@ def main() -> None:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
 
-    province = load_province(args.shared)
+    build = real_communes.build_communes(args.shared)
+    if build.problems:
+        raise SystemExit("real communes: " + "; ".join(build.problems))
+    communes, cpoly = load_communes(build)
+    province = shapely.make_valid(shapely.union_all(cpoly))
     province_ll = gpd.GeoSeries([province], crs=UTM).to_crs(WGS84)[0]
-    communes = load_communes(args.shared)
-    codes = sorted(DISTRICT_AREA)
 
-    dem, dem_tr = build_dem(args.shared, province_ll)
-    write_dem(out / "dem.tif", dem, dem_tr)
+    dem, dem_tr, dem_class = relief.build_dem(args.shared, province_ll, rng_for("dem"))
+    relief.write_dem(out / "dem.tif", dem, dem_tr)
+    within = rasterize([(province_ll, 1)], out_shape=dem.shape, transform=dem_tr).astype(bool)
+    for r in relief.slope_statistics(dem, dem_tr, dem_class, within):
+        print(
+            f"relief {r['class']:<9} {100 * r['area_share']:5.1f}% of the area, elevation "
+            f"median {r['elev_median_m']:.0f} m (p95 {r['elev_p95_m']:.0f}), slope median "
+            f"{r['slope_median_deg']:.1f}° (p90 {r['slope_p90_deg']:.1f}°), "
+            f"{100 * r['steeper_than_30']:.1f}% steeper than 30°"
+        )
     grid = make_grid(province, dem, dem_tr)
+    clab = commune_raster(grid, cpoly)
+    vgeom = village_polygons(grid, clab, communes, cpoly)
 
-    dlab = district_labels(grid, codes)
-    clab = commune_labels(grid, dlab, codes, communes)
-    vlab = village_labels(grid, clab, communes)
-    vgeom = polygonize(grid, vlab, province)
-
-    # village table (raster statistics on in-province cells)
+    # village table (raster statistics on the working grid)
     keys = sorted(vgeom)
-    lab_in = np.where(grid.inside, vlab, 0)
-    elev = ndimage.mean(grid.elev, labels=lab_in, index=keys)
-    elev = np.where(np.isfinite(elev), elev, 0.0)
     geoms = [vgeom[k] for k in keys]
-    cent = shapely.centroid(geoms)
+    vlab = rasterize(
+        ((g, i + 1) for i, g in enumerate(geoms)),
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=0,
+        dtype="int32",
+    )
+    elev = ndimage.mean(grid.elev, labels=vlab, index=np.arange(1, len(keys) + 1))
+    cent = shapely.point_on_surface(geoms)
     vil = pd.DataFrame(
         {
             "label": keys,
             "cidx": [k // 100 - 1 for k in keys],
-            "elev": elev,
             "area_km2": shapely.area(geoms) / 1e6,
             "cx": shapely.get_x(cent),
             "cy": shapely.get_y(cent),
         }
     )
-    seat_xy = {c: ll_to_utm(*SEATS[c][1:]) for c in codes}
+    # villages smaller than a cell take their point's elevation
+    px = ndimage.map_coordinates(
+        grid.elev,
+        [
+            (grid.transform.f - vil["cy"].to_numpy()) / CELL - 0.5,
+            (vil["cx"].to_numpy() - grid.transform.c) / CELL - 0.5,
+        ],
+        order=1,
+        mode="nearest",
+    )
+    vil["elev"] = np.where(np.isfinite(elev), elev, px)
+    vil["urban"] = communes.loc[vil["cidx"], "ward_type"].to_numpy() != "Xã"
+    seat_xy = {c: ll_to_utm(*SEATS[c][1:]) for c in sorted(SEATS)}
     vil["population"] = village_population(communes, vil, seat_xy)
     vil["name"] = village_names(communes, vil)
     vil["village_id"] = [
@@ -1107,16 +752,6 @@ def main() -> None:
         for c, k in zip(vil["cidx"], vil.groupby("cidx").cumcount() + 1, strict=True)
     ]
 
-    # communes
-    cgeom = [
-        shapely.make_valid(shapely.union_all([geoms[i] for i in np.flatnonzero(vil["cidx"] == c)]))
-        for c in range(len(communes))
-    ]
-    cgeom = [
-        shapely.MultiPolygon([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"])
-        for g in cgeom
-    ]
-    cgeom = [g.geoms[0] if len(g.geoms) == 1 else g for g in cgeom]
     comm_gdf = gpd.GeoDataFrame(
         {
             "commune_id": communes["ward_code"],
@@ -1126,16 +761,30 @@ def main() -> None:
             "district": communes["district_name"],
             "province": PROVINCE,
         },
-        geometry=cgeom,
+        geometry=cpoly,
         crs=UTM,
     )
     write_gpkg(comm_gdf.to_crs(VN2000), out / "communes.gpkg", "communes")
+    c25 = real_communes.communes_2025(build.communes, args.shared)
+    c25 = gpd.GeoDataFrame(
+        {
+            "commune_id": c25["code_2025"].astype(str),
+            "name": c25["name"].map(nfc),
+            "type": c25["type"].map(nfc),
+            "province": c25["province"].map(nfc),
+            "communes_2024": c25["codes_2024"],
+            "official_area_km2": c25["official_area_km2"],
+        },
+        geometry=c25.geometry,
+        crs=c25.crs,
+    )
+    write_gpkg(c25.to_crs(VN2000), out / "communes_2025.gpkg", "communes_2025")
 
-    # commune centres: seat if inside, else the densest village's interior point
+    # commune centres: the district seat if inside, else the densest village's interior point
     centres = np.zeros((len(communes), 2))
     vil["density"] = vil["population"] / np.maximum(vil["area_km2"], 0.01)
     for c in range(len(communes)):
-        seat_in = [xy for xy in seat_xy.values() if cgeom[c].contains(shapely.Point(xy))]
+        seat_in = [xy for xy in seat_xy.values() if cpoly[c].contains(shapely.Point(xy))]
         if seat_in:
             centres[c] = seat_in[0]
             continue
@@ -1172,11 +821,22 @@ def main() -> None:
     ).to_crs(WGS84)
     write_gpkg(vil_gdf, out / "villages.gpkg", "villages")
 
+    # roads: the real national roads and a local network to every centre and village
+    targets = gpd.GeoDataFrame(
+        {"kind": ["centre"] * len(communes) + ["village"] * len(vil)},
+        geometry=list(shapely.points(centres)) + list(cent),
+        crs=UTM,
+    )
+    roads = roadnet.build_roads(
+        province_ll, targets, out / "dem.tif", crs=UTM, roads_path=args.shared / roadnet.ROADS_FILE
+    )
+    write_gpkg(roads.to_crs(VN2000), out / "roads.gpkg", "roads")
+
     # sites
-    sites = place_sites(grid, vlab, vil, communes, centres)
+    sites = lay_out_sites(out, grid, vil, geoms, roads)
     rows = site_rows(sites, seat_xy, communes["district_code"].to_numpy())
     with open(out / "sites.csv", "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=SITE_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=network.SITE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
 
@@ -1188,14 +848,14 @@ def main() -> None:
         list(nodes.to_crs(UTM).geometry) + list(routes.to_crs(UTM).geometry)
     )
     elev_c = vil.groupby("cidx")["elev"].mean().reindex(range(len(communes))).fillna(0).to_numpy()
-    postal = postal_points(communes, cgeom, centres, fibre_union, seat_xy, elev_c)
+    postal = postal_points(communes, cpoly, centres, fibre_union, seat_xy, elev_c)
     write_gpkg(postal, out / "postal.gpkg", "postal")
 
     print(
-        f"communes={len(comm_gdf)} villages={len(vil_gdf)} "
+        f"communes={len(comm_gdf)} communes_2025={len(c25)} villages={len(vil_gdf)} "
         f"population={int(vil['population'].sum())} sites={len(sites)} rows={len(rows)} "
-        f"fibre_nodes={len(nodes)} routes={len(routes)} postal={len(postal)} "
-        f"dem_max={int(dem.max())}"
+        f"roads={len(roads)} fibre_nodes={len(nodes)} routes={len(routes)} "
+        f"postal={len(postal)} dem_max={int(dem.max())}"
     )
 
 
