@@ -3,7 +3,7 @@
 >>> import coverage
 >>> result = coverage.compute(model="range")          # the demo province
 >>> result.summary["villages_total"]
-1467
+1483
 >>> coverage.check().ok
 True
 
@@ -79,7 +79,7 @@ def predict(
 
     Examples
     --------
-    >>> p = predict(model="hata", sites=("QB0001",))   # one site of the demo
+    >>> p = predict(model="hata", sites=("QB0002",))   # one site of the demo
     >>> p.technologies, p.model
     (('2G', '3G', '4G'), 'hata')
     """
