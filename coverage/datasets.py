@@ -23,6 +23,7 @@ DEMO_FILES: dict[str, str] = {
     "dem": "dem.tif",
     "roads": "roads.gpkg",
     "communes_2025": "communes_2025.gpkg",
+    "crosswalk_2025": "crosswalk_2025.csv",
 }
 
 
@@ -47,7 +48,8 @@ def get_path(name: str) -> Path:
         One of :data:`DEMO_FILES`: ``villages``, ``communes``, ``centres``, ``sites``,
         ``fibre_nodes``, ``fibre_routes``, ``postal``, ``dem``, ``roads`` (national roads
         and the local network, ``class`` national / provincial / local / track) and
-        ``communes_2025`` (the Quảng Trị communes of 2025 the demo's communes became).
+        ``communes_2025`` (the Quảng Trị communes of 2025 the demo's communes became) and
+        ``crosswalk_2025`` (old commune -> 2025 commune).
 
     Examples
     --------

@@ -390,6 +390,20 @@ def _read_csv(
     path: Path, kind: str, *, csv_crs: str, use_opencellid_range: bool, encoding: str = "auto"
 ) -> tuple[gpd.GeoDataFrame, str | None]:
     source = str(path)
+    table, not_utf8 = _csv_text(path, kind, encoding)
+    lower = {c.lower() for c in table.columns}
+    if {"radio", "mcc", "net", "area", "cell", "lon", "lat"} <= lower:
+        if kind != "sites":
+            raise InputError(f"is an OpenCelliD cell file, not a {kind} layer", path=source)
+        frame = _from_opencellid(table, source, use_opencellid_range=use_opencellid_range)
+    else:
+        frame = _points_from_table(table, source, csv_crs)
+    return frame, not_utf8
+
+
+def _csv_text(path: Path, kind: str, encoding: str) -> tuple[pd.DataFrame, str | None]:
+    """A CSV file's cells as text, and for one read as Latin-1 why (for _fix_encoding)."""
+    source = str(path)
     not_utf8 = None
     # Legacy 8-bit text is read byte-for-byte (Latin-1) and repaired by _fix_encoding.
     wide = _wide_text_encoding(path)
@@ -416,14 +430,52 @@ def _read_csv(
     table.columns = [str(c).strip() for c in table.columns]
     if len(table) == 0:
         raise InputError(f"layer is empty: no {kind} to read", path=source)
-    lower = {c.lower() for c in table.columns}
-    if {"radio", "mcc", "net", "area", "cell", "lon", "lat"} <= lower:
-        if kind != "sites":
-            raise InputError(f"is an OpenCelliD cell file, not a {kind} layer", path=source)
-        frame = _from_opencellid(table, source, use_opencellid_range=use_opencellid_range)
+    return table, not_utf8
+
+
+def read_table(spec: LayerSource, kind: str, *, encoding: str = "auto") -> Layer:
+    """Read a table without geometry (the ``crosswalk``): CSV, a spreadsheet or any table
+    GDAL reads, or a DataFrame; canonical columns, text cells, rows named as in files.
+
+    The returned layer's ``frame`` is a GeoDataFrame without geometry values (a column of
+    None), so that the layer machinery applies; nothing is checked beyond the columns.
+    """
+    source = source_name(spec, kind)
+    labels: list[str] | None = None
+    repairs: dict = {}
+    if isinstance(spec, pd.DataFrame):
+        table = pd.DataFrame(spec).astype(object).where(pd.DataFrame(spec).notna(), None)
+        table = table.drop(columns=[c for c in table.columns if c == "geometry"])
     else:
-        frame = _points_from_table(table, source, csv_crs)
-    return frame, not_utf8
+        path, layer = split_layer(spec)
+        if not path.exists():
+            raise InputError("file not found", path=source)
+        if path.is_file() and path.stat().st_size == 0:
+            raise InputError("file is empty", path=source)
+        suffix = path.suffix.lower()
+        not_utf8 = None
+        if suffix in SHEET_SUFFIXES:
+            table, labels = read_sheet(path, layer, kind)
+        elif suffix in _CSV_SUFFIXES:
+            table, not_utf8 = _csv_text(path, kind, encoding)
+        else:
+            try:
+                table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+                raise InputError(
+                    f"cannot read as a table ({first_line(exc)})", path=source
+                ) from None
+        frame = gpd.GeoDataFrame(table, geometry=[None] * len(table))
+        frame, changed = _fix_encoding(frame, source, encoding, not_utf8)
+        if changed:
+            repairs["text_encoding"] = changed
+        table = pd.DataFrame(frame.drop(columns="geometry"))
+    if len(table) == 0:
+        raise InputError(f"layer is empty: no {kind} to read", path=source)
+    frame = canonical_columns(gpd.GeoDataFrame(table, geometry=[None] * len(table)), kind, source)
+    if labels is None:
+        labels = row_labels(frame, kind, source)
+    return Layer(kind, frame, source, np.asarray(labels, dtype=object), repairs)
 
 
 def _coordinate_columns(table: pd.DataFrame, source: str) -> tuple[str, str, bool] | None:

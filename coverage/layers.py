@@ -26,7 +26,15 @@ from . import datasets
 LayerSource: TypeAlias = str | os.PathLike | pd.DataFrame
 
 #: The single-file layer kinds, in reading order.
-SINGLE_KINDS: tuple[str, ...] = ("villages", "sites", "communes", "centres", "postal")
+SINGLE_KINDS: tuple[str, ...] = (
+    "villages",
+    "sites",
+    "communes",
+    "centres",
+    "postal",
+    "new_communes",
+    "crosswalk",
+)
 
 
 def _as_tuple(value: Any) -> tuple:
@@ -52,6 +60,10 @@ class Layers:
         Fibre nodes and/or routes, any number of files.
     dem
         DEM tiles (GeoTIFF, SRTM ``.hgt``), mosaicked; the raster models need one.
+    new_communes, crosswalk
+        Optional: the units of today (2025) to report on too: their polygons, and/or a
+        table ``old_commune_id, new_commune_id[, weight, new_name, new_province]`` from
+        the villages' communes to them (:mod:`coverage.units`).
 
     Examples
     --------
@@ -69,6 +81,8 @@ class Layers:
     fibre: Sequence[LayerSource] = ()
     postal: LayerSource | None = None
     dem: Sequence[str | os.PathLike] = ()
+    new_communes: LayerSource | None = None
+    crosswalk: LayerSource | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fibre", _as_tuple(self.fibre))
@@ -85,6 +99,8 @@ class Layers:
             fibre=(datasets.get_path("fibre_nodes"), datasets.get_path("fibre_routes")),
             postal=datasets.get_path("postal"),
             dem=(datasets.get_path("dem"),),
+            new_communes=datasets.get_path("communes_2025"),
+            crosswalk=datasets.get_path("crosswalk_2025"),
         )
 
     def replace(self, **changes: Any) -> Layers:
@@ -203,3 +219,5 @@ class LayerSet:
     centres: Layer | None = None
     postal: Layer | None = None
     fibre: Layer | None = None
+    new_communes: Layer | None = None
+    crosswalk: Layer | None = None

@@ -21,6 +21,7 @@ import pandas as pd
 from pyproj import CRS
 
 from . import cache
+from . import units as new_units
 from ._errors import (
     ConfigError,
     CoverageWarning,
@@ -31,7 +32,7 @@ from ._errors import (
 )
 from .communes import assign_communes, commune_centres
 from .connectivity import fibre_connectivity
-from .io import read_layer
+from .io import read_layer, read_table
 from .layers import Layer, Layers, LayerSet
 from .metrics import commune_summary, district_summary, village_coverage
 from .models.base import Prediction, PropagationModel
@@ -40,6 +41,7 @@ from .models.terrain import check_dem
 from .projection import choose_metric_crs, to_crs
 from .report import build_summary
 from .settings import Settings
+from .units import NewUnits
 from .validation import (
     Projected,
     check_rule,
@@ -81,6 +83,8 @@ class CoverageResult:
     fibre: gpd.GeoDataFrame | None = None
     prediction: Prediction | None = None
     warnings: list[str] = field(default_factory=list)
+    #: One row per unit of today (2025) when new units were given (:mod:`coverage.units`).
+    new_communes: gpd.GeoDataFrame | None = None
 
 
 #: The name earlier versions used.
@@ -100,6 +104,7 @@ class Prepared:
     settings: Settings
     sources: dict
     input_crs: CRS | None
+    units: NewUnits = field(default_factory=lambda: NewUnits(None, None))
 
 
 # --- stages ----------------------------------------------------------------------------
@@ -125,6 +130,9 @@ def load(layers: Layers, *, settings: Settings) -> Inputs:
         if kind == "sites" and "villages" in read:
             rows = near_villages(read["villages"], settings=settings)
         try:
+            if kind == "crosswalk":  # a table, no geometry
+                read[key] = read_table(spec, kind, encoding=settings.encoding)
+                continue
             read[key] = read_layer(
                 spec,
                 kind,
@@ -151,6 +159,8 @@ def load(layers: Layers, *, settings: Settings) -> Inputs:
         centres=read.get("centres"),
         postal=read.get("postal"),
         fibre=_stack_fibre(fibre),
+        new_communes=read.get("new_communes"),
+        crosswalk=read.get("crosswalk"),
     )
 
 
@@ -180,6 +190,8 @@ def project(inputs: Inputs, *, settings: Settings) -> Projected:
         centres=moved(inputs.centres),
         postal=moved(inputs.postal),
         fibre=moved(inputs.fibre),
+        new_communes=moved(inputs.new_communes),
+        crosswalk=inputs.crosswalk,
     )
     return check_together(layers, crs, settings=settings)
 
@@ -257,23 +269,31 @@ def prepare(
     centres = commune_centres(projected.communes, projected.centres)
     centres_source = projected.centres.source if projected.centres else "commune polygons"
     postal_source = projected.postal.source if projected.postal else "postal"
+    centres = connect(
+        centres, projected.fibre, attribute="fibre", source=centres_source, settings=settings
+    )
+    postal = connect(
+        None if projected.postal is None else projected.postal.frame,
+        projected.fibre,
+        attribute="broadband",
+        source=postal_source,
+        settings=settings,
+    )
+    units = NewUnits(projected.new_communes, projected.crosswalk)
+    if units.given:
+        villages, centres, postal = new_units.apply(
+            projected, villages, centres, postal, units, centres_source, postal_source
+        )
     return Prepared(
         projected=projected,
         villages=villages,
-        centres=connect(
-            centres, projected.fibre, attribute="fibre", source=centres_source, settings=settings
-        ),
-        postal=connect(
-            None if projected.postal is None else projected.postal.frame,
-            projected.fibre,
-            attribute="broadband",
-            source=postal_source,
-            settings=settings,
-        ),
+        centres=centres,
+        postal=postal,
         model=chosen,
         settings=settings,
         sources=layers.sources(),
         input_crs=inputs.villages.frame.crs,
+        units=units,
     )
 
 
@@ -318,6 +338,16 @@ def measure(prepared: Prepared, prediction: Prediction, *, step: Step) -> Covera
         model=prepared.model.name,
         sources=prepared.sources,
     )
+    new_table = None
+    if prepared.units.given:
+        new_table = new_units.summary(
+            villages,
+            prepared.centres,
+            prepared.postal,
+            prepared.units,
+            population_weighted=settings.rule == "population",
+        )
+        summary["by_new_commune"] = new_units.records(new_table)
     geometry = (
         None
         if communes_frame is None
@@ -336,6 +366,7 @@ def measure(prepared: Prepared, prediction: Prediction, *, step: Step) -> Covera
         sites=projected.sites.frame,
         fibre=None if projected.fibre is None else projected.fibre.frame,
         prediction=prediction,
+        new_communes=new_table,
     )
 
 

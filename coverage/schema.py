@@ -19,7 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Layer kinds the toolkit reads.
-LAYER_KINDS: tuple[str, ...] = ("villages", "communes", "centres", "sites", "fibre", "postal")
+LAYER_KINDS: tuple[str, ...] = (
+    "villages",
+    "communes",
+    "centres",
+    "sites",
+    "fibre",
+    "postal",
+    "new_communes",
+    "crosswalk",
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,21 @@ SCHEMAS: dict[str, LayerSchema] = {
     "postal": LayerSchema(
         "postal", "point_id", (), ("point_id", "name", "broadband", "commune_id"), ("Point",)
     ),
+    # the units of today (2025): their polygons, and a table from the old communes to them
+    "new_communes": LayerSchema(
+        "new_communes",
+        "commune_id",
+        ("commune_id",),
+        ("name", "province"),
+        ("Polygon", "MultiPolygon"),
+    ),
+    "crosswalk": LayerSchema(
+        "crosswalk",
+        "old_commune_id",
+        ("old_commune_id", "new_commune_id"),
+        ("weight", "new_name", "new_province"),
+        (),
+    ),
 }
 
 #: Alternative spellings (after :func:`normalize_name`) of each canonical column.
@@ -120,6 +144,27 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "route_id": ("ma_tuyen", "tuyen_id", "cable_id", "route"),
     "point_id": ("ma_diem", "ma_buu_cuc", "mabc", "poi_id"),
     "kind": ("loai", "type_node"),
+    "old_commune_id": (
+        "old_ward_code",
+        "old_code",
+        "old_id",
+        "old_commune",
+        "ma_xa_cu",
+        "ma_cu",
+        "commune_id_2024",
+    ),
+    "new_commune_id": (
+        "new_ward_code",
+        "new_code",
+        "new_id",
+        "new_commune",
+        "ma_xa_moi",
+        "ma_moi",
+        "commune_id_2025",
+    ),
+    "weight": ("ty_le", "tyle", "share", "fraction", "proportion"),
+    "new_name": ("new_ward_name", "ten_xa_moi", "ten_moi", "new_commune_name"),
+    "new_province": ("new_province_name", "tinh_moi", "ten_tinh_moi"),
     "lon": ("longitude", "lng", "long", "kinh_do", "kinhdo"),
     "lat": ("latitude", "vi_do", "vido"),
 }
@@ -131,6 +176,7 @@ LAYER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "communes": {"name": ("ten_xa", "tenxa", "ten_phuong_xa", "ward_name", "commune_name")},
     "centres": {"name": ("ten_trung_tam", "ten_xa", "tenxa")},
     "postal": {"name": ("ten_diem", "ten_buu_cuc", "ten_bc")},
+    "new_communes": {"name": ("ten_xa", "tenxa", "ten_phuong_xa", "ward_name", "commune_name")},
 }
 
 _ALIAS_LOOKUP: dict[str, str] = {}

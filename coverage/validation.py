@@ -34,7 +34,7 @@ _NUMERIC = {
 }
 _TEXT_ID = ("village_id", "commune_id", "district_id", "site_id", "node_id", "route_id", "point_id")
 #: Layers whose id must be unique (sites repeat their id per technology and sector).
-_UNIQUE_IDS = ("villages", "communes", "centres")
+_UNIQUE_IDS = ("villages", "communes", "centres", "new_communes")
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 
 #: Points (centres, postal points) farther than this outside the villages' extent
@@ -477,6 +477,8 @@ def check_together(layers: LayerSet, crs: CRS, *, settings: Settings) -> Project
         centres=layers.centres,
         postal=layers.postal,
         fibre=fibre,
+        new_communes=layers.new_communes,
+        crosswalk=layers.crosswalk,
         crs=crs,
         sites_out_of_reach=ignored,
     )

@@ -28,6 +28,9 @@ def print_summary(summary: dict, console: Console, *, title: str) -> None:
     districts = summary.get("by_district") or []
     if districts:
         console.print(_district_table(districts, label))
+    new_units = summary.get("by_new_commune") or []
+    if new_units:
+        console.print(_new_communes_table(new_units, label))
     worst = [w for w in summary.get("worst_communes") or [] if (w["coverage_share"] or 0) < 1]
     if worst:
         console.print(_worst_communes_table(worst))
@@ -124,6 +127,35 @@ def _district_table(districts: list[dict], label: str) -> Table:
             f"{d['villages']:,}",
             f"{d['villages_covered']:,}",
             pct(d["coverage_share"]),
+            fibre,
+        )
+    return table
+
+
+def _new_communes_table(units: list[dict], label: str) -> Table:
+    """The "By commune of today (2025)" table, worst share first."""
+    provinces = sorted({str(u.get("province") or "") for u in units} - {""})
+    title = "By commune of today (2025)" + (f": {', '.join(provinces)}" if provinces else "")
+    table = _table(
+        title,
+        (
+            ("Commune", "left"),
+            ("Code", "left"),
+            ("Villages", "right"),
+            (f"{label} covered", "right"),
+            ("Share", "right"),
+            ("Centres on fibre", "right"),
+        ),
+    )
+    order = sorted(units, key=lambda u: (u["coverage_share"] is None, u["coverage_share"] or 0))
+    for u in order:
+        fibre = f"{u['centres_fibre']}/{u['centres']}" if u.get("centres") else "—"
+        table.add_row(
+            str(u.get("name") or "?"),
+            str(u["commune_id"]),
+            f"{u['villages']:,}",
+            f"{u['villages_covered']:,}",
+            pct(u["coverage_share"]),
             fibre,
         )
     return table

@@ -27,6 +27,8 @@ def check(
     sites,
     fibre,
     postal,
+    new_communes,
+    crosswalk,
     config,
     csv_crs,
     encoding,
@@ -46,7 +48,9 @@ def check(
     """
     from ..api import check as check_api
 
-    layers = build_layers(villages, communes, centres, sites, fibre, postal, dem)
+    layers = build_layers(
+        villages, communes, centres, sites, fibre, postal, dem, new_communes, crosswalk
+    )
     settings = build_settings(config, csv_crs=csv_crs, encoding=encoding)
     report = check_api(layers, model=model, settings=settings)
     for line in report.errors:

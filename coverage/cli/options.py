@@ -21,13 +21,24 @@ log = logging.getLogger("coverage.cli")
 
 
 def layer_options(func: Callable) -> Callable:
-    """--villages --communes --centres --sites --fibre --postal (FILE or FILE::LAYER)."""
+    """--villages --communes --centres --sites --fibre --postal --new-communes --crosswalk
+    (FILE or FILE::LAYER)."""
     specs = [
         ("--villages", "Village (thôn/bản) polygons or points."),
         ("--communes", "Commune polygons."),
         ("--centres", "Commune centre points (else a representative point per commune)."),
         ("--sites", "Cell sites: one row per site x technology (or sector), or an OpenCelliD CSV."),
         ("--postal", "Public postal / service points, optional 'broadband' yes/no."),
+        (
+            "--new-communes",
+            "Polygons of today's (2025) communes, to report by them too "
+            "(commune_id, name, province).",
+        ),
+        (
+            "--crosswalk",
+            "Table old_commune_id,new_commune_id[,weight,new_name,new_province]: "
+            "the villages' communes to today's.",
+        ),
     ]
     for name, text in reversed(specs):
         func = click.option(name, metavar="FILE", help=text)(func)
@@ -153,6 +164,8 @@ def build_layers(
     fibre: tuple[str, ...],
     postal: str | None,
     dem: tuple[str, ...] = (),
+    new_communes: str | None = None,
+    crosswalk: str | None = None,
 ) -> Layers:
     """The layers named on the command line (the demo fills them when --villages is absent)."""
     if villages is not None and sites is None:
@@ -169,6 +182,8 @@ def build_layers(
         fibre=fibre,
         postal=postal,
         dem=dem,
+        new_communes=new_communes,
+        crosswalk=crosswalk,
     )
 
 
@@ -205,6 +220,8 @@ def prepare_run(
     sites: str | None,
     fibre: tuple[str, ...],
     postal: str | None,
+    new_communes: str | None,
+    crosswalk: str | None,
     config: str | None,
     rule: str | None,
     threshold: float | None,
@@ -219,7 +236,9 @@ def prepare_run(
     """Resolve the options shared by compute, map and predict (see the decorators above)."""
     quiet = click.get_current_context().meta.get("coverage.quiet", False)
     return RunSetup(
-        layers=build_layers(villages, communes, centres, sites, fibre, postal, dem),
+        layers=build_layers(
+            villages, communes, centres, sites, fibre, postal, dem, new_communes, crosswalk
+        ),
         settings=build_settings(
             config, rule, threshold, fibre_distance, crs, csv_crs, encoding=encoding
         ),

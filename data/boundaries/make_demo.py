@@ -420,6 +420,28 @@ def village_population(communes: pd.DataFrame, vil: pd.DataFrame, seats: dict) -
     return pop
 
 
+def write_crosswalk(shared: Path, codes: pd.Series, path: Path) -> None:
+    """The 2024 -> 2025 crosswalk of the demo's communes, as a planner would get it."""
+    mapping = pd.read_csv(shared / "admin/commune_mapping_2025_qb_qt.csv", dtype=str)
+    new_units = pd.read_csv(shared / "admin/qt2025_communes.csv", dtype=str)
+    mapping = mapping[mapping["old_ward_code"].isin(set(codes))]
+    table = mapping.merge(
+        new_units[["ward_code", "province_name"]],
+        left_on="new_ward_code",
+        right_on="ward_code",
+        how="left",
+    )
+    out = pd.DataFrame(
+        {
+            "old_commune_id": table["old_ward_code"],
+            "new_commune_id": table["new_ward_code"],
+            "new_name": table["new_ward_name"].map(nfc),
+            "new_province": table["province_name"].map(nfc),
+        }
+    ).sort_values(["old_commune_id", "new_commune_id"], kind="stable")
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- sites
 def site_rows(
     sites: list[network.Site], seat_xy: dict[str, tuple[float, float]], dist_of: np.ndarray
@@ -779,6 +801,7 @@ def main() -> None:
         crs=c25.crs,
     )
     write_gpkg(c25.to_crs(VN2000), out / "communes_2025.gpkg", "communes_2025")
+    write_crosswalk(args.shared, communes["ward_code"], out / "crosswalk_2025.csv")
 
     # commune centres: the district seat if inside, else the densest village's interior point
     centres = np.zeros((len(communes), 2))
