@@ -69,6 +69,7 @@ VILLAGE_COLUMNS = (
     "village_id",
     "name",
     "commune_id",
+    "new_commune_id",
     "population",
     "covered",
     "covered_share",
@@ -91,6 +92,8 @@ OUTPUT_NAMES = (
     "communes.csv",
     "centres.csv",
     "postal.csv",
+    "new_communes.csv",
+    "new_communes.gpkg",
     "summary.json",
     "report.xlsx",
 )
@@ -433,8 +436,10 @@ def write_result(result: Result, out_dir: str | os.PathLike) -> list[Path]:
 
     Files: ``villages.gpkg``/``villages.csv`` (one row per village),
     ``communes.gpkg``/``communes.csv`` (one row per commune; geometry where the
-    communes layer had polygons), ``centres.csv``, ``postal.csv``, ``summary.json`` and
-    ``report.xlsx`` (the formatted workbook of :mod:`coverage.exports.xlsx`, Vietnamese).
+    communes layer had polygons), ``centres.csv``, ``postal.csv``, ``summary.json``,
+    ``report.xlsx`` (the formatted workbook of :mod:`coverage.exports.xlsx`, Vietnamese)
+    and, when the communes of today were given, ``new_communes.csv`` and
+    ``new_communes.gpkg`` (layer ``new_communes``: one row per new unit, its polygon).
     They are written as one set (:func:`write_files`), and those of :data:`OUTPUT_NAMES`
     this run does not write are removed, so the folder holds this run's set only.
 
@@ -465,6 +470,10 @@ def write_result(result: Result, out_dir: str | os.PathLike) -> list[Path]:
             ll = layer.geometry.to_crs(4326)
             table["lon"], table["lat"] = ll.x.round(7), ll.y.round(7)
             writers[f"{name}.csv"] = functools.partial(_csv, table)
+    if result.new_communes is not None:
+        new = result.new_communes.to_crs(src_crs)
+        writers["new_communes.gpkg"] = lambda p: _gpkg(new, p, "new_communes")
+        writers["new_communes.csv"] = lambda p: _csv(pd.DataFrame(new.drop(columns="geometry")), p)
     text = summary_json(result.summary)
     writers["summary.json"] = lambda p: p.write_text(text, encoding="utf-8")
     from .exports.xlsx import write_workbook  # xlsxwriter only when writing a set

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 _TEXT: dict[str, dict[str, str]] = {
     "sheet_headline": {"vi": "Tổng quan", "en": "Headline"},
     "sheet_communes": {"vi": "Theo xã", "en": "By commune"},
+    "sheet_new_communes": {"vi": "Theo xã mới (2025)", "en": "By commune of 2025"},
     "sheet_gaps": {"vi": "Lõm sóng", "en": "Gaps"},
     "indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
     "count": {"vi": "Số lượng", "en": "Number"},
@@ -151,6 +152,13 @@ def write_workbook(result: Result, path: Path, *, lang: str = "vi") -> None:
         label("sheet_communes", lang): commune_columns(result, lang),
         label("sheet_gaps", lang): gap_columns(result, lang),
     }
+    if result.new_communes is not None:
+        tables = {
+            label("by_district", lang): tables[label("by_district", lang)],
+            label("sheet_communes", lang): tables[label("sheet_communes", lang)],
+            label("sheet_new_communes", lang): new_commune_columns(result, lang),
+            label("sheet_gaps", lang): tables[label("sheet_gaps", lang)],
+        }
     workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
     workbook.set_properties(
         {
@@ -270,6 +278,18 @@ def commune_columns(result: Result, lang: str) -> list[Column]:
     if "centre_fibre" in c.columns:
         columns.append(Column(label("centres_on_fibre", lang), _yes_no(c["centre_fibre"], lang)))
     return columns
+
+
+def new_commune_columns(result: Result, lang: str) -> list[Column]:
+    """One row per commune of today (2025), lowest share first: code, name, province,
+    figures (:mod:`coverage.units`)."""
+    frame = pd.DataFrame(result.new_communes).drop(columns="geometry")
+    c = frame.sort_values(["coverage_share", "commune_id"], na_position="first")
+    columns = [Column(label("commune_id", lang), _texts(c["commune_id"]))]
+    for column, key in (("name", "commune"), ("province", "province")):
+        if column in c.columns:
+            columns.append(Column(label(key, lang), _texts(c[column])))
+    return columns + _unit_figures(c, result.summary, lang)
 
 
 def _unit_figures(frame: pd.DataFrame, summary: dict, lang: str) -> list[Column]:
