@@ -204,7 +204,7 @@ def assign(
     if units.polygons is not None and len(points):
         frame = units.polygons.frame
         tree = shapely.STRtree(frame.geometry.to_numpy())
-        p, g = tree.query(points, predicate="within")
+        p, g = tree.query(points, predicate="intersects")  # a point on a border: the first
         ids = frame["commune_id"].to_numpy()
         first = np.unique(p, return_index=True)[1]
         out[p[first]] = ids[g[first]]
