@@ -482,7 +482,16 @@ def check(
             prepared = prepare(layers, model=model, settings=settings, step=progress)
             chosen = prepared.model.name
             p = prepared.projected
-            for name in ("villages", "sites", "communes", "centres", "fibre", "postal"):
+            for name in (
+                "villages",
+                "sites",
+                "communes",
+                "centres",
+                "fibre",
+                "postal",
+                "new_communes",
+                "crosswalk",
+            ):
                 layer = getattr(p, name)
                 if layer is not None:
                     features[name] = len(layer)
