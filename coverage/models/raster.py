@@ -409,15 +409,11 @@ def _report_terrain(outside: list[str], void_sites: int) -> None:
         )
 
 
-def predict_raster(
-    sites: gpd.GeoDataFrame,
-    grid: Grid,
-    *,
-    settings: Settings,
-    kernel: RasterKernel,
-    progress: Callable[[int, int], None] | None = None,
-) -> RasterPrediction:
-    """Run ``kernel`` for every mast of ``sites`` on ``grid`` and combine per technology."""
+def _setup(
+    sites: gpd.GeoDataFrame, grid: Grid, settings: Settings, kernel: RasterKernel
+) -> tuple[dict, Terrain, list[_Site], Callable]:
+    """The site table, the terrain, the work per site and the function that runs one site
+    (its technologies' signal windows, the DEM voids met, or None off the DEM)."""
     table = _site_table(sites, settings)
     terrain = Terrain(
         dem=np.ascontiguousarray(grid.array, dtype=np.float32),
@@ -443,6 +439,62 @@ def predict_raster(
                 part = out[start : start + nr * nc].reshape(nr, nc)
                 local[tech] = np.fmax(local[tech], part) if tech in local else part
         return site, local, voids
+
+    return table, terrain, work, run_site
+
+
+def site_footprints(
+    sites: gpd.GeoDataFrame,
+    grid: Grid,
+    *,
+    settings: Settings,
+    kernel: RasterKernel,
+    technologies: Sequence[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Each site's own coverage: flat indices (on ``grid``) of the pixels where one of
+    ``technologies`` reaches its threshold from that site, by ``site_id``.
+
+    The same kernel calls as :func:`predict_raster`, so a site's footprint is exactly its
+    part of a prediction of many sites (the best server covers a pixel when some site
+    does); used to plan new sites (:mod:`coverage.plan`). Sites off the DEM are refused.
+    """
+    table, _terrain, work, run_site = _setup(sites, grid, settings, kernel)
+    thresholds = {t: float(settings.thresholds_dbm[t]) for t in TECHNOLOGIES}
+    width = grid.shape[1]
+    out: dict[str, np.ndarray] = {}
+    outside: list[str] = []
+    with ThreadPoolExecutor(max_workers=settings.n_jobs) as pool:
+        for done, (site, local, _voids) in enumerate(pool.map(run_site, work), start=1):
+            site_id = str(table["site_id"][site.first])
+            if local is None:
+                outside.append(site_id)
+                continue
+            parts = [np.zeros(0, dtype=np.int64)]
+            for tech, values in local.items():
+                if tech not in technologies:
+                    continue
+                r0, c0, _nr, _nc, _radius_m = site.windows[site.techs.index(tech)]
+                with np.errstate(invalid="ignore"):
+                    rr, cc = np.nonzero(values >= thresholds[tech])
+                parts.append((rr + r0).astype(np.int64) * width + (cc + c0))
+            out[site_id] = np.unique(np.concatenate(parts))
+            if progress is not None:
+                progress(done, len(work))
+    _report_terrain(outside, 0)
+    return out
+
+
+def predict_raster(
+    sites: gpd.GeoDataFrame,
+    grid: Grid,
+    *,
+    settings: Settings,
+    kernel: RasterKernel,
+    progress: Callable[[int, int], None] | None = None,
+) -> RasterPrediction:
+    """Run ``kernel`` for every mast of ``sites`` on ``grid`` and combine per technology."""
+    table, _terrain, work, run_site = _setup(sites, grid, settings, kernel)
 
     shape = grid.shape
     best = {
