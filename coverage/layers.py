@@ -75,7 +75,7 @@ class Layers:
     """
 
     villages: LayerSource | None = None
-    sites: LayerSource | None = None
+    sites: LayerSource | Sequence[LayerSource] | None = None
     communes: LayerSource | None = None
     centres: LayerSource | None = None
     fibre: Sequence[LayerSource] = ()
@@ -130,7 +130,10 @@ class Layers:
 
     def sources(self) -> dict[str, str | list[str]]:
         """How each given layer is named in messages and in the JSON ``inputs``."""
-        out: dict[str, str | list[str]] = {k: source_name(v, k) for k, v in self.named().items()}
+        out: dict[str, str | list[str]] = {
+            k: [source_name(x, k) for x in v] if isinstance(v, list | tuple) else source_name(v, k)
+            for k, v in self.named().items()
+        }
         if self.fibre:
             out["fibre"] = [source_name(v, "fibre") for v in self.fibre]
         if self.dem:

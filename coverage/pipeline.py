@@ -121,7 +121,10 @@ def load(layers: Layers, *, settings: Settings) -> Inputs:
     """
     if layers.villages is None or layers.sites is None:
         raise ConfigError("a run needs villages and sites (or no villages: the demo province)")
-    specs = [(k, k, v) for k, v in layers.named().items()]
+    specs = [(k, k, v) for k, v in layers.named().items() if k != "sites"]
+    sites = layers.sites if isinstance(layers.sites, list | tuple) else (layers.sites,)
+    specs.insert(1, ("sites", "sites", sites[0]))
+    specs[2:2] = [(f"sites{i}", "sites", v) for i, v in enumerate(sites[1:], start=1)]
     specs += [(f"fibre{i}", "fibre", v) for i, v in enumerate(layers.fibre)]
     read: dict[str, Layer] = {}
     problems: list[Problem] = []
@@ -152,9 +155,10 @@ def load(layers: Layers, *, settings: Settings) -> Inputs:
     if problems:
         raise ValidationError(problems)
     fibre = [read[k] for k in sorted(read) if k.startswith("fibre")]
+    more_sites = [read[f"sites{i}"] for i in range(1, len(sites))]
     return Inputs(
         villages=read["villages"],
-        sites=read["sites"],
+        sites=_stack_sites([read["sites"], *more_sites]),
         communes=read.get("communes"),
         centres=read.get("centres"),
         postal=read.get("postal"),
@@ -162,6 +166,19 @@ def load(layers: Layers, *, settings: Settings) -> Inputs:
         new_communes=read.get("new_communes"),
         crosswalk=read.get("crosswalk"),
     )
+
+
+def _stack_sites(layers: list[Layer]) -> Layer:
+    """Site rows of several files (``--sites existing.csv --sites proposed.csv``) as one
+    layer in the first file's CRS, each row named by its file and row."""
+    if len(layers) == 1:
+        return layers[0]
+    crs = layers[0].frame.crs
+    frame = pd.concat([lyr.frame.to_crs(crs) for lyr in layers], ignore_index=True)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+    labels = np.concatenate([[f"{lyr.source}: {lab}" for lab in lyr.labels] for lyr in layers])
+    dropped = sum(lyr.dropped for lyr in layers)
+    return Layer("sites", frame, ", ".join(lyr.source for lyr in layers), labels, dropped=dropped)
 
 
 def _stack_fibre(layers: list[Layer]) -> Layer | None:

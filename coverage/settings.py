@@ -179,6 +179,18 @@ class Settings:
         Antenna heights above this (default 500 m: the tallest masts are about 300 m)
         and site ranges below this (default 10 m: a picocell's radius is tens of metres)
         are refused as implausible.
+    plan_technology, plan_frequency_mhz, plan_height_m, plan_eirp_dbm
+        A new site proposed by ``coverage plan sites --auto-candidates``: 4G at 900 MHz
+        (the rural coverage band), a 30 m mast, 60 dBm EIRP (40 W, 17 dBi, 3 dB losses).
+    plan_cost_new, plan_cost_upgrade
+        Their relative costs: a new site 1, adding the technology to an existing tower
+        0.3 (the tower, power and backhaul are there).
+    plan_reach_m, plan_peak_window_m, plan_grid_m
+        Auto candidates: the DEM's high points (the highest pixel of each
+        ``plan_peak_window_m`` window) within ``plan_reach_m`` of an uncovered village,
+        and a ``plan_grid_m`` grid over the uncovered villages as a fallback.
+    plan_time_limit_s
+        Time limit of the exact (MILP) planner; beyond it the plan reports its gap.
     """
 
     rule: str = "area"
@@ -223,6 +235,16 @@ class Settings:
     max_total_population: float = 200_000_000.0
     max_height_m: float = 500.0
     min_range_m: float = 10.0
+    plan_technology: str = "4G"
+    plan_frequency_mhz: float = 900.0
+    plan_height_m: float = 30.0
+    plan_eirp_dbm: float = 60.0
+    plan_cost_new: float = 1.0
+    plan_cost_upgrade: float = 0.3
+    plan_reach_m: float = 8000.0
+    plan_peak_window_m: float = 1000.0
+    plan_grid_m: float = 2000.0
+    plan_time_limit_s: float = 30.0
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -256,6 +278,23 @@ class Settings:
                 raise ConfigError(f"[limits] {name} must be positive")
         if not 0 <= float(self.min_range_m) < self.max_range_m:
             raise ConfigError("[limits] min_range_m must be within 0 and max_range_m")
+        if self.plan_technology not in TECHNOLOGIES:
+            raise ConfigError(
+                f"[plan] technology must be one of {', '.join(TECHNOLOGIES)}; "
+                f"got {self.plan_technology!r}"
+            )
+        for name in (
+            "plan_frequency_mhz",
+            "plan_height_m",
+            "plan_cost_new",
+            "plan_cost_upgrade",
+            "plan_reach_m",
+            "plan_peak_window_m",
+            "plan_grid_m",
+            "plan_time_limit_s",
+        ):
+            if not float(getattr(self, name)) > 0:
+                raise ConfigError(f"{_setting_name(name)} must be positive")
         if self.quad_segs < 2:
             raise ConfigError("quad_segs must be >= 2")
         if self.n_jobs < 1:
@@ -370,6 +409,16 @@ _CONFIG_KEYS = {
     "max_total_population": ("limits", "max_total_population"),
     "max_height_m": ("limits", "max_height_m"),
     "min_range_m": ("limits", "min_range_m"),
+    "plan_technology": ("plan", "technology"),
+    "plan_frequency_mhz": ("plan", "frequency_mhz"),
+    "plan_height_m": ("plan", "height_m"),
+    "plan_eirp_dbm": ("plan", "eirp_dbm"),
+    "plan_cost_new": ("plan", "cost_new"),
+    "plan_cost_upgrade": ("plan", "cost_upgrade"),
+    "plan_reach_m": ("plan", "reach_m"),
+    "plan_peak_window_m": ("plan", "peak_window_m"),
+    "plan_grid_m": ("plan", "grid_m"),
+    "plan_time_limit_s": ("plan", "time_limit_s"),
 }
 
 #: Per-technology tables in the config file: [thresholds] 4G = -105, etc.

@@ -27,7 +27,6 @@ def layer_options(func: Callable) -> Callable:
         ("--villages", "Village (thôn/bản) polygons or points."),
         ("--communes", "Commune polygons."),
         ("--centres", "Commune centre points (else a representative point per commune)."),
-        ("--sites", "Cell sites: one row per site x technology (or sector), or an OpenCelliD CSV."),
         ("--postal", "Public postal / service points, optional 'broadband' yes/no."),
         (
             "--new-communes",
@@ -42,6 +41,13 @@ def layer_options(func: Callable) -> Callable:
     ]
     for name, text in reversed(specs):
         func = click.option(name, metavar="FILE", help=text)(func)
+    func = click.option(
+        "--sites",
+        metavar="FILE",
+        multiple=True,
+        help="Cell sites: one row per site x technology (or sector), or an OpenCelliD CSV; "
+        "repeat to add files (existing and proposed sites).",
+    )(func)
     func = click.option(
         "--fibre",
         metavar="FILE",
@@ -160,7 +166,7 @@ def build_layers(
     villages: str | None,
     communes: str | None,
     centres: str | None,
-    sites: str | None,
+    sites: tuple[str, ...],
     fibre: tuple[str, ...],
     postal: str | None,
     dem: tuple[str, ...] = (),
@@ -168,7 +174,7 @@ def build_layers(
     crosswalk: str | None = None,
 ) -> Layers:
     """The layers named on the command line (the demo fills them when --villages is absent)."""
-    if villages is not None and sites is None:
+    if villages is not None and not sites:
         raise click.UsageError("--sites is required with --villages")
     if villages is None:
         log.info("no --villages: using the demo province for every layer not given")
@@ -176,7 +182,7 @@ def build_layers(
 
     return Layers(
         villages=villages,
-        sites=sites,
+        sites=(sites[0] if len(sites) == 1 else tuple(sites)) if sites else None,
         communes=communes,
         centres=centres,
         fibre=fibre,
@@ -217,7 +223,7 @@ def prepare_run(
     villages: str | None,
     communes: str | None,
     centres: str | None,
-    sites: str | None,
+    sites: tuple[str, ...],
     fibre: tuple[str, ...],
     postal: str | None,
     new_communes: str | None,
