@@ -164,6 +164,11 @@ class RasterPrediction(Prediction):
         layer = _colour(starts, a[order].astype(np.int64))
         return [np.flatnonzero(layer == k) for k in range(layer.max() + 1)]
 
+    def zones(self, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (pixel, polygon) pair with the pixel's centre inside the polygon (flat
+        pixel indices, polygon indices): the pixels that judge each polygon."""
+        return self._zones(np.asarray(polygons, dtype=object))
+
     def _zones(self, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every (pixel, polygon) pair with the pixel's centre inside the polygon: flat
         pixel indices and polygon indices. Polygons are rasterised once per set (the

@@ -113,7 +113,7 @@ def itm_kernel(settings: Settings) -> RasterKernel:
     )
 
 
-def _predict_on_dem(sites, *, settings: Settings, area, progress, kernel: RasterKernel):
+def _dem_grid(sites, *, settings: Settings, area, kernel: RasterKernel) -> Grid:
     if not settings.dem:
         raise ConfigError(f"the {kernel.model} model needs a DEM: give one with --dem FILE")
     area = area or tuple(sites.total_bounds)
@@ -125,6 +125,35 @@ def _predict_on_dem(sites, *, settings: Settings, area, progress, kernel: Raster
         resampling=kernel.heights,
     )
     _require_dem_over(grid, area, settings)
+    return grid
+
+
+def _flat_grid(sites, *, settings: Settings, area) -> Grid:
+    area = area or tuple(sites.total_bounds)
+    xmin, ymin, xmax, ymax = _extent(area, settings, sites)
+    res = float(settings.resolution_m or HATA_RESOLUTION_M)
+    width, height = int(np.ceil((xmax - xmin) / res)), int(np.ceil((ymax - ymin) / res))
+    return Grid(
+        array=np.zeros((height, width), dtype=np.float32),
+        transform=Affine(res, 0, xmin, 0, -res, ymax),
+        crs=sites.crs,
+    )
+
+
+def grid_and_kernel(
+    model: str, sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None
+) -> tuple[Grid, RasterKernel]:
+    """The grid and kernel a raster model (``hata``, ``terrain``, ``itm``) predicts
+    ``sites`` with over ``area``: what its ``predict`` uses, for work that predicts site
+    by site on the same pixels (:func:`coverage.models.raster.site_footprints`)."""
+    if model == "hata":
+        return _flat_grid(sites, settings=settings, area=area), hata_kernel(settings)
+    kernel = hata_kernel(settings, terrain=True) if model == "terrain" else itm_kernel(settings)
+    return _dem_grid(sites, settings=settings, area=area, kernel=kernel), kernel
+
+
+def _predict_on_dem(sites, *, settings: Settings, area, progress, kernel: RasterKernel):
+    grid = _dem_grid(sites, settings=settings, area=area, kernel=kernel)
     return predict_raster(sites, grid, settings=settings, kernel=kernel, progress=progress)
 
 
@@ -192,15 +221,7 @@ def predict_hata(
     sites: gpd.GeoDataFrame, *, settings: Settings, area: tuple | None = None, progress=None
 ) -> RasterPrediction:
     """Run the Hata model (no terrain) over ``area``."""
-    area = area or tuple(sites.total_bounds)
-    xmin, ymin, xmax, ymax = _extent(area, settings, sites)
-    res = float(settings.resolution_m or HATA_RESOLUTION_M)
-    width, height = int(np.ceil((xmax - xmin) / res)), int(np.ceil((ymax - ymin) / res))
-    grid = Grid(
-        array=np.zeros((height, width), dtype=np.float32),
-        transform=Affine(res, 0, xmin, 0, -res, ymax),
-        crs=sites.crs,
-    )
+    grid = _flat_grid(sites, settings=settings, area=area)
     kernel = hata_kernel(settings)
     return predict_raster(sites, grid, settings=settings, kernel=kernel, progress=progress)
 
