@@ -41,6 +41,14 @@ DEFAULT_NAMES = {
     show_default=True,
     help="Language of labels and number formats.",
 )
+@click.option(
+    "--units",
+    type=click.Choice(["old", "new"]),
+    default="old",
+    show_default=True,
+    help="Communes to map by: old (before 1 July 2025) or new (today's; needs "
+    "--new-communes or --crosswalk, the demo has both). Not for --kmz.",
+)
 @click.option("--title", help="Page title.")
 @click.option(
     "-o",
@@ -51,7 +59,7 @@ DEFAULT_NAMES = {
     "gap_map.kmz].",
 )
 @verbosity_options
-def map_command(variant, lang, title, out, **options) -> None:
+def map_command(variant, lang, units, title, out, **options) -> None:
     """Write the gap map: commune choropleth, uncovered villages, sites, fibre, centres.
 
     Uses the same inputs, config, model and defaults as `coverage compute`; the
@@ -63,6 +71,7 @@ def map_command(variant, lang, title, out, **options) -> None:
     $ coverage map --static --lang en    # leadership page, English
     $ coverage map --png -o report/gaps.png
     $ coverage map --kmz -o gaps.kmz     # for Google Earth
+    $ coverage map --static --units new  # by the communes of today (2025)
     $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
     """
     from ..api import compute
@@ -72,6 +81,18 @@ def map_command(variant, lang, title, out, **options) -> None:
 
     variant = variant or "html"
     run_ = prepare_run(**options)
+    layers = run_.layers
+    if (
+        units == "new"
+        and not run_.demo
+        and layers.new_communes is None
+        and layers.crosswalk is None
+    ):
+        raise click.UsageError(
+            "--units new needs the communes of today: give --new-communes or --crosswalk"
+        )
+    if units == "new" and variant == "kmz":
+        raise click.UsageError("--units new is not available with --kmz (it maps the old communes)")
     basemap = run_.basemap
     target = out or DEFAULT_NAMES[variant]
     with stage_progress(quiet=run_.quiet) as step:
@@ -81,7 +102,7 @@ def map_command(variant, lang, title, out, **options) -> None:
         step("drawing the map")
         start = time.perf_counter()
         if variant == "png":
-            path = gap_png(result, target, lang=lang, dem=basemap, title=title)
+            path = gap_png(result, target, lang=lang, dem=basemap, title=title, units=units)
         elif variant == "kmz":
             path = write_kmz(result, target, lang=lang, title=title)
         else:
@@ -92,6 +113,7 @@ def map_command(variant, lang, title, out, **options) -> None:
                 dem=basemap,
                 title=title,
                 demo=run_.demo,
+                units=units,
             )
             path = write_map(m, target)
     size = path.stat().st_size / 1e6

@@ -8,6 +8,9 @@ Two variants share this composition:
 * the **leadership map** (``static=True``): coarser geometry (smaller file), sites as
   plain dots, the per-district table under the map and print styles (A4 landscape).
 
+Either is drawn by the old communes (``units="old"``, before 1 July 2025) or by the
+communes of today (``units="new"``: choropleth, tooltips, search and table by new unit).
+
 Both are single self-contained HTML files: Leaflet, the cluster plugin, our two small
 controls and the hillshade basemap are inlined, so they open with the network
 unplugged. Every name, id and attribute is HTML-escaped before it reaches the page.
@@ -35,8 +38,9 @@ from folium.template import Template
 from .. import __version__
 from ..settings import TECHNOLOGIES
 from . import _assets
+from ._units import check_units, new_place, worst_first
 from .basemap import hillshade_png
-from .i18n import headline_figures, model_name, number, percent, subtitle, text
+from .i18n import headline_figures, model_name, number, percent, ratio, subtitle, text
 from .palette import (
     CLUSTER_GREYS,
     COVERED,
@@ -85,6 +89,7 @@ def gap_map(
     title: str | None = None,
     demo: bool = False,
     date: datetime.date | None = None,
+    units: str = "old",
 ) -> folium.Map:
     """Compose the gap map of a run.
 
@@ -105,15 +110,22 @@ def gap_map(
         Mark the page as showing demo data.
     date
         The date of the run shown under the title (default: today).
+    units
+        ``old``: the choropleth, search and table by the communes layer; ``new``: by
+        the communes of today (``result.new_communes``), the subtitle naming today's
+        province and the part of it the data covers. ``new`` without new units raises
+        :class:`coverage.CoverageError`.
 
     Returns
     -------
     folium.Map
         Save it with :func:`coverage.maps.write_map`.
     """
+    check_units(result, units)
+    new = units == "new"
     detail = LEADERSHIP if static else PLANNER
     tech_label = result.summary["headline_technologies"]
-    communes = _communes_layer(result, detail)
+    communes = _new_units_layer(result, detail, lang) if new else _communes_layer(result, detail)
     bounds = _bounds(result)
     m = folium.Map(
         tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25, maxZoom=18, minZoom=6
@@ -137,8 +149,8 @@ def gap_map(
             "OpenStreetMap", name=text("layer_osm", lang), show=False, overlay=True, control=True
         ).add_to(m)
 
-    _add_communes(m, communes, lang, tech_label)
-    villages = _villages_layer(result, detail)
+    _add_communes(m, communes, lang, tech_label, new=new)
+    villages = _villages_layer(result, detail, new=new)
     _add_villages(m, villages, lang, tech_label)
     for tech in TECHNOLOGIES:
         _add_technology(m, result, tech, detail, lang)
@@ -152,9 +164,12 @@ def gap_map(
     folium.LayerControl(collapsed=True).add_to(m)
     legend = _legend_html(result, lang)
     # the leadership page shows the legend beside the map (with the table), not over it
-    _add_controls(m, villages, communes, lang, tech_label, legend=None if static else legend)
+    _add_controls(
+        m, villages, communes, lang, tech_label, legend=None if static else legend, new=new
+    )
     page_title = title or text("title", lang)
-    line = subtitle(_provinces(result), date or datetime.date.today(), lang)
+    place = new_place(result, lang) if new else None
+    line = subtitle(_provinces(result), date or datetime.date.today(), lang, place=place)
     _add_page(
         m,
         result,
@@ -164,6 +179,7 @@ def gap_map(
         subtitle=line,
         demo=demo,
         legend=legend,
+        new=new,
     )
     return m
 
@@ -209,13 +225,40 @@ def _communes_layer(result: Result, detail: Detail) -> gpd.GeoDataFrame | None:
     )
 
 
-def _villages_layer(result: Result, detail: Detail) -> gpd.GeoDataFrame:
-    v = result.villages
-    names = (
-        result.communes.set_index("commune_id")["name"].to_dict()
-        if "name" in result.communes
-        else {}
+def _new_units_layer(result: Result, detail: Detail, lang: str) -> gpd.GeoDataFrame:
+    """The communes of today with their figures (``result.new_communes``), for display."""
+    frame = result.new_communes
+    assert frame is not None
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    names = frame["name"] if "name" in frame else frame["commune_id"]
+    out = pd.DataFrame({"commune_id": frame["commune_id"].map(_esc)})
+    out["name"] = names.map(_esc)
+    out["code"] = out["commune_id"]
+    out["villages"] = frame["villages"].fillna(0).astype(int)
+    out["villages_covered"] = frame["villages_covered"].fillna(0).astype(int)
+    out["share"] = frame["coverage_share"]
+    pop, pop_cov = frame["population"].fillna(0), frame["population_covered"].fillna(0)
+    out["population_text"] = [
+        ratio(int(c), int(p), c / p if p else None, lang) for c, p in zip(pop_cov, pop, strict=True)
+    ]
+    out["fibre_text"] = [
+        f"{int(f)}/{int(c)}" if c else "—"
+        for f, c in zip(frame["centres_fibre"].fillna(0), frame["centres"].fillna(0), strict=True)
+    ]
+    out["raw_name"] = names
+    return gpd.GeoDataFrame(
+        out.reset_index(drop=True),
+        geometry=_display(frame.geometry.to_numpy(), frame.crs, detail, coverage=True),
+        crs=4326,
     )
+
+
+def _villages_layer(result: Result, detail: Detail, *, new: bool = False) -> gpd.GeoDataFrame:
+    v = result.villages
+    units = result.new_communes if new else result.communes
+    key = "new_commune_id" if new else "commune_id"
+    assert units is not None
+    names = units.set_index("commune_id")["name"].to_dict() if "name" in units else {}
     is_poly = np.isin(shapely.get_type_id(v.geometry.to_numpy()), [3, 6])
     geoms = v.geometry.to_numpy().copy()
     if is_poly.all():
@@ -228,12 +271,12 @@ def _villages_layer(result: Result, detail: Detail) -> gpd.GeoDataFrame:
         {
             "village_id": v["village_id"].map(_esc),
             "name": (v["name"] if "name" in v else v["village_id"]).map(_esc),
-            "commune": v["commune_id"].map(lambda c: _esc(names.get(c, c))),
+            "commune": v[key].map(lambda c: _esc(names.get(c, c))),
             "population": v["population"] if "population" in v else np.nan,
             "covered": v["covered"].astype(bool),
             "share": v["covered_share"].astype(float),
             "raw_name": v["name"] if "name" in v else v["village_id"],
-            "raw_commune": v["commune_id"].map(lambda c: names.get(c, c)),
+            "raw_commune": v[key].map(lambda c: names.get(c, c)),
         }
     )
     return gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
@@ -251,7 +294,42 @@ def _geojson(frame: gpd.GeoDataFrame, columns: list[str]) -> dict:
     return frame[[*columns, "geometry"]].to_geo_dict(show_bbox=False)
 
 
-def _add_communes(m, communes, lang: str, tech: str) -> None:
+def _commune_fields(lang: str, tech: str, *, new: bool) -> tuple[list[str], list[str]]:
+    """The tooltip fields of the choropleth and their labels."""
+    if not new:
+        return (
+            ["name", "district", "villages", "villages_covered", "share_text"],
+            [
+                text("commune", lang),
+                text("district", lang),
+                text("villages", lang),
+                text("villages_with", lang),
+                text("share", lang),
+            ],
+        )
+    return (
+        [
+            "name",
+            "code",
+            "villages",
+            "villages_covered",
+            "share_text",
+            "population_text",
+            "fibre_text",
+        ],
+        [
+            text("new_commune", lang),
+            text("code", lang),
+            text("villages", lang),
+            text("villages_with", lang),
+            text("share", lang),
+            text("population_covered", lang, tech=tech),
+            text("centres_on_fibre", lang),
+        ],
+    )
+
+
+def _add_communes(m, communes, lang: str, tech: str, *, new: bool = False) -> None:
     if communes is None:
         return
     frame = communes.assign(
@@ -260,11 +338,11 @@ def _add_communes(m, communes, lang: str, tech: str) -> None:
         ),
         colour=communes["share"].map(share_colour),
     )
-    group = folium.FeatureGroup(name=text("layer_communes", lang, tech=tech), show=True)
+    fields, aliases = _commune_fields(lang, tech, new=new)
+    layer = "layer_new_communes" if new else "layer_communes"
+    group = folium.FeatureGroup(name=text(layer, lang, tech=tech), show=True)
     folium.GeoJson(
-        _geojson(
-            frame, ["name", "district", "villages", "villages_covered", "share_text", "colour"]
-        ),
+        _geojson(frame, [*fields, "colour"]),
         name="communes",
         style_function=lambda f: {
             "fillColor": f["properties"]["colour"],
@@ -273,18 +351,7 @@ def _add_communes(m, communes, lang: str, tech: str) -> None:
             "fillOpacity": 0.55,
         },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "district", "villages", "villages_covered", "share_text"],
-            aliases=[
-                text("commune", lang),
-                text("district", lang),
-                text("villages", lang),
-                text("villages_with", lang),
-                text("share", lang),
-            ],
-            localize=False,
-            sticky=True,
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, localize=False, sticky=True),
     ).add_to(group)
     group.add_to(m)
 
@@ -693,11 +760,13 @@ def _search_entries(villages, communes) -> list[dict]:
     return entries
 
 
-def _add_controls(m, villages, communes, lang: str, tech: str, *, legend: str | None) -> None:
+def _add_controls(
+    m, villages, communes, lang: str, tech: str, *, legend: str | None, new: bool = False
+) -> None:
     m.add_child(
         _Controls(
             title=text("fullscreen", lang),
-            placeholder=text("search", lang),
+            placeholder=text("search_new" if new else "search", lang),
             entries=_search_entries(villages, communes),
             legend=legend,
         )
@@ -890,6 +959,38 @@ def _district_table_html(result: Result, lang: str) -> str:
     )
 
 
+def _new_unit_table_html(result: Result, lang: str) -> str:
+    """The table by commune of today, lowest share first."""
+    rows = worst_first(result.summary.get("by_new_commune") or [])
+    if not rows:
+        return ""
+    tech = result.summary["headline_technologies"]
+    head = "".join(
+        f"<th>{html.escape(h)}</th>"
+        for h in (
+            text("new_commune", lang),
+            text("villages", lang),
+            text("villages_covered", lang, tech=tech),
+            text("share", lang),
+            text("centres_on_fibre", lang),
+        )
+    )
+    body = ""
+    for d in rows:
+        fibre = f"{d['centres_fibre']}/{d['centres']}" if d.get("centres") else "—"
+        body += (
+            f"<tr><td>{_esc(d.get('name', d['commune_id']))}</td>"
+            f"<td class=n>{number(d['villages'], lang)}</td>"
+            f"<td class=n>{number(d['villages_covered'], lang)}</td>"
+            f"<td class=n>{percent(d['coverage_share'], lang)}</td><td class=n>{fibre}</td></tr>"
+        )
+    return (
+        f'<section class="cov-tables cov-new-units"><h2>'
+        f"{html.escape(text('by_new_commune', lang))}</h2>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"
+    )
+
+
 def _add_page(
     m: folium.Map,
     result: Result,
@@ -900,6 +1001,7 @@ def _add_page(
     subtitle: str,
     demo: bool,
     legend: str,
+    new: bool = False,
 ) -> None:
     root = _figure(m)
     root.title = html.escape(f"{title} — {subtitle}")
@@ -907,7 +1009,8 @@ def _add_page(
         Element(_header_html(result, lang=lang, title=title, subtitle=subtitle, demo=demo))
     )
     if static:
-        side = _district_table_html(result, lang) + legend
+        table = _new_unit_table_html(result, lang) if new else _district_table_html(result, lang)
+        side = table + legend
         root.html.add_child(Element(f'<aside class="cov-side">{side}</aside>'))
         root.html.add_child(Element("<script>document.body.classList.add('cov-static');</script>"))
     root.header.add_child(

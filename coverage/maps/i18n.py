@@ -108,6 +108,24 @@ _TEXT: dict[str, dict[str, str]] = {
     "legend_share": {"vi": "Tỷ lệ thôn có sóng", "en": "Share of villages with"},
     "no_data": {"vi": "không có thôn", "en": "no villages"},
     "generated": {"vi": "Tạo bởi coverage {version}", "en": "Made with coverage {version}"},
+    "layer_new_communes": {
+        "vi": "Xã, phường (từ 2025): tỷ lệ thôn có sóng {tech}",
+        "en": "Communes of 2025: share of villages with {tech}",
+    },
+    "new_commune": {"vi": "Xã, phường", "en": "Commune (2025)"},
+    "code": {"vi": "Mã", "en": "Code"},
+    "by_new_commune": {
+        "vi": "Theo xã, phường (từ 01/07/2025), tỷ lệ thấp nhất trước",
+        "en": "By commune of today (since 1 July 2025), lowest share first",
+    },
+    "worst_of": {
+        "vi": "{shown} xã, phường có tỷ lệ thấp nhất trong {total}",
+        "en": "The {shown} of {total} communes with the lowest share",
+    },
+    "search_new": {"vi": "Tìm thôn, xã, phường…", "en": "Find a village or commune…"},
+    "part_of": {"vi": "{new} — phần thuộc {old}", "en": "{new} — the part that was {old}"},
+    "old_unit": {"vi": "{unit} cũ", "en": "{name}"},
+    "unit_count": {"vi": "{n} xã, phường", "en": "{n} communes"},
     "demo_note": {
         "vi": "Dữ liệu minh họa (tỉnh mô phỏng Quảng Bình)",
         "en": "Demo data (a province modelled on Quảng Bình)",
@@ -344,6 +362,78 @@ def province_label(provinces: object, lang: str) -> str | None:
     return ", ".join(labels)
 
 
+def _names(values: object) -> list[str]:
+    """The distinct non-empty names of an iterable, in order, spaces tidied."""
+    names: list[str] = []
+    for raw in values if values is not None else ():  # type: ignore[attr-defined]
+        if raw is None or (isinstance(raw, float) and raw != raw) or not str(raw).strip():
+            continue
+        clean = " ".join(str(raw).split())
+        if clean not in names:
+            names.append(clean)
+    return names
+
+
+def _is_city(name: str) -> bool:
+    return name.casefold().startswith(("thành phố ", "tp. ", "tp "))
+
+
+def _unit_name(name: str, lang: str, *, capital: bool) -> str:
+    """'Tỉnh Quảng Trị' / 'Quảng Trị province' (a 'Thành phố' as a city)."""
+    bare = _bare(name)
+    key = "new_city" if _is_city(name) else "new_province"
+    label = text(key, lang, name=bare)
+    return label[:1].upper() + label[1:] if capital else label
+
+
+def new_units_label(new_provinces: object, old_provinces: object, count: int, lang: str) -> str:
+    """Name the province of today that the new units are in, the part of it that the
+    data covers (the old province(s) it was before 1 July 2025) and the number of units.
+
+    ``new_provinces`` is the new units' ``province`` column, ``old_provinces`` the old
+    communes' (either may be ``None``). The part is named when an old province is one
+    that merged in 2025 (or absorbed another), so the data covers only part of today's.
+
+    Examples
+    --------
+    >>> new_units_label(["Tỉnh Quảng Trị"], ["Tỉnh Quảng Bình"], 41, "vi")
+    'Tỉnh Quảng Trị — phần thuộc tỉnh Quảng Bình cũ (41 xã, phường)'
+    >>> new_units_label(["Tỉnh Quảng Trị"], ["Quảng Bình"], 41, "en")
+    'Quảng Trị province — the part that was Quảng Bình (41 communes)'
+    >>> new_units_label(None, ["Tỉnh Quảng Bình"], 3, "en")
+    'Quảng Trị province — the part that was Quảng Bình (3 communes)'
+    >>> new_units_label(["Tỉnh Sơn La"], ["Tỉnh Sơn La"], 75, "vi")
+    'Tỉnh Sơn La (75 xã, phường)'
+    """
+    olds: list[tuple[str, str]] = []
+    for name in _names(old_provinces):
+        bare = _MERGED_BY_FOLD.get(_fold(_bare(name)), _bare(name))
+        if bare not in [b for b, _ in olds]:
+            olds.append((bare, name))
+    news = _names(new_provinces)
+    if not news:  # no province on the new units: today's name from the merger table
+        for bare, _ in olds:
+            if bare in MERGED_2025:
+                new, city = MERGED_2025[bare]
+                name = ("Thành phố " if city else "Tỉnh ") + new
+                if name not in news:
+                    news.append(name)
+            elif "Tỉnh " + bare not in news:
+                news.append("Tỉnh " + bare)
+    absorbing = {new for new, _ in MERGED_2025.values()}
+    merged = [(b, raw) for b, raw in olds if b in MERGED_2025 or b in absorbing]
+    count_text = text("unit_count", lang, n=number(count, lang))
+    place = ", ".join(_unit_name(n, lang, capital=True) for n in news)
+    if not merged or not place:
+        return f"{place} ({count_text})" if place else count_text
+    joiner = " và " if lang == "vi" else " and "
+    parts = joiner.join(
+        text("old_unit", lang, unit=_unit_name(raw, lang, capital=False), name=bare)
+        for bare, raw in merged
+    )
+    return f"{text('part_of', lang, new=place, old=parts)} ({count_text})"
+
+
 def run_date(day: object, lang: str) -> str:
     """The date of a run as each language writes it (``datetime.date``).
 
@@ -365,8 +455,11 @@ def run_date(day: object, lang: str) -> str:
     return text("date_of_run", lang, date=f"{day.day} {months[day.month - 1]} {day.year}")
 
 
-def subtitle(provinces: object, day: object, lang: str) -> str:
+def subtitle(provinces: object, day: object, lang: str, *, place: str | None = None) -> str:
     """The line under a map's title: the province(s) and the date of the run.
+
+    ``place`` replaces the province label (the maps by the units of today pass
+    :func:`new_units_label`).
 
     Examples
     --------
@@ -374,6 +467,6 @@ def subtitle(provinces: object, day: object, lang: str) -> str:
     >>> subtitle(["Tỉnh Quảng Bình"], datetime.date(2026, 3, 7), "vi")
     'Quảng Bình (nay thuộc tỉnh Quảng Trị) · ngày 07/03/2026'
     """
-    place = province_label(provinces, lang)
+    place = place or province_label(provinces, lang)
     when = run_date(day, lang)
     return f"{place} · {when}" if place else when

@@ -19,8 +19,9 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
 from ..output import atomic_path
+from ._units import check_units, new_place, worst_first
 from .basemap import shaded_relief
-from .i18n import headline_figures, model_name, percent, subtitle, text
+from .i18n import headline_figures, model_name, number, percent, subtitle, text
 from .palette import (
     FIBRE_COLOUR,
     NO_DATA_COLOUR,
@@ -47,6 +48,8 @@ MAP_BOX = (0.015, 0.035, 0.655, 0.865)
 CENTRE_MARKER, POSTAL_MARKER = "o", "^"
 OK_SIZE, MISSING_SIZE, MISSING_CORE = 22, 80, 26
 COMMUNE_ALPHA = 0.8
+#: Rows of the side table by commune of today: the lowest shares, so the names stay legible.
+NEW_UNIT_ROWS = 14
 
 
 def gap_png(
@@ -58,6 +61,7 @@ def gap_png(
     title: str | None = None,
     dpi: int = 200,
     date: datetime.date | None = None,
+    units: str = "old",
 ) -> Path:
     """Draw the gap map as an A4-landscape PNG and write it atomically.
 
@@ -67,13 +71,18 @@ def gap_png(
     the province (and what it is part of since 2025) and the date of the run
     (``date``, default today).
 
+    ``units="new"`` draws the choropleth by the communes of today
+    (``result.new_communes``), names today's province and the part of it the data
+    covers, and replaces the table by district with the communes of today with the
+    lowest shares (the worst :data:`NEW_UNIT_ROWS`, with a note when there are more).
+
     Examples
     --------
     >>> import coverage, tempfile, pathlib
     >>> result = coverage.compute(model="range")  # doctest: +SKIP
     >>> gap_png(result, pathlib.Path(tempfile.mkdtemp()) / "gaps.png")  # doctest: +SKIP
     """
-    fig = compose_png(result, lang=lang, dem=dem, title=title, dpi=dpi, date=date)
+    fig = compose_png(result, lang=lang, dem=dem, title=title, dpi=dpi, date=date, units=units)
     target = Path(path)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")
@@ -88,15 +97,18 @@ def compose_png(
     title: str | None = None,
     dpi: int = 200,
     date: datetime.date | None = None,
+    units: str = "old",
 ) -> Figure:
     """The figure :func:`gap_png` saves; its first axes is the map panel (lon/lat)."""
+    check_units(result, units)
+    new = units == "new"
     s = result.summary
     tech = s["headline_technologies"]
     fig = Figure(figsize=A4_LANDSCAPE_IN, dpi=dpi)  # no pyplot: no global state, no display
     ax = fig.add_axes(MAP_BOX)
     side = fig.add_axes((0.69, 0.035, 0.3, 0.865))
     side.axis("off")
-    draw_map(ax, result, dem)
+    draw_map(ax, result, dem, units=units)
     provinces = result.communes["province"] if "province" in result.communes else None
     fig.text(
         0.015,
@@ -110,7 +122,12 @@ def compose_png(
     fig.text(
         0.015,
         0.935,
-        subtitle(provinces, date or datetime.date.today(), lang),
+        subtitle(
+            provinces,
+            date or datetime.date.today(),
+            lang,
+            place=new_place(result, lang) if new else None,
+        ),
         ha="left",
         va="top",
         fontsize=11,
@@ -118,13 +135,19 @@ def compose_png(
     )
     y = _draw_headline(side, s, lang)
     _draw_legend(side, y, result, lang)
-    _draw_district_table(side, s.get("by_district") or [], tech, lang)
+    if new:
+        _draw_new_unit_table(side, s.get("by_new_commune") or [], tech, lang)
+    else:
+        _draw_district_table(side, s.get("by_district") or [], tech, lang)
     _draw_footer(fig, s, lang)
     return fig
 
 
-def draw_map(ax: Axes, result: Result, dem: str | os.PathLike | None) -> None:
-    """The map panel: relief, layers, extent around the villages, no ticks, a scale bar."""
+def draw_map(
+    ax: Axes, result: Result, dem: str | os.PathLike | None, *, units: str = "old"
+) -> None:
+    """The map panel: relief, layers, extent around the villages, no ticks, a scale bar;
+    the choropleth by the old communes or (``units="new"``) by the communes of today."""
     villages = result.villages.to_crs(4326)
     xmin, ymin, xmax, ymax = villages.total_bounds
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
@@ -144,7 +167,7 @@ def draw_map(ax: Axes, result: Result, dem: str | os.PathLike | None) -> None:
     ax.set_facecolor(SEA)
     if dem is not None:
         _draw_relief(ax, dem)
-    _draw_layers(ax, result, villages)
+    _draw_layers(ax, result, villages, new=units == "new")
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect(aspect, adjustable="box")
@@ -170,10 +193,17 @@ def _draw_relief(ax: Axes, dem: str | os.PathLike) -> None:
     )
 
 
-def _draw_layers(ax: Axes, result: Result, villages: gpd.GeoDataFrame) -> None:
+def _draw_layers(
+    ax: Axes, result: Result, villages: gpd.GeoDataFrame, *, new: bool = False
+) -> None:
     """Commune choropleth, fibre routes, sites, uncovered villages, centres, postal points."""
-    if result.commune_geometry is not None:
+    communes = None
+    if new and result.new_communes is not None:
+        communes = result.new_communes.to_crs(4326)
+        communes = communes[~(communes.geometry.isna() | communes.geometry.is_empty)]
+    elif not new and result.commune_geometry is not None:
         communes = result.commune_geometry.merge(result.communes, on="commune_id").to_crs(4326)
+    if communes is not None:
         communes.plot(
             ax=ax,
             color=[share_colour(v) for v in communes["coverage_share"]],
@@ -365,6 +395,59 @@ def _draw_district_table(side: Axes, rows: list[dict], tech: str, lang: str) -> 
         if col > 0:
             cell.get_text().set_horizontalalignment("right")
             cell._loc = "right"  # type: ignore[attr-defined]
+
+
+def _draw_new_unit_table(side: Axes, rows: list[dict], tech: str, lang: str) -> None:
+    """The communes of today with the lowest shares at the bottom of the side panel, and
+    a note under it saying how many of how many it shows."""
+    if not rows:
+        return
+    shown = worst_first(rows)[:NEW_UNIT_ROWS]
+    table = [
+        [
+            str(d.get("name", d["commune_id"])),
+            f"{d['villages_covered']}/{d['villages']}",
+            percent(d["coverage_share"], lang),
+        ]
+        for d in shown
+    ]
+    header = [text("new_commune", lang), tech, text("share", lang)]
+    widths = [0.56, 0.24, 0.20]
+    note = 0.03 if len(rows) > len(shown) else 0.0
+    height = min(0.024 * (len(shown) + 1), 0.40)
+    tbl = side.table(
+        cellText=table,
+        colLabels=header,
+        colWidths=widths,
+        loc="bottom",
+        bbox=Bbox.from_bounds(0, note, 1, height),
+        cellLoc="left",
+    )
+    tbl.auto_set_font_size(False)
+    name_cm = widths[0] * side.get_position().width * A4_LANDSCAPE_IN[0] * 2.54
+    longest = max(len(r[0]) for r in [header, *table])
+    size = float(np.clip(7.0 * (name_cm * 0.9 * 7) / max(longest, 1), 5.0, 7.0))
+    tbl.set_fontsize(size)
+    for (row, col), cell in tbl.get_celld().items():
+        cell.set_linewidth(0.3)
+        cell.set_edgecolor("#999999")
+        cell.PAD = 0.04
+        if row == 0:
+            cell.set_facecolor("#f0f0f0")
+            cell.get_text().set_fontweight("bold")
+        if col > 0:
+            cell.get_text().set_horizontalalignment("right")
+            cell._loc = "right"  # type: ignore[attr-defined]
+    if note:
+        side.text(
+            0,
+            0,
+            text("worst_of", lang, shown=number(len(shown), lang), total=number(len(rows), lang)),
+            fontsize=7,
+            color="#333333",
+            va="bottom",
+            transform=side.transAxes,
+        )
 
 
 def _draw_footer(fig: Figure, summary: dict, lang: str) -> None:
