@@ -151,12 +151,12 @@ def gap_map(
 
     _add_communes(m, communes, lang, tech_label, new=new)
     villages = _villages_layer(result, detail, new=new)
-    _add_villages(m, villages, lang, tech_label)
+    _add_villages(m, villages, lang, tech_label, new=new)
     for tech in TECHNOLOGIES:
         _add_technology(m, result, tech, detail, lang)
     _add_sites(m, result, lang, static=static)
     _add_fibre(m, result, detail, lang)
-    _add_gaps(m, villages, lang, tech_label)
+    _add_gaps(m, villages, lang, tech_label, new=new)
     _add_points(m, result.centres, "layer_centres", "fibre", lang)
     _add_points(m, result.postal, "layer_postal", "broadband", lang)
 
@@ -356,12 +356,12 @@ def _add_communes(m, communes, lang: str, tech: str, *, new: bool = False) -> No
     group.add_to(m)
 
 
-def _village_fields(lang: str, tech: str) -> tuple[list[str], list[str]]:
+def _village_fields(lang: str, tech: str, *, new: bool = False) -> tuple[list[str], list[str]]:
     return (
         ["name", "commune", "population_text", "status", "share_text"],
         [
             text("village", lang),
-            text("commune", lang),
+            text("new_commune" if new else "commune", lang),
             text("population", lang),
             tech,
             text("covered_area", lang, tech=tech),
@@ -377,11 +377,11 @@ def _village_props(villages: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     )
 
 
-def _add_villages(m, villages, lang: str, tech: str) -> None:
+def _add_villages(m, villages, lang: str, tech: str, *, new: bool = False) -> None:
     frame = _village_props(villages, lang).assign(
         colour=np.where(villages["covered"], COVERED, UNCOVERED)
     )
-    fields, aliases = _village_fields(lang, tech)
+    fields, aliases = _village_fields(lang, tech, new=new)
     group = folium.FeatureGroup(name=text("layer_villages", lang), show=False)
     folium.GeoJson(
         _geojson(frame, [*fields, "colour"]),
@@ -398,12 +398,12 @@ def _add_villages(m, villages, lang: str, tech: str) -> None:
     group.add_to(m)
 
 
-def _add_gaps(m, villages, lang: str, tech: str) -> None:
+def _add_gaps(m, villages, lang: str, tech: str, *, new: bool = False) -> None:
     gaps = villages[~villages["covered"]]
     group = folium.FeatureGroup(name=text("layer_gaps", lang, tech=tech), show=True)
     if len(gaps):
         frame = _village_props(gaps, lang)
-        fields, aliases = _village_fields(lang, tech)
+        fields, aliases = _village_fields(lang, tech, new=new)
         folium.GeoJson(
             _geojson(frame, fields),
             name="gaps",
