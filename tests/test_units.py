@@ -45,8 +45,14 @@ VILLAGES = gpd.GeoDataFrame(
         "commune_id": ["A", "A", "B", "C", "D", "D"],
         "population": [100, 200, 300, 400, 500, 600],
     },
-    geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 1, 1, 2), box(1, 1, 2, 2)]
-    + [box(2, 0, 3, 1), box(2, 1, 3, 2)],
+    geometry=[
+        box(0, 0, 1, 1),
+        box(1, 0, 2, 1),
+        box(0, 1, 1, 2),
+        box(1, 1, 2, 2),
+        box(2, 0, 3, 1),
+        box(2, 1, 3, 2),
+    ],
     crs=CRS,
 )
 COMMUNES = gpd.GeoDataFrame(
@@ -119,7 +125,7 @@ def test_with_new_polygons_each_village_goes_where_it_lies():
     for code, (n, cov, pop, centres, fibre) in expected.items():
         u = units[code]
         got = (u["villages"], u["villages_covered"], u["population"], u["centres"])
-        assert got + (u["centres_fibre"],) == (n, cov, pop, centres, fibre), code
+        assert (*got, u["centres_fibre"]) == (n, cov, pop, centres, fibre), code
         assert u["coverage_share"] == pytest.approx(cov / n)
     share = _disc_share()  # a1's covered share; its neighbours get 4.5 % each
     assert units["X"]["population_covered"] == pytest.approx(100 * share, abs=1)
@@ -224,7 +230,7 @@ def test_overlapping_new_polygons_are_refused(tmp_path):
 
 def test_a_village_without_a_new_unit_is_refused_not_dropped():
     partial = CROSSWALK[CROSSWALK["old_commune_id"] != "D"]
-    with pytest.raises(InputError, match="has no new commune.*'D' is not in the crosswalk"):
+    with pytest.raises(InputError, match=r"has no new commune.*'D' is not in the crosswalk"):
         run(crosswalk=partial)
 
 

@@ -293,10 +293,10 @@ def load_communes(build: real_communes.Build) -> tuple[pd.DataFrame, list[shapel
     return table, geoms
 
 
-def commune_raster(grid: Grid, cpoly: list[shapely.Geometry]) -> np.ndarray:
-    """Commune label (row + 1, 0 outside) of each working-grid cell."""
+def label_raster(grid: Grid, geoms: list[shapely.Geometry]) -> np.ndarray:
+    """Label (index + 1, 0 outside) of each working-grid cell whose centre lies in a geometry."""
     return rasterize(
-        ((g, i + 1) for i, g in enumerate(cpoly)),
+        ((g, i + 1) for i, g in enumerate(geoms)),
         out_shape=grid.shape,
         transform=grid.transform,
         fill=0,
@@ -496,13 +496,7 @@ def lay_out_sites(
     villages = gpd.GeoDataFrame(geometry=vgeoms, crs=UTM)
     fp = network.Footprints(str(out / "dem.tif"), UTM, tuple(villages.total_bounds))
     vid = network.village_raster(villages, fp.grid)
-    vlab = rasterize(
-        ((g, i + 1) for i, g in enumerate(vgeoms)),
-        out_shape=grid.shape,
-        transform=grid.transform,
-        fill=0,
-        dtype="int32",
-    ).ravel()
+    vlab = label_raster(grid, vgeoms).ravel()
     has = np.flatnonzero(vlab > 0)
     cells: dict[int, np.ndarray] = {}
     xy = np.column_stack([grid.x.ravel()[has], grid.y.ravel()[has]])
@@ -730,19 +724,13 @@ def main() -> None:
             f"{100 * r['steeper_than_30']:.1f}% steeper than 30°"
         )
     grid = make_grid(province, dem, dem_tr)
-    clab = commune_raster(grid, cpoly)
+    clab = label_raster(grid, cpoly)
     vgeom = village_polygons(grid, clab, communes, cpoly)
 
     # village table (raster statistics on the working grid)
     keys = sorted(vgeom)
     geoms = [vgeom[k] for k in keys]
-    vlab = rasterize(
-        ((g, i + 1) for i, g in enumerate(geoms)),
-        out_shape=grid.shape,
-        transform=grid.transform,
-        fill=0,
-        dtype="int32",
-    )
+    vlab = label_raster(grid, geoms)
     elev = ndimage.mean(grid.elev, labels=vlab, index=np.arange(1, len(keys) + 1))
     cent = shapely.point_on_surface(geoms)
     vil = pd.DataFrame(
