@@ -91,6 +91,7 @@ def _register() -> None:
     from .compute import compute
     from .link import link
     from .map import map_command
+    from .plan import plan
     from .predict import predict
     from .report import report
 
@@ -100,6 +101,7 @@ def _register() -> None:
     cli.add_command(link)
     cli.add_command(check)
     cli.add_command(report)
+    cli.add_command(plan)
 
 
 _register()

@@ -455,10 +455,12 @@ def site_footprints(
     settings: Settings,
     kernel: RasterKernel,
     technologies: Sequence[str],
+    keep: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Each site's own coverage: flat indices (on ``grid``) of the pixels where one of
-    ``technologies`` reaches its threshold from that site, by ``site_id``.
+    ``technologies`` reaches its threshold from that site, by ``site_id`` (only the pixels
+    where ``keep``, a flat boolean raster, is True, when given).
 
     The same kernel calls as :func:`predict_raster`, so a site's footprint is exactly its
     part of a prediction of many sites (the best server covers a pixel when some site
@@ -483,7 +485,8 @@ def site_footprints(
                 with np.errstate(invalid="ignore"):
                     rr, cc = np.nonzero(values >= thresholds[tech])
                 parts.append((rr + r0).astype(np.int64) * width + (cc + c0))
-            out[site_id] = np.unique(np.concatenate(parts))
+            flat = np.unique(np.concatenate(parts))
+            out[site_id] = flat if keep is None else flat[keep[flat]]
             if progress is not None:
                 progress(done, len(work))
     _report_terrain(outside, 0)

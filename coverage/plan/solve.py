@@ -764,8 +764,11 @@ def _run_highs(
     ):
         h.setOptionValue(name, value)
     if model.matrix.shape[0] > _IPM_ROWS:
-        # the root LP of a large model: dual simplex stalls for minutes, IPM takes seconds
+        # the root LP of a large model: dual simplex stalls for minutes, IPM takes seconds;
+        # and HiGHS's presolve of such a model runs past the time limit (minutes on the
+        # demo's 177,000 atom sets), so it is off: the limit then holds
         h.setOptionValue("mip_lp_solver", "ipm")
+        h.setOptionValue("presolve", "off")
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     lp.num_col_ = model.matrix.shape[1]

@@ -1,0 +1,181 @@
+"""``coverage plan sites``: where new sites (or upgrades) close the most coverage gaps."""
+
+from __future__ import annotations
+
+import click
+
+from .options import layer_options, prepare_run, settings_options, verbosity_options
+from .progress import stage_progress
+
+
+@click.group(short_help="Plan new sites that close the coverage gaps.")
+def plan() -> None:
+    """Plan what to build to close the gaps (new sites, upgrades)."""
+
+
+@plan.command(short_help="Choose new sites or upgrades that cover the most villages.")
+@layer_options
+@settings_options
+@click.option(
+    "--candidates",
+    "candidates_file",
+    metavar="FILE",
+    help="Candidate sites in the sites schema (optional 'cost' column).",
+)
+@click.option(
+    "--auto-candidates",
+    is_flag=True,
+    help="Generate candidates near the uncovered villages: DEM high points, upgrades of "
+    "existing sites, a grid ([plan] settings).",
+)
+@click.option("--max-sites", type=click.IntRange(min=0), metavar="K", help="Build at most K.")
+@click.option("--budget", type=click.FloatRange(min=0), metavar="X", help="Total cost at most X.")
+@click.option(
+    "--cover-all",
+    is_flag=True,
+    help="The fewest sites (least cost) covering every uncovered village that can be covered.",
+)
+@click.option(
+    "--objective",
+    type=click.Choice(["villages", "population"]),
+    default="villages",
+    show_default=True,
+    help="What --max-sites / --budget maximise.",
+)
+@click.option(
+    "--eligible",
+    metavar="COLUMN",
+    help="A yes/no column of the villages: only those marked yes are planned for.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Write proposed_sites.csv (sites schema), plan.gpkg, plan_curve.png, plan.json.",
+)
+@verbosity_options
+def sites(
+    candidates_file,
+    auto_candidates,
+    max_sites,
+    budget,
+    cover_all,
+    objective,
+    eligible,
+    as_json,
+    out,
+    **options,
+) -> None:
+    """Choose new sites among candidates: the most villages (or people) for K sites or a
+    budget, or the least that covers every uncovered village. The same inputs, settings
+    and model as `coverage compute`; a greedy plan, then an exact MILP (HiGHS) that
+    proves it optimal or reports its gap.
+
+    \b
+    $ coverage plan sites --auto-candidates --max-sites 20
+    $ coverage plan sites --candidates towers.csv --budget 12 --objective population
+    $ coverage plan sites --auto-candidates --cover-all --eligible has_power --out plan/
+    $ coverage compute --sites bts.csv --sites plan/proposed_sites.csv   # the figure after
+    """
+    from rich.console import Console
+
+    from ..output import summary_json
+    from ..pipeline import collected_warnings
+    from ..plan.report import write_plan
+    from ..plan.sites import plan_sites
+
+    run_ = prepare_run(**options)
+    if not candidates_file and not auto_candidates:
+        raise click.UsageError("give --candidates FILE and/or --auto-candidates")
+    if (max_sites is not None) + (budget is not None) + bool(cover_all) != 1:
+        raise click.UsageError("give exactly one of --max-sites, --budget and --cover-all")
+    with stage_progress(quiet=run_.quiet) as step, collected_warnings() as messages:
+        result = plan_sites(
+            run_.layers.over_demo(),
+            candidates=candidates_file,
+            auto_candidates=auto_candidates,
+            max_sites=max_sites,
+            budget=budget,
+            cover_all=cover_all,
+            objective=objective,
+            eligible=eligible,
+            model=run_.model,
+            settings=run_.settings,
+            progress=step,
+            use_cache=run_.cache,
+        )
+    result.summary["warnings"] = messages
+    if out:
+        for path in write_plan(result, out):
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(summary_json(result.summary), nl=False)
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=True, width=120)
+    print_plan(result.summary, console)
+
+
+def print_plan(s: dict, console) -> None:
+    """The plan as text: before/after, the solver's proof, the ranked sites."""
+    from rich.table import Table
+
+    from ._report import pct
+
+    console.print(
+        f"[bold]Site plan[/bold]  (model: {s['model']}, {s['candidates']:,} candidates)",
+    )
+    if s["status"]:
+        console.print(s["status"])
+    console.print(
+        f"Villages with 3G/4G: {pct(s['village_coverage_share_before'])} → "
+        f"{pct(s['village_coverage_share_after'])}  (+{s['villages_newly_covered']:,} villages, "
+        f"+{s['population_newly_covered']:,} people) with {s['sites_selected']} site(s), "
+        f"cost {s['cost']:g}"
+    )
+    proof = (
+        "optimal (proved)"
+        if s["optimal"]
+        else f"gap {100 * s['optimality_gap']:.2f} %"
+        if s["optimality_gap"] is not None
+        else "optimality not proved"
+    )
+    console.print(f"Solver: {s['solver']}, {proof}")
+    table = Table(title="Proposed sites, best first", title_justify="left", show_edge=False)
+    for name, justify in (
+        ("#", "right"),
+        ("Candidate", "left"),
+        ("Kind", "left"),
+        ("Lon", "right"),
+        ("Lat", "right"),
+        ("Tech", "left"),
+        ("Height", "right"),
+        ("Villages", "right"),
+        ("People", "right"),
+        ("Cumulative", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for x in s["selected"]:
+        table.add_row(
+            str(x["rank"]),
+            x["candidate_id"],
+            x["kind"],
+            f"{x['lon']:.5f}",
+            f"{x['lat']:.5f}",
+            x["technology"],
+            "" if x["height_m"] is None else f"{x['height_m']:g} m",
+            f"{x['villages_newly_covered']:,}",
+            f"{x['population_newly_covered']:,}",
+            pct(x["cumulative_coverage_share"]),
+        )
+    if s["selected"]:
+        console.print(table)
+    if s["unreachable_villages"]:
+        names = ", ".join(v["name"] or v["village_id"] for v in s["unreachable_villages"][:10])
+        more = len(s["unreachable_villages"]) - 10
+        console.print(
+            f"Villages no candidate reaches ({len(s['unreachable_villages'])}): {names}"
+            + (f" … and {more} more" if more > 0 else "")
+        )
