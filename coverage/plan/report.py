@@ -10,7 +10,6 @@ covered against the number of sites; ``plan.json`` the ``--json`` object.
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -56,17 +55,15 @@ def write_plan(result: PlanResult, out_dir: str | os.PathLike) -> list[Path]:
     crs = result.input_crs or result.crs
 
     def gpkg(path: Path) -> None:
-        buffer = io.BytesIO()
         layers = {
             "proposed_sites": result.selected,
             "footprints": result.footprints,
             "villages": result.villages,
         }
-        for name, frame in layers.items():
+        for k, (name, frame) in enumerate(layers.items()):
             gpd.GeoDataFrame(frame, geometry="geometry", crs=result.crs).to_crs(crs).to_file(
-                buffer, layer=name, driver="GPKG", engine="pyogrio"
+                path, layer=name, driver="GPKG", engine="pyogrio", append=k > 0
             )
-        path.write_bytes(buffer.getvalue())
 
     writers: dict[str, Writer] = {
         "proposed_sites.csv": lambda p: table.to_csv(
