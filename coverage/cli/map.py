@@ -49,6 +49,14 @@ DEFAULT_NAMES = {
     help="Communes to map by: old (before 1 July 2025) or new (today's; needs "
     "--new-communes or --crosswalk, the demo has both). Not for --kmz.",
 )
+@click.option(
+    "--plan",
+    "plan_dir",
+    type=click.Path(),
+    metavar="DIR",
+    help="Also draw a site plan (what `coverage plan sites --out DIR` wrote): the proposed "
+    "sites numbered by rank, their footprints and the villages they newly cover. Not for --kmz.",
+)
 @click.option("--title", help="Page title.")
 @click.option(
     "-o",
@@ -59,7 +67,7 @@ DEFAULT_NAMES = {
     "gap_map.kmz].",
 )
 @verbosity_options
-def map_command(variant, lang, units, title, out, **options) -> None:
+def map_command(variant, lang, units, plan_dir, title, out, **options) -> None:
     """Write the gap map: commune choropleth, uncovered villages, sites, fibre, centres.
 
     Uses the same inputs, config, model and defaults as `coverage compute`; the
@@ -73,10 +81,12 @@ def map_command(variant, lang, units, title, out, **options) -> None:
     $ coverage map --kmz -o gaps.kmz     # for Google Earth
     $ coverage map --static --units new  # by the communes of today (2025)
     $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
+    $ coverage map --plan plan/          # with the sites `coverage plan sites` proposed
     """
     from ..api import compute
     from ..exports.kmz import write_kmz
     from ..maps import gap_map, write_map
+    from ..maps.plan_layer import read_plan
     from ..maps.png import gap_png
 
     variant = variant or "html"
@@ -93,6 +103,9 @@ def map_command(variant, lang, units, title, out, **options) -> None:
         )
     if units == "new" and variant == "kmz":
         raise click.UsageError("--units new is not available with --kmz (it maps the old communes)")
+    if plan_dir is not None and variant == "kmz":
+        raise click.UsageError("--plan is not available with --kmz")
+    plan = read_plan(plan_dir) if plan_dir is not None else None  # before the long compute
     basemap = run_.basemap
     target = out or DEFAULT_NAMES[variant]
     with stage_progress(quiet=run_.quiet) as step:
@@ -102,7 +115,9 @@ def map_command(variant, lang, units, title, out, **options) -> None:
         step("drawing the map")
         start = time.perf_counter()
         if variant == "png":
-            path = gap_png(result, target, lang=lang, dem=basemap, title=title, units=units)
+            path = gap_png(
+                result, target, lang=lang, dem=basemap, title=title, units=units, plan=plan
+            )
         elif variant == "kmz":
             path = write_kmz(result, target, lang=lang, title=title)
         else:
@@ -114,6 +129,7 @@ def map_command(variant, lang, units, title, out, **options) -> None:
                 title=title,
                 demo=run_.demo,
                 units=units,
+                plan=plan,
             )
             path = write_map(m, target)
     size = path.stat().st_size / 1e6

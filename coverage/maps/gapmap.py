@@ -59,6 +59,8 @@ from .palette import (
     UNCOVERED_EDGE,
     share_colour,
 )
+from .plan_layer import SitePlan, add_plan
+from .plan_layer import legend_rows as plan_legend_rows
 
 if TYPE_CHECKING:
     from ..models.base import CoverageMask
@@ -90,6 +92,7 @@ def gap_map(
     demo: bool = False,
     date: datetime.date | None = None,
     units: str = "old",
+    plan: SitePlan | None = None,
 ) -> folium.Map:
     """Compose the gap map of a run.
 
@@ -115,6 +118,9 @@ def gap_map(
         the communes of today (``result.new_communes``), the subtitle naming today's
         province and the part of it the data covers. ``new`` without new units raises
         :class:`coverage.CoverageError`.
+    plan
+        A site plan (:func:`coverage.maps.plan_layer.read_plan`) to draw as the overlay
+        "Proposed sites": numbered sites, their footprints, the villages they cover.
 
     Returns
     -------
@@ -159,10 +165,12 @@ def gap_map(
     _add_gaps(m, villages, lang, tech_label, new=new)
     _add_points(m, result.centres, "layer_centres", "fibre", lang)
     _add_points(m, result.postal, "layer_postal", "broadband", lang)
+    if plan is not None:
+        add_plan(m, plan, lang, static=static)
 
     # collapsed: the open list of 13 layers would cover a third of a laptop screen
     folium.LayerControl(collapsed=True).add_to(m)
-    legend = _legend_html(result, lang)
+    legend = _legend_html(result, lang, plan=plan is not None)
     # the leadership page shows the legend beside the map (with the table), not over it
     _add_controls(
         m, villages, communes, lang, tech_label, legend=None if static else legend, new=new
@@ -853,7 +861,7 @@ def _swatch(fill: str, edge: str | None = None) -> str:
     return f'<i style="background:{fill}{outline}"></i>'
 
 
-def _legend_html(result: Result, lang: str) -> str:
+def _legend_html(result: Result, lang: str, *, plan: bool = False) -> str:
     """A legend for every layer drawn: the commune classes, villages, centres, postal
     points, sites, fibre and the technology footprints."""
     tech = result.summary["headline_technologies"]
@@ -888,6 +896,9 @@ def _legend_html(result: Result, lang: str) -> str:
         points += _legend_row(line, text("layer_fibre_routes", lang))
     if points:
         rows += f'<div class="cov-sec">{html.escape(text("infrastructure", lang))}</div>' + points
+    if plan:
+        rows += f'<div class="cov-sec">{html.escape(text("layer_plan", lang))}</div>'
+        rows += "".join(_legend_row(symbol, label) for symbol, label in plan_legend_rows(lang))
     if result.prediction is not None:
         techs = "".join(
             f'<span class="cov-row" style="display:inline-flex;margin-right:6px">'

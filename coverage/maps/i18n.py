@@ -108,6 +108,18 @@ _TEXT: dict[str, dict[str, str]] = {
     "legend_share": {"vi": "Tỷ lệ thôn có sóng", "en": "Share of villages with"},
     "no_data": {"vi": "không có thôn", "en": "no villages"},
     "generated": {"vi": "Tạo bởi coverage {version}", "en": "Made with coverage {version}"},
+    "layer_plan": {"vi": "Trạm đề xuất", "en": "Proposed sites"},
+    "plan_site": {"vi": "Trạm đề xuất số {rank}", "en": "Proposed site {rank}"},
+    "plan_candidate": {"vi": "Mã vị trí", "en": "Candidate"},
+    "plan_kind": {"vi": "Loại vị trí", "en": "Kind"},
+    "plan_villages_new": {"vi": "Thôn/bản có sóng mới", "en": "Villages newly covered"},
+    "plan_population_new": {"vi": "Dân số có sóng mới", "en": "People newly covered"},
+    "plan_cumulative": {"vi": "Tỷ lệ thôn có sóng (lũy kế)", "en": "Villages covered (cumulative)"},
+    "plan_village_new": {"vi": "Thôn/bản có sóng nhờ trạm mới", "en": "Newly covered village"},
+    "plan_villages_legend": {
+        "vi": "Thôn/bản có sóng nhờ trạm đề xuất",
+        "en": "Villages the proposed sites cover",
+    },
     "layer_new_communes": {
         "vi": "Xã, phường (từ 2025): tỷ lệ thôn có sóng {tech}",
         "en": "Communes of 2025: share of villages with {tech}",

@@ -74,6 +74,12 @@ SITE_COLOUR = "#08306b"
 FIBRE_COLOUR = "#6a51a3"
 #: Technology footprints (planner's optional layers).
 TECH_COLOURS = {"2G": "#807dba", "3G": "#fd8d3c", "4G": "#41ab5d", "5G": "#e7298a"}
+#: The proposed sites of a site plan (``coverage map --plan``): their rings, footprints and
+#: the villages they newly cover. Magenta: no class, tech colour, gap red or sea is near it,
+#: for normal vision and the three simulated deficiencies (:func:`plan_colour_report`).
+PLAN_COLOUR = "#ff00ff"
+#: The rank numbers inside the proposed sites' white markers.
+PLAN_MARKER_TEXT = "#000000"
 #: Marker-cluster bubbles: neutral greys that do not compete with the classes.
 CLUSTER_GREYS = ("#f0f0f0", "#bdbdbd", "#737373")
 
@@ -186,14 +192,40 @@ def palette_report() -> dict[str, dict[str, float]]:
     return out
 
 
+def plan_colour_report() -> dict[str, float]:
+    """The smallest ΔE between :data:`PLAN_COLOUR` and the classes, the gap red and its
+    edge, the sea and the 3G/4G footprints, per vision.
+
+    Examples
+    --------
+    >>> all(v >= MIN_REFERENCE_DELTA_E for v in plan_colour_report().values())
+    True
+    """
+    others = [c for _, c in SHARE_CLASSES]
+    others += [
+        UNCOVERED,
+        UNCOVERED_EDGE,
+        SEA,
+        NO_DATA_COLOUR,
+        TECH_COLOURS["3G"],
+        TECH_COLOURS["4G"],
+    ]
+    return {
+        vision or "normal": min(delta_e(PLAN_COLOUR, c, vision=vision) for c in others)
+        for vision in (None, *CVD_MATRICES)
+    }
+
+
 __all__ = [
     "COVERED",
     "NO_DATA_COLOUR",
+    "PLAN_COLOUR",
     "SEA",
     "SHARE_CLASSES",
     "SHARE_LABELS",
     "UNCOVERED",
     "delta_e",
     "palette_report",
+    "plan_colour_report",
     "share_colour",
 ]

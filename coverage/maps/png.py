@@ -25,6 +25,7 @@ from .i18n import headline_figures, model_name, number, percent, subtitle, text
 from .palette import (
     FIBRE_COLOUR,
     NO_DATA_COLOUR,
+    PLAN_COLOUR,
     POINT_MISSING,
     POINT_MISSING_HALO,
     POINT_OK,
@@ -37,6 +38,7 @@ from .palette import (
     UNCOVERED_EDGE,
     share_colour,
 )
+from .plan_layer import SitePlan, draw_plan_points
 
 if TYPE_CHECKING:
     from ..pipeline import CoverageResult as Result
@@ -62,6 +64,7 @@ def gap_png(
     dpi: int = 200,
     date: datetime.date | None = None,
     units: str = "old",
+    plan: SitePlan | None = None,
 ) -> Path:
     """Draw the gap map as an A4-landscape PNG and write it atomically.
 
@@ -75,6 +78,8 @@ def gap_png(
     (``result.new_communes``), names today's province and the part of it the data
     covers, and replaces the table by district with the communes of today with the
     lowest shares (the worst :data:`NEW_UNIT_ROWS`, with a note when there are more).
+    ``plan`` (:func:`coverage.maps.plan_layer.read_plan`) adds the proposed sites as
+    numbered points and rings the villages they newly cover.
 
     Examples
     --------
@@ -82,7 +87,9 @@ def gap_png(
     >>> result = coverage.compute(model="range")  # doctest: +SKIP
     >>> gap_png(result, pathlib.Path(tempfile.mkdtemp()) / "gaps.png")  # doctest: +SKIP
     """
-    fig = compose_png(result, lang=lang, dem=dem, title=title, dpi=dpi, date=date, units=units)
+    fig = compose_png(
+        result, lang=lang, dem=dem, title=title, dpi=dpi, date=date, units=units, plan=plan
+    )
     target = Path(path)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")
@@ -98,6 +105,7 @@ def compose_png(
     dpi: int = 200,
     date: datetime.date | None = None,
     units: str = "old",
+    plan: SitePlan | None = None,
 ) -> Figure:
     """The figure :func:`gap_png` saves; its first axes is the map panel (lon/lat)."""
     check_units(result, units)
@@ -108,7 +116,7 @@ def compose_png(
     ax = fig.add_axes(MAP_BOX)
     side = fig.add_axes((0.69, 0.035, 0.3, 0.865))
     side.axis("off")
-    draw_map(ax, result, dem, units=units)
+    draw_map(ax, result, dem, units=units, plan=plan)
     provinces = result.communes["province"] if "province" in result.communes else None
     fig.text(
         0.015,
@@ -134,7 +142,7 @@ def compose_png(
         color="#333333",
     )
     y = _draw_headline(side, s, lang)
-    _draw_legend(side, y, result, lang)
+    _draw_legend(side, y, result, lang, plan=plan is not None)
     if new:
         _draw_new_unit_table(side, s.get("by_new_commune") or [], tech, lang)
     else:
@@ -144,7 +152,12 @@ def compose_png(
 
 
 def draw_map(
-    ax: Axes, result: Result, dem: str | os.PathLike | None, *, units: str = "old"
+    ax: Axes,
+    result: Result,
+    dem: str | os.PathLike | None,
+    *,
+    units: str = "old",
+    plan: SitePlan | None = None,
 ) -> None:
     """The map panel: relief, layers, extent around the villages, no ticks, a scale bar;
     the choropleth by the old communes or (``units="new"``) by the communes of today."""
@@ -168,6 +181,8 @@ def draw_map(
     if dem is not None:
         _draw_relief(ax, dem)
     _draw_layers(ax, result, villages, new=units == "new")
+    if plan is not None:
+        draw_plan_points(ax, plan)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect(aspect, adjustable="box")
@@ -282,7 +297,7 @@ def _point_handle(marker: str, ok: bool, label: str) -> tuple[Line2D, ...]:
     )  # fmt: skip
 
 
-def legend_entries(result: Result, lang: str) -> list[tuple[object, str]]:
+def legend_entries(result: Result, lang: str, *, plan: bool = False) -> list[tuple[object, str]]:
     """(handle, label) of every layer drawn: classes, no data, gaps, points, sites, fibre."""
     tech = result.summary["headline_technologies"]
     entries: list[tuple[object, str]] = [
@@ -308,14 +323,19 @@ def legend_entries(result: Result, lang: str) -> list[tuple[object, str]]:
         )
     if result.fibre is not None and len(result.fibre):
         entries.append((Line2D([], [], color=FIBRE_COLOUR), text("layer_fibre_routes", lang)))
+    if plan:
+        site = Line2D([], [], marker="o", ms=6, ls="", mfc="#ffffff", mec=PLAN_COLOUR, mew=1.6)
+        ring = Patch(facecolor="none", edgecolor=PLAN_COLOUR, lw=1.0)
+        entries.append((site, text("layer_plan", lang)))
+        entries.append((ring, text("plan_villages_legend", lang)))
     return entries
 
 
-def _draw_legend(side: Axes, y: float, result: Result, lang: str) -> None:
+def _draw_legend(side: Axes, y: float, result: Result, lang: str, *, plan: bool = False) -> None:
     """The legend in the side panel, its top just above ``y``: the commune classes under
     their title, then (measured, right under them) the villages and point layers."""
     tech = result.summary["headline_technologies"]
-    entries = legend_entries(result, lang)
+    entries = legend_entries(result, lang, plan=plan)
     n_classes = len(SHARE_CLASSES) + 1  # and "no villages"
     style: dict[str, Any] = {
         "fontsize": 7.5,
