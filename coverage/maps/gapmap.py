@@ -943,43 +943,36 @@ def _header_html(result: Result, *, lang: str, title: str, subtitle: str, demo: 
 
 def _district_table_html(result: Result, lang: str) -> str:
     rows = result.summary.get("by_district") or []
-    if not rows:
-        return ""
-    tech = result.summary["headline_technologies"]
-    head = "".join(
-        f"<th>{html.escape(h)}</th>"
-        for h in (
-            text("district", lang),
-            text("villages", lang),
-            text("villages_covered", lang, tech=tech),
-            text("share", lang),
-            text("centres_on_fibre", lang),
-        )
-    )
-    body = ""
-    for d in rows:
-        fibre = f"{d['centres_fibre']}/{d['centres']}" if "centres" in d else "—"
-        body += (
-            f"<tr><td>{_esc(d['district'])}</td><td class=n>{number(d['villages'], lang)}</td>"
-            f"<td class=n>{number(d['villages_covered'], lang)}</td>"
-            f"<td class=n>{percent(d['coverage_share'], lang)}</td><td class=n>{fibre}</td></tr>"
-        )
-    return (
-        f'<section class="cov-tables"><h2>{html.escape(text("by_district", lang))}</h2>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"
+    return _unit_table_html(
+        [(d["district"], d) for d in rows], result, lang, "district", "by_district", ""
     )
 
 
 def _new_unit_table_html(result: Result, lang: str) -> str:
     """The table by commune of today, lowest share first."""
     rows = worst_first(result.summary.get("by_new_commune") or [])
+    return _unit_table_html(
+        [(d.get("name", d["commune_id"]), d) for d in rows],
+        result,
+        lang,
+        "new_commune",
+        "by_new_commune",
+        " cov-new-units",
+    )
+
+
+def _unit_table_html(
+    rows: list[tuple[object, dict]], result: Result, lang: str, unit: str, title: str, cls: str
+) -> str:
+    """A table of units (name, villages, covered, share, centres on fibre) for the side
+    panel; ``rows`` pairs each unit's name with its figures."""
     if not rows:
         return ""
     tech = result.summary["headline_technologies"]
     head = "".join(
         f"<th>{html.escape(h)}</th>"
         for h in (
-            text("new_commune", lang),
+            text(unit, lang),
             text("villages", lang),
             text("villages_covered", lang, tech=tech),
             text("share", lang),
@@ -987,17 +980,16 @@ def _new_unit_table_html(result: Result, lang: str) -> str:
         )
     )
     body = ""
-    for d in rows:
-        fibre = f"{d['centres_fibre']}/{d['centres']}" if d.get("centres") else "—"
+    for name, d in rows:
+        known = d.get("centres") is not None and d.get("centres_fibre") is not None
+        fibre = f"{d['centres_fibre']}/{d['centres']}" if known else "—"
         body += (
-            f"<tr><td>{_esc(d.get('name', d['commune_id']))}</td>"
-            f"<td class=n>{number(d['villages'], lang)}</td>"
+            f"<tr><td>{_esc(name)}</td><td class=n>{number(d['villages'], lang)}</td>"
             f"<td class=n>{number(d['villages_covered'], lang)}</td>"
             f"<td class=n>{percent(d['coverage_share'], lang)}</td><td class=n>{fibre}</td></tr>"
         )
     return (
-        f'<section class="cov-tables cov-new-units"><h2>'
-        f"{html.escape(text('by_new_commune', lang))}</h2>"
+        f'<section class="cov-tables{cls}"><h2>{html.escape(text(title, lang))}</h2>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"
     )
 

@@ -389,18 +389,25 @@ def _draw_district_table(side: Axes, rows: list[dict], tech: str, lang: str) -> 
         for d in rows
     ]
     header = [text("district", lang), tech, text("share", lang)]
+    _side_table(side, header, table, bottom=0.0, height=min(0.032 * (len(rows) + 1), 0.42))
+
+
+def _side_table(
+    side: Axes, header: list[str], table: list[list[str]], *, bottom: float, height: float
+) -> None:
+    """A name / count / share table at the bottom of the side panel: grey header, right-
+    aligned numbers, the font shrunk until the longest name fits (about 7 characters per
+    cm at 7 pt)."""
     widths = [0.56, 0.24, 0.20]
-    height = min(0.032 * (len(rows) + 1), 0.42)
     tbl = side.table(
         cellText=table,
         colLabels=header,
         colWidths=widths,
         loc="bottom",
-        bbox=Bbox.from_bounds(0, 0.0, 1, height),
+        bbox=Bbox.from_bounds(0, bottom, 1, height),
         cellLoc="left",
     )
     tbl.auto_set_font_size(False)
-    # about 7 characters per cm at 7 pt: shrink the font when the longest name would not fit
     name_cm = widths[0] * side.get_position().width * A4_LANDSCAPE_IN[0] * 2.54
     longest = max(len(r[0]) for r in [header, *table])
     size = float(np.clip(7.0 * (name_cm * 0.9 * 7) / max(longest, 1), 5.0, 7.0))
@@ -432,32 +439,8 @@ def _draw_new_unit_table(side: Axes, rows: list[dict], tech: str, lang: str) -> 
         for d in shown
     ]
     header = [text("new_commune", lang), tech, text("share", lang)]
-    widths = [0.56, 0.24, 0.20]
     note = 0.03 if len(rows) > len(shown) else 0.0
-    height = min(0.024 * (len(shown) + 1), 0.40)
-    tbl = side.table(
-        cellText=table,
-        colLabels=header,
-        colWidths=widths,
-        loc="bottom",
-        bbox=Bbox.from_bounds(0, note, 1, height),
-        cellLoc="left",
-    )
-    tbl.auto_set_font_size(False)
-    name_cm = widths[0] * side.get_position().width * A4_LANDSCAPE_IN[0] * 2.54
-    longest = max(len(r[0]) for r in [header, *table])
-    size = float(np.clip(7.0 * (name_cm * 0.9 * 7) / max(longest, 1), 5.0, 7.0))
-    tbl.set_fontsize(size)
-    for (row, col), cell in tbl.get_celld().items():
-        cell.set_linewidth(0.3)
-        cell.set_edgecolor("#999999")
-        cell.PAD = 0.04
-        if row == 0:
-            cell.set_facecolor("#f0f0f0")
-            cell.get_text().set_fontweight("bold")
-        if col > 0:
-            cell.get_text().set_horizontalalignment("right")
-            cell._loc = "right"  # type: ignore[attr-defined]
+    _side_table(side, header, table, bottom=note, height=min(0.024 * (len(shown) + 1), 0.40))
     if note:
         side.text(
             0,
