@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from coverage.plan.solve import Plan, Problem, greedy, marginal, newly_covered, solve_milp
+from coverage.plan.solve import (
+    Plan,
+    Problem,
+    _prepare,
+    _union_bound,
+    greedy,
+    marginal,
+    newly_covered,
+    solve_milp,
+)
 
 E_BOUND = 1.0 - 1.0 / np.e
 
@@ -327,3 +336,23 @@ def test_time_limit_returns_a_plan() -> None:
     assert plan.solver == "milp"
     assert plan.objective <= solve_milp(prob, max_sites=2).objective + 1e-9
     np.testing.assert_array_equal(plan.covered, newly_covered(prob, plan.selected))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_union_relaxation_bounds_the_brute_force_optimum(seed: int) -> None:
+    """The sum-of-areas relaxation never cuts off a true plan: its optimum is at least the
+    best coverage with K sites, and at most the cheapest full cover's cost."""
+    prob = random_problem(seed, population=True, costs=True)
+    subsets, covered = all_subsets(prob)
+    prep = _prepare(prob)
+    value = covered.astype(float) @ prob.weight
+    size = subsets.sum(axis=1)
+    for k in (1, 2, 3):
+        bound = _union_bound(prep, "sites", k, 10.0)
+        assert bound is not None and bound >= value[size <= k].max() - 1e-6
+    goal = covered[-1]
+    if goal.any():
+        ok = np.all(covered[:, goal], axis=1)
+        cheapest = (subsets.astype(float) @ prob.cost)[ok].min()
+        bound = _union_bound(prep, "all", 0.0, 10.0)
+        assert bound is not None and bound <= cheapest + 1e-6
