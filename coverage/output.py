@@ -381,17 +381,31 @@ def _process_exists(pid: int) -> bool:
     return not _is_zombie(pid)
 
 
-def _is_zombie(pid: int) -> bool:
-    """Whether ``pid`` has ended but not yet been waited for by its parent (Linux only).
+#: ``PF_EXITING`` in the flags of ``/proc/PID/stat``: the kernel sets it as a process
+#: starts to exit, before it closes the process's files (and so releases its locks).
+_PF_EXITING = 0x4
 
-    A killed run's lock is released when it dies, before its parent reaps it: the next
-    run, getting the lock at once, must not take its temporaries for a live run's.
+
+def _is_zombie(pid: int) -> bool:
+    """Whether ``pid`` has ended, or is ending, but not yet been waited for by its parent
+    (Linux only).
+
+    A killed run's lock is released while it dies, before its parent reaps it: the next
+    run, getting the lock at once, must not take its temporaries for a live run's. A dying
+    process is a zombie only once it has closed its files; in between it is flagged as
+    exiting, which is checked too (under load the next run can be that quick).
     """
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
     except OSError:
         return False
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+    fields = stat.rpartition(")")[2].split()
+    if fields[:1] in (["Z"], ["X"]):
+        return True
+    try:
+        return bool(int(fields[6]) & _PF_EXITING)
+    except (IndexError, ValueError):
+        return False
 
 
 def _test_write_hook(staged: Path) -> None:
