@@ -298,7 +298,7 @@ def prepare(
     )
     units = NewUnits(projected.new_communes, projected.crosswalk)
     if units.given:
-        villages, centres, postal = new_units.apply(
+        villages, centres, postal, units = new_units.apply(
             projected, villages, centres, postal, units, centres_source, postal_source
         )
     return Prepared(

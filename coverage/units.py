@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -29,9 +28,7 @@ import shapely
 
 from ._errors import CoverageWarning, InputError, Problem, ValidationError
 from .layers import Layer
-
-if TYPE_CHECKING:
-    from .validation import Projected
+from .validation import Problems, Projected, id_text, to_float
 
 #: Weights of an old commune's rows must sum to 1 within this.
 WEIGHT_TOLERANCE = 1e-3
@@ -68,65 +65,54 @@ class NewUnits:
         return self.polygons is not None or self.crosswalk is not None
 
 
-def check_crosswalk(crosswalk: Layer, old_ids: set[str]) -> None:
-    """Refuse unknown old codes, blank codes, duplicate rows and weights not summing to 1.
+def check_crosswalk(crosswalk: Layer, old_ids: set[str]) -> Layer:
+    """Refuse unknown old codes, blank codes, duplicate rows and weights not summing to 1;
+    return the crosswalk with its codes as text (as the villages' are) and weights as numbers.
 
     ``old_ids`` are the old communes the run knows (the communes layer's, or the villages'
     ``commune_id`` values).
     """
-    frame, labels, source = crosswalk.frame, crosswalk.labels, crosswalk.source
-    problems: list[Problem] = []
-
-    def report(mask: np.ndarray, message: str, column: str) -> None:
-        for i in np.flatnonzero(mask)[:3]:
-            problems.append(Problem(message, source, column, str(labels[i])))
-        if mask.sum() > 3:
-            problems.append(Problem(f"{mask.sum() - 3} more rows: {message}", source, column))
-
-    old = frame["old_commune_id"].map(_id_text)
-    new = frame["new_commune_id"].map(_id_text)
-    report(old.isna().to_numpy(), "blank old_commune_id", "old_commune_id")
-    report(new.isna().to_numpy(), "blank new_commune_id", "new_commune_id")
-    unknown = old.notna() & ~old.isin(old_ids)
-    for i in np.flatnonzero(unknown.to_numpy())[:3]:
-        problems.append(
+    frame = crosswalk.frame.copy()
+    found = Problems(crosswalk.source, [str(lab) for lab in crosswalk.labels])
+    old = frame["old_commune_id"] = frame["old_commune_id"].map(id_text)
+    new = frame["new_commune_id"] = frame["new_commune_id"].map(id_text)
+    found.report(old.isna().to_numpy(), "blank old_commune_id", "old_commune_id")
+    found.report(new.isna().to_numpy(), "blank new_commune_id", "new_commune_id")
+    unknown = (old.notna() & ~old.isin(old_ids)).to_numpy()
+    for i in np.flatnonzero(unknown)[:3]:
+        found.problems.append(
             Problem(
                 f"old commune {old.iloc[i]!r} is not a commune of the villages or communes layer",
-                source,
+                found.source,
                 "old_commune_id",
-                str(labels[i]),
+                found.labels[i],
             )
         )
     if unknown.sum() > 3:
-        problems.append(
-            Problem(f"{unknown.sum() - 3} more unknown old communes", source, "old_commune_id")
+        found.problems.append(
+            Problem(f"{unknown.sum() - 3} more unknown old communes", found.source)
         )
     pair = pd.Series(list(zip(old, new, strict=True)), index=frame.index)
-    report(
+    found.report(
         (pair.duplicated() & old.notna() & new.notna()).to_numpy(),
         "duplicate row (the same old and new commune again)",
         "new_commune_id",
     )
     if "weight" in frame.columns:
-        weight = pd.to_numeric(frame["weight"], errors="coerce")
-        bad = weight.isna() & frame["weight"].notna()
-        report(bad.to_numpy(), "weight is not a number", "weight")
-        report((weight < 0).to_numpy() | (weight > 1).to_numpy(), "weight outside 0-1", "weight")
-        given = weight.notna()
-        totals = weight[given].groupby(old[given]).sum()
-        for code, total in totals.items():
-            rows = np.flatnonzero((old == code).to_numpy())
-            if abs(total - 1.0) > WEIGHT_TOLERANCE:
-                problems.append(
-                    Problem(
-                        f"the weights of old commune {code!r} sum to {total:g}, not 1",
-                        source,
-                        "weight",
-                        str(labels[rows[0]]),
-                    )
-                )
-    if problems:
-        raise ValidationError(problems)
+        weight = frame["weight"] = to_float(
+            frame["weight"], found.source, "weight", found.labels, found.problems
+        )
+        found.report(((weight < 0) | (weight > 1)).to_numpy(), "weight outside 0-1", "weight")
+        totals = weight.groupby(old).sum(min_count=1).dropna()
+        for code in totals.index[(totals - 1.0).abs() > WEIGHT_TOLERANCE]:
+            found.report(
+                (old == code).to_numpy() & (np.cumsum((old == code).to_numpy()) == 1),
+                f"the weights of old commune {code!r} sum to {totals[code]:g}, not 1",
+                "weight",
+            )
+    if found.problems:
+        raise ValidationError(found.problems)
+    return crosswalk.with_frame(frame)
 
 
 def check_polygons(polygons: Layer) -> None:
@@ -157,36 +143,18 @@ def check_polygons(polygons: Layer) -> None:
         raise ValidationError(problems)
 
 
-def _id_text(value: object) -> str | None:
-    """A code as text: ``18853``, ``18853.0`` and ``"18853"`` are one code; blank is None."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
-    if text.endswith(".0") and text[:-2].isdigit():
-        text = text[:-2]
-    return text
-
-
 def _crosswalk_choice(crosswalk: Layer) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Old commune -> its one new unit (largest weight), and the split ones -> all units."""
-    frame = crosswalk.frame
-    old = frame["old_commune_id"].map(_id_text).to_numpy()
-    new = frame["new_commune_id"].map(_id_text).to_numpy()
-    if "weight" in frame.columns:
-        weight = pd.to_numeric(frame["weight"], errors="coerce").fillna(0.0).to_numpy()
-    else:
-        weight = np.zeros(len(frame))
-    choice: dict[str, str] = {}
-    best: dict[str, float] = {}
-    units: dict[str, list[str]] = {}
-    for o, n, w in zip(old, new, weight, strict=True):
-        units.setdefault(o, []).append(n)
-        if o not in choice or w > best[o]:
-            choice[o], best[o] = n, w
-    split = {o: u for o, u in units.items() if len(u) > 1}
-    return choice, split
+    """Old commune -> its one new unit (largest weight; ties: the first row), and the split
+    ones -> all their units (a crosswalk checked by :func:`check_crosswalk`)."""
+    frame = pd.DataFrame(crosswalk.frame[["old_commune_id", "new_commune_id"]])
+    frame["weight"] = (
+        crosswalk.frame["weight"].fillna(0.0) if "weight" in crosswalk.frame.columns else 0.0
+    )
+    ranked = frame.sort_values(["old_commune_id", "weight"], ascending=[True, False], kind="stable")
+    choice = ranked.drop_duplicates("old_commune_id").set_index("old_commune_id")
+    units = frame.groupby("old_commune_id", sort=False)["new_commune_id"].agg(list)
+    split = units[units.map(len) > 1]
+    return choice["new_commune_id"].to_dict(), split.to_dict()
 
 
 def assign(
@@ -211,7 +179,7 @@ def assign(
     todo = np.flatnonzero(pd.isna(out))
     if units.crosswalk is not None and len(todo):
         choice, split = _crosswalk_choice(units.crosswalk)
-        old = np.array([_id_text(v) for v in old_commune[todo]], dtype=object)
+        old = np.array([id_text(v) for v in old_commune[todo]], dtype=object)
         out[todo] = [choice.get(o) if o is not None else None for o in old]
         used_split = sorted({o for o in old if o in split})
         for o in used_split:
@@ -229,7 +197,7 @@ def assign(
         if units.polygons is not None:
             how.append("lies in no new commune polygon")
         if units.crosswalk is not None:
-            how.append(f"its commune {_id_text(old_commune[i])!r} is not in the crosswalk")
+            how.append(f"its commune {id_text(old_commune[i])!r} is not in the crosswalk")
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise InputError(
             f"{what[:-1] if what.endswith('s') else what} has no new commune: "
@@ -248,9 +216,9 @@ def apply(
     units: NewUnits,
     centres_source: str,
     postal_source: str,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None, NewUnits]:
     """Check the new units and give every village, centre and postal point its new
-    commune (``new_commune_id``)."""
+    commune (``new_commune_id``); the units come back with the crosswalk checked."""
     if units.crosswalk is not None:
         old_ids = (
             {str(v) for v in villages["commune_id"].dropna()}
@@ -259,7 +227,7 @@ def apply(
         )
         if projected.communes is not None:
             old_ids |= {str(v) for v in projected.communes.frame["commune_id"].dropna()}
-        check_crosswalk(units.crosswalk, old_ids)
+        units = NewUnits(units.polygons, check_crosswalk(units.crosswalk, old_ids))
     if units.polygons is not None:
         check_polygons(units.polygons)
 
@@ -293,31 +261,29 @@ def apply(
                 source=source,
             )
         out.append(frame)
-    return villages, out[0], out[1]
+    return villages, out[0], out[1], units
 
 
 def names(units: NewUnits) -> pd.DataFrame:
-    """Name and province of each new unit (polygons first, then the crosswalk)."""
-    rows: dict[str, dict] = {}
+    """Name and province of each new unit: the polygons' where given, else the crosswalk's
+    (its first row that names them)."""
+    table = pd.DataFrame(columns=["name", "province"], index=pd.Index([], name="commune_id"))
     if units.crosswalk is not None:
         f = units.crosswalk.frame
-        for _, r in f.iterrows():
-            code = str(_id_text(r["new_commune_id"]))
-            rows.setdefault(code, {"name": None, "province": None})
-            for src, dst in (("new_name", "name"), ("new_province", "province")):
-                if src in f.columns and pd.notna(r[src]) and rows[code][dst] is None:
-                    rows[code][dst] = r[src]
+        named = pd.DataFrame(
+            {
+                "commune_id": f["new_commune_id"],
+                "name": f["new_name"] if "new_name" in f.columns else None,
+                "province": f["new_province"] if "new_province" in f.columns else None,
+            }
+        )
+        table = named.groupby("commune_id", sort=False).first()
     if units.polygons is not None:
         f = units.polygons.frame
-        for _, r in f.iterrows():
-            code = r["commune_id"]
-            entry = rows.setdefault(code, {"name": None, "province": None})
-            for col in ("name", "province"):
-                if col in f.columns and pd.notna(r[col]):
-                    entry[col] = r[col]
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=["name", "province"])
-    table.index.name = "commune_id"
-    return table
+        own = pd.DataFrame(f.drop(columns="geometry")).set_index("commune_id")
+        own = own.reindex(columns=["name", "province"])
+        table = own.combine_first(table) if len(table) else own
+    return table[["name", "province"]]
 
 
 def summary(

@@ -77,7 +77,7 @@ def validate_layer(
     names the rows when some were left out (:func:`row_labels` of the whole file).
     """
     settings = settings or Settings()
-    found = _Problems(source, labels if labels is not None else row_labels(frame, kind, source))
+    found = Problems(source, labels if labels is not None else row_labels(frame, kind, source))
     repairs = dict(repairs or {})
     _check_geometry(frame, kind, found)
     if not found.problems:
@@ -92,7 +92,7 @@ def validate_layer(
 
 
 @dataclass
-class _Problems:
+class Problems:
     """The problems found in one layer, each naming the file, feature and column."""
 
     source: str
@@ -124,7 +124,7 @@ _GEOMETRY_TYPES = np.array(
 )
 
 
-def _check_geometry(frame: gpd.GeoDataFrame, kind: str, found: _Problems) -> None:
+def _check_geometry(frame: gpd.GeoDataFrame, kind: str, found: Problems) -> None:
     """Missing, empty, wrongly typed and non-finite geometries; coordinates outside the CRS."""
     schema = SCHEMAS[kind]
     geoms = frame.geometry.values
@@ -147,12 +147,12 @@ def _check_geometry(frame: gpd.GeoDataFrame, kind: str, found: _Problems) -> Non
     _check_crs_range(frame, xy[finite], owner[finite], found.source, found.labels, found.problems)
 
 
-def _check_ids(frame: gpd.GeoDataFrame, kind: str, found: _Problems) -> None:
+def _check_ids(frame: gpd.GeoDataFrame, kind: str, found: Problems) -> None:
     """Ids as text; blank ids, and duplicates where each feature must appear once."""
     schema = SCHEMAS[kind]
     for col in _TEXT_ID:
         if col in frame.columns:
-            frame[col] = frame[col].map(_id_text)
+            frame[col] = frame[col].map(id_text)
     if schema.id_column in frame.columns and schema.id_column in schema.required:
         ids = frame[schema.id_column]
         found.report(ids.isna().to_numpy(), "blank id", schema.id_column)
@@ -166,13 +166,13 @@ def _check_ids(frame: gpd.GeoDataFrame, kind: str, found: _Problems) -> None:
 
 
 def _check_values(
-    frame: gpd.GeoDataFrame, kind: str, found: _Problems, *, settings: Settings
+    frame: gpd.GeoDataFrame, kind: str, found: Problems, *, settings: Settings
 ) -> None:
     """Numbers, populations, site values and yes/no attributes."""
     source, labels, problems = found.source, found.labels, found.problems
     for col in _NUMERIC.get(kind, ()):
         if col in frame.columns:
-            frame[col] = _to_float(frame[col], source, col, labels, problems)
+            frame[col] = to_float(frame[col], source, col, labels, problems)
     if kind == "villages" and "population" in frame.columns:
         pop = frame["population"].to_numpy(dtype=float)
         found.report(pop < 0, "negative population", "population")
@@ -206,7 +206,7 @@ def _check_values(
         _validate_sites(frame, source, labels, problems, found.report, settings=settings)
     for col in ("fibre", "broadband"):
         if col in frame.columns:
-            frame[col] = _to_yes_no(frame[col], source, col, labels, problems)
+            frame[col] = to_yes_no(frame[col], source, col, labels, problems)
 
 
 def _check_crs_range(frame, xy, owner, source, labels, problems) -> None:
@@ -290,7 +290,7 @@ def _repair_geometry(frame, kind: str, source: str, report) -> tuple[gpd.GeoData
     return frame, int(invalid.sum())
 
 
-def _id_text(value: object) -> object:
+def id_text(value: object) -> object:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -304,7 +304,7 @@ def _blank(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
-def _to_float(
+def to_float(
     series: pd.Series, source: str, column: str, labels: list[str], problems: list[Problem]
 ) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series):
@@ -319,7 +319,7 @@ def _to_float(
     return values.astype(float)
 
 
-def _to_yes_no(
+def to_yes_no(
     series: pd.Series, source: str, column: str, labels: list[str], problems: list[Problem]
 ) -> pd.Series:
     out = []

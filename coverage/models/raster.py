@@ -202,6 +202,13 @@ class RasterPrediction(Prediction):
         np.maximum.at(acc, idx[ok], vals[ok])
         return total, acc
 
+    def pixel_of(self, points: np.ndarray) -> np.ndarray:
+        """Flat index of the pixel containing each point (-1 outside the grid): the pixel
+        that judges a village by its point."""
+        rows, cols, ok = self._pixels(np.asarray(points, dtype=object))
+        width = next(iter(self.best.values())).shape[1]
+        return np.where(ok, rows * width + cols, -1)
+
     def _pixels(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         shape = next(iter(self.best.values())).shape
         xy = shapely.get_coordinates(points)

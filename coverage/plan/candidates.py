@@ -23,9 +23,10 @@ import pandas as pd
 import shapely
 from scipy import ndimage
 
-from .._errors import InputError
+from .._errors import InputError, ValidationError
 from ..layers import Layer
 from ..settings import Settings
+from ..validation import Problems, to_float
 
 #: Columns of a candidate table (the sites schema, plus cost and kind).
 COLUMNS = (
@@ -44,20 +45,13 @@ def from_layer(layer: Layer, *, settings: Settings) -> gpd.GeoDataFrame:
     per row, the same on every row of a site; default ``[plan] cost_new``)."""
     frame = layer.frame.copy()
     if "cost" in frame.columns:
-        text = frame["cost"].astype(object)
-        cost = pd.to_numeric(
-            text.map(lambda v: v.replace(",", ".") if isinstance(v, str) else v), errors="coerce"
-        )
-        bad = ~(cost > 0) | cost.isna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                f"cost must be a positive number, got {text.iloc[i]!r}",
-                path=layer.source,
-                column="cost",
-                row=layer.label(i),
-            )
-        frame["cost"] = cost.astype(float)
+        labels = [str(lab) for lab in layer.labels]
+        found = Problems(layer.source, labels)
+        cost = to_float(frame["cost"], layer.source, "cost", labels, found.problems)
+        found.report(~(cost > 0).to_numpy(), "cost must be a positive number", "cost")
+        if found.problems:
+            raise ValidationError(found.problems)
+        frame["cost"] = cost
         per_site = frame.groupby("site_id")["cost"].nunique()
         if (per_site > 1).any():
             site = per_site.index[per_site > 1][0]

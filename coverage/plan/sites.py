@@ -37,19 +37,19 @@ from affine import Affine
 from rasterio import features
 from scipy import sparse
 
-from .._errors import ConfigError, InputError
+from .._errors import ConfigError, InputError, ValidationError
 from ..io import read_layer
 from ..layers import Layers
 from ..metrics import village_coverage
 from ..models.base import Prediction
 from ..models.range import range_footprints
-from ..models.raster import RasterPrediction, predict_raster, site_footprints
+from ..models.raster import RasterKernel, RasterPrediction, predict_raster, site_footprints
 from ..models.terrain import grid_and_kernel
 from ..pipeline import Prepared, predict, prepare
 from ..projection import to_crs
-from ..radio.dem import load_dem
-from ..schema import parse_yes_no
+from ..radio.dem import Grid, load_dem
 from ..settings import Settings
+from ..validation import to_yes_no
 from . import candidates as cands
 from . import solve
 
@@ -85,8 +85,11 @@ class _World:
     transform: Affine
     zone_pix: np.ndarray
     zone_village: np.ndarray
+    point_pix: np.ndarray  # each village's representative point's pixel (-1: outside)
     covered_now: np.ndarray  # flat bool
     footprints: dict[str, np.ndarray]
+    grid: Grid | None = None  # the raster models' grid and kernel, for the figure after
+    kernel: RasterKernel | None = None
 
 
 def plan_sites(
@@ -145,7 +148,7 @@ def plan_sites(
     log.info("greedy %.2f s, MILP %.2f s", t1 - t0, t2 - t1)
     chosen = [ids[i] for i in plan.selected]
     step("measuring the plan")
-    after, shapes = _after(prepared, prediction, table, chosen, before, settings)
+    after, shapes = _after(prepared, prediction, world, table, chosen, before, settings)
     result = _result(prepared, before, after, table, chosen, plan, greedy, problem, ids, shapes)
     result.summary["solver_seconds"] = {"greedy": round(t1 - t0, 3), "milp": round(t2 - t1, 3)}
     return result
@@ -161,18 +164,12 @@ def _eligible(villages: gpd.GeoDataFrame, column: str | None, source: str) -> np
             path=source,
             column=column,
         )
-    out = np.zeros(len(villages), dtype=bool)
-    for i, value in enumerate(villages[column].tolist()):
-        try:
-            out[i] = bool(parse_yes_no(value))
-        except ValueError:
-            raise InputError(
-                f"--eligible column must be yes/no or blank, got {value!r}",
-                path=source,
-                column=column,
-                row=str(villages["village_id"].iloc[i]),
-            ) from None
-    return out
+    labels = [str(v) for v in villages["village_id"]]
+    problems: list = []
+    values = to_yes_no(villages[column], source, column, labels, problems)
+    if problems:
+        raise ValidationError(problems)
+    return values.eq(True).to_numpy(dtype=bool)
 
 
 def _candidates(
@@ -230,8 +227,9 @@ def _world(
         if grid.transform != prediction.transform or grid.shape != _shape(prediction):
             raise RuntimeError("the planning grid differs from the prediction's")
         pix, vil = prediction.zones(villages)
+        points = prediction.pixel_of(shapely.point_on_surface(villages))
         covered = prediction.covered(headline).ravel()
-        keep = _open_pixels(pix, vil, covered, gap_rows, villages, grid.transform, grid.shape)
+        keep = _open_pixels(pix, vil, points, covered, gap_rows, grid.shape)
         fps = (
             site_footprints(
                 table,
@@ -245,7 +243,7 @@ def _world(
             if len(table)
             else {}
         )
-        return _World(grid.shape, grid.transform, pix, vil, covered, fps)
+        return _World(grid.shape, grid.transform, pix, vil, points, covered, fps, grid, kernel)
     # range model: rasterise the footprints
     res = float(settings.resolution_m or RANGE_RESOLUTION_M)
     xmin, ymin, xmax, ymax = prepared.villages.total_bounds
@@ -259,12 +257,13 @@ def _world(
         prepared.projected.crs,
     )
     pix, vil = frame.zones(villages)
+    points = frame.pixel_of(shapely.point_on_surface(villages))
     shapes_now = []
     for tech in headline:
         found = prediction.coverage_shapes(tech)
         shapes_now += [] if found is None else list(found)
     covered = _burn(shapes_now, (height, width), transform).ravel()
-    keep = _open_pixels(pix, vil, covered, gap_rows, villages, transform, (height, width))
+    keep = _open_pixels(pix, vil, points, covered, gap_rows, (height, width))
     drawn: dict[str, np.ndarray] = {}
     rows = table.loc[table["technology"].isin(headline)]
     if len(rows):
@@ -274,29 +273,24 @@ def _world(
             flat = _burn_flat(geom, (height, width), transform)
             drawn[str(sid)] = flat[keep[flat]]
             tick(k, len(by_site))
-    return _World((height, width), transform, pix, vil, covered, drawn)
+    return _World((height, width), transform, pix, vil, points, covered, drawn)
 
 
 def _open_pixels(
     pix: np.ndarray,
     vil: np.ndarray,
+    points: np.ndarray,
     covered: np.ndarray,
     gap_rows: np.ndarray,
-    villages: np.ndarray,
-    transform: Affine,
     shape: tuple[int, int],
 ) -> np.ndarray:
     """Flat mask of the pixels a plan can change: the uncovered pixels judging a village
     without coverage (its zone, and its representative point's pixel)."""
     keep = np.zeros(shape[0] * shape[1], dtype=bool)
-    gap = np.zeros(len(villages), dtype=bool)
+    gap = np.zeros(len(points), dtype=bool)
     gap[gap_rows] = True
     keep[pix[gap[vil]]] = True
-    xy = shapely.get_coordinates(shapely.point_on_surface(villages[gap]))
-    cols, rows = ~transform * (xy[:, 0], xy[:, 1])
-    rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
-    ok = (rows >= 0) & (cols >= 0) & (rows < shape[0]) & (cols < shape[1])
-    keep[rows[ok] * shape[1] + cols[ok]] = True
+    keep[points[gap & (points >= 0)]] = True
     return keep & ~covered
 
 
@@ -344,16 +338,7 @@ def _problem(
     target[villages.index.get_indexer(gap_index)] = True
     npx = np.bincount(world.zone_village, minlength=n).astype(float)
     point_only = npx == 0
-    if settings.rule == "centroid" or point_only.any():
-        # judged at one pixel: the representative point's
-        points = shapely.point_on_surface(villages.geometry.to_numpy())
-        xy = shapely.get_coordinates(points)
-        cols, rows = ~world.transform * (xy[:, 0], xy[:, 1])
-        rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
-        ok = (rows >= 0) & (cols >= 0) & (rows < world.shape[0]) & (cols < world.shape[1])
-        point_pix = np.where(ok, rows * world.shape[1] + cols, -1)
-    else:
-        point_pix = np.full(n, -1)
+    point_pix = world.point_pix  # judged at one pixel: the representative point's
     by_point = point_only if settings.rule != "centroid" else np.ones(n, dtype=bool)
     keep = ~by_point[world.zone_village]
     pix = np.concatenate([world.zone_pix[keep], point_pix[by_point & (point_pix >= 0)]])
@@ -423,6 +408,7 @@ def _problem(
 def _after(
     prepared: Prepared,
     prediction,
+    world: _World,
     table: gpd.GeoDataFrame,
     chosen: list[str],
     before: gpd.GeoDataFrame,
@@ -439,10 +425,8 @@ def _after(
     headline = tuple(settings.headline_technologies)
     combined: Prediction
     if isinstance(prediction, RasterPrediction):
-        area = tuple(prepared.villages.total_bounds)
-        grid, kernel = grid_and_kernel(
-            prepared.model.name, prepared.projected.sites.frame, settings=settings, area=area
-        )
+        grid, kernel = world.grid, world.kernel
+        assert grid is not None and kernel is not None  # the raster models' world has them
         extra = predict_raster(new, grid, settings=settings, kernel=kernel)
         best = dict(prediction.best)
         for tech, values in extra.best.items():

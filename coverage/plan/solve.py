@@ -418,11 +418,11 @@ class _Prep:
 
     @property
     def n_candidates(self) -> int:
-        return int(self.cover.shape[0])
+        return self.problem.n_candidates
 
     @property
     def n_villages(self) -> int:
-        return len(self.need)
+        return self.problem.n_villages
 
 
 def _mode(max_sites: int | None, budget: float | None, cover_all: bool) -> tuple[Mode, float]:
