@@ -191,13 +191,8 @@ def _read_file(
 ) -> tuple[gpd.GeoDataFrame, str | None, list[str] | None]:
     """Read a file as it is; return the frame, for CSV read as Latin-1 why, and for a
     spreadsheet each row's number in the sheet."""
-    path, layer = split_layer(spec)
+    path, layer, suffix = _existing(spec)
     source = os.fspath(spec)
-    if not path.exists():
-        raise InputError("file not found", path=source)
-    if path.is_file() and path.stat().st_size == 0:
-        raise InputError("file is empty", path=source)
-    suffix = path.suffix.lower()
     not_utf8, sheet_rows = None, None
     if suffix in SHEET_SUFFIXES:
         table, sheet_rows = read_sheet(path, layer, kind)
@@ -223,6 +218,17 @@ def _read_file(
     if len(frame) == 0:
         raise InputError(f"layer is empty: no {kind} to read", path=source)
     return frame, not_utf8, sheet_rows
+
+
+def _existing(spec: str | os.PathLike) -> tuple[Path, str | None, str]:
+    """The file of ``FILE[::LAYER]``, its layer and its suffix; refused when missing or
+    empty."""
+    path, layer = split_layer(spec)
+    if not path.exists():
+        raise InputError("file not found", path=os.fspath(spec))
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError("file is empty", path=os.fspath(spec))
+    return path, layer, path.suffix.lower()
 
 
 def _read_vector(path: Path, layer: str | None, kind: str) -> gpd.GeoDataFrame:
@@ -444,15 +450,10 @@ def read_table(spec: LayerSource, kind: str, *, encoding: str = "auto") -> Layer
     labels: list[str] | None = None
     repairs: dict = {}
     if isinstance(spec, pd.DataFrame):
-        table = pd.DataFrame(spec).astype(object).where(pd.DataFrame(spec).notna(), None)
-        table = table.drop(columns=[c for c in table.columns if c == "geometry"])
+        table = pd.DataFrame(spec).drop(columns="geometry", errors="ignore")
+        table = table.astype(object).where(table.notna(), None)
     else:
-        path, layer = split_layer(spec)
-        if not path.exists():
-            raise InputError("file not found", path=source)
-        if path.is_file() and path.stat().st_size == 0:
-            raise InputError("file is empty", path=source)
-        suffix = path.suffix.lower()
+        path, layer, suffix = _existing(spec)
         not_utf8 = None
         if suffix in SHEET_SUFFIXES:
             table, labels = read_sheet(path, layer, kind)
@@ -465,11 +466,12 @@ def read_table(spec: LayerSource, kind: str, *, encoding: str = "auto") -> Layer
                 raise InputError(
                     f"cannot read as a table ({first_line(exc)})", path=source
                 ) from None
-        frame = gpd.GeoDataFrame(table, geometry=[None] * len(table))
-        frame, changed = _fix_encoding(frame, source, encoding, not_utf8)
+        fixed, changed = _fix_encoding(
+            gpd.GeoDataFrame(table, geometry=[None] * len(table)), source, encoding, not_utf8
+        )
         if changed:
             repairs["text_encoding"] = changed
-        table = pd.DataFrame(frame.drop(columns="geometry"))
+        table = pd.DataFrame(fixed.drop(columns="geometry"))
     if len(table) == 0:
         raise InputError(f"layer is empty: no {kind} to read", path=source)
     frame = canonical_columns(gpd.GeoDataFrame(table, geometry=[None] * len(table)), kind, source)
