@@ -31,12 +31,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from affine import Affine
 from rasterio.features import rasterize
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from coverage.models.raster import predict_raster
+from coverage.models.raster import predict_raster, site_footprints
 from coverage.models.terrain import hata_kernel
 from coverage.radio.dem import Grid, load_dem
 from coverage.settings import Settings
@@ -151,36 +150,28 @@ class Footprints:
         self.grid = load_dem([dem_path], crs=crs, bounds=(xmin - m, ymin - m, xmax + m, ymax + m))
         self.crs = crs
 
-    def _window(self, x: float, y: float) -> tuple[Grid, int, int]:
-        inv = ~self.grid.transform
-        c, r = inv * (x, y)
-        n = int(FOOTPRINT_MARGIN_M / self.grid.res)
-        h, w = self.grid.shape
-        r0, c0 = max(int(r) - n, 0), max(int(c) - n, 0)
-        r1, c1 = min(int(r) + n + 1, h), min(int(c) + n + 1, w)
-        sub = Grid(
-            self.grid.array[r0:r1, c0:c1],
-            self.grid.transform * Affine.translation(c0, r0),
-            self.grid.crs,
-            self.grid.sources,
-        )
-        return sub, r0, c0
-
     def flat(self, sites: list[Site]) -> np.ndarray:
         """Flat indices (on :attr:`grid`) of the pixels the sites cover with 3G or 4G."""
         if not sites:
             return np.zeros(0, dtype=np.int64)
-        xs = [s.x for s in sites]
-        ys = [s.y for s in sites]
-        if len(sites) == 1:
-            grid, r0, c0 = self._window(xs[0], ys[0])
-        else:
-            grid, r0, c0 = self.grid, 0, 0
         pred = predict_raster(
-            site_frame(sites, self.crs), grid, settings=self.settings, kernel=self.kernel
+            site_frame(sites, self.crs), self.grid, settings=self.settings, kernel=self.kernel
         )
-        rr, cc = np.nonzero(pred.covered(HEADLINE))
-        return (rr + r0) * self.grid.shape[1] + (cc + c0)
+        return np.flatnonzero(pred.covered(HEADLINE).ravel())
+
+    def each(self, sites: list[Site]) -> list[np.ndarray]:
+        """Each site's own 3G/4G pixels (flat indices on :attr:`grid`), in one threaded pass
+        of the toolkit's :func:`~coverage.models.raster.site_footprints`."""
+        if not sites:
+            return []
+        own = site_footprints(
+            site_frame(sites, self.crs),
+            self.grid,
+            settings=self.settings,
+            kernel=self.kernel,
+            technologies=HEADLINE,
+        )
+        return [own[f"S{i}"] for i in range(len(sites))]
 
 
 def village_raster(villages: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
@@ -302,14 +293,9 @@ def greedy_cover(
         return np.where(npx > 0, got / np.maximum(npx, 1), 0.0)
 
     # every candidate's pixels inside villages, as one long array
-    pix, who = [], []
-    for k, s in enumerate(cands):
-        f = fp.flat([s])
-        f = f[vid[f] >= 0]
-        pix.append(f)
-        who.append(np.full(len(f), k, dtype=np.int64))
-        if (k + 1) % 500 == 0:
-            log(f"  footprints {k + 1}/{len(cands)}")
+    log(f"  footprints of {len(cands)} candidates")
+    pix = [f[vid[f] >= 0] for f in fp.each(cands)]
+    who = [np.full(len(f), k, dtype=np.int64) for k, f in enumerate(pix)]
     pix_all = np.concatenate(pix)
     who_all = np.concatenate(who)
     chosen: list[int] = []
