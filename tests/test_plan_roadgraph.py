@@ -165,6 +165,9 @@ def test_attach_geoseries_and_lines():
     pts = gpd.GeoSeries([Point(10, 4)], crs=CRS)
     out = attach(graph, pts)
     assert out.distance_m.tolist() == pytest.approx([4.0])
+    # (12, 3) is 2 m from the connector of (10, 4) but joins the road, 3 m away
+    again = attach(out.graph, np.array([[12.0, 3.0]]))
+    assert again.distance_m.tolist() == pytest.approx([3.0])
     fibre = gpd.GeoSeries([LineString([(60, 2), (100, 2)])], crs=CRS)
     lines = attach_lines(out.graph, fibre, spacing_m=10.0)
     assert len(lines.nodes) == 5 and lines.distance_m == pytest.approx(np.full(5, 2.0))

@@ -339,9 +339,10 @@ def attach(
 ) -> Attached:
     """Join points to the graph at the nearest point on an edge.
 
-    The nearest edge is split at the point's projection (a new node, unless the
-    projection falls on an end of the edge), and a straight ``connector`` edge joins the
-    point (a new node) to it; a point lying on a road is its own attachment node. Several
+    The nearest edge (a road or a spur, never a connector) is split at the point's
+    projection (a new node, unless the projection falls on an end of the edge), and a
+    straight ``connector`` edge joins the point (a new node) to it; a point lying on a
+    road is its own attachment node. Several
     points on one edge split it at their sorted offsets; points projecting onto the same
     spot share its node.
 
@@ -365,10 +366,16 @@ def attach(
     n = len(pts)
     if n == 0 or graph.n_edges == 0:
         return Attached(graph, np.full(n, -1, dtype=np.int64), np.full(n, np.inf))
-    tree = shapely.STRtree(graph.lines())
+    # roads and spurs only: a point never joins another point's connector
+    usable = np.arange(graph.n_edges)
+    if CONNECTOR in graph.classes:
+        usable = usable[graph.cls != graph.classes.index(CONNECTOR)]
+    if len(usable) == 0:
+        return Attached(graph, np.full(n, -1, dtype=np.int64), np.full(n, np.inf))
+    tree = shapely.STRtree(graph.lines(usable))
     which, edge = tree.query_nearest(shapely.points(pts), all_matches=False)
     nearest = np.full(n, -1, dtype=np.int64)
-    nearest[which] = edge
+    nearest[which] = usable[edge]
     a, b = graph.xy[graph.u[nearest]], graph.xy[graph.v[nearest]]
     t, proj, dist = _project(pts, a, b)
     ok = np.ones(n, dtype=bool) if max_distance_m is None else dist <= max_distance_m

@@ -58,6 +58,10 @@ log = logging.getLogger(__name__)
 EXACT_MAX_TERMINALS = 9
 #: ... and at most this many nodes in the roots' component.
 EXACT_MAX_NODES = 400
+#: Key-path exchange runs at most ``KEY_PATH_WORK / nodes`` Dijkstra searches (each one
+#: costs about the number of nodes): all key paths on a province, the longest ones first
+#: on a national graph.
+KEY_PATH_WORK = 2e9
 
 
 @dataclass(frozen=True)
@@ -256,8 +260,11 @@ def steiner_tree(
         optimal = False
         if improve:
             tree = _mst_prune_loop(contracted, tree, is_term)
-            tree = _key_path_exchange(contracted, tree, is_term, r0)
+            budget = max(int(KEY_PATH_WORK // max(n, 1)), 1)
+            tree, checked, total = _key_path_exchange(contracted, tree, is_term, r0, budget)
             method += "+mst-prune+key-path"
+            if checked >= budget:
+                method += f"(stopped at its budget of {budget} searches; {total} key paths)"
         comp = connected_components(contracted.csr, directed=False)[1]
         in_comp = int((comp == comp[r0]).sum())
         run_exact = exact is True or (
@@ -458,13 +465,21 @@ def _depths(order: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
     return depth
 
 
-def _key_path_exchange(g: _Graph, tree: np.ndarray, is_term: np.ndarray, root: int) -> np.ndarray:
-    """Replace key paths by shorter connections between the two parts they join."""
-    rounds = 0
+def _key_path_exchange(
+    g: _Graph, tree: np.ndarray, is_term: np.ndarray, root: int, max_checks: int
+) -> tuple[np.ndarray, int, int]:
+    """Replace key paths by shorter connections between the two parts they join.
+
+    Key paths are tried longest first; after each replacement the tree is rooted again
+    and the scan starts over. At most ``max_checks`` Dijkstra searches are run in all
+    (each costs at least the number of nodes). Returns the tree, the number of searches
+    run and the number of key paths of the last tree.
+    """
+    checks = 0
+    total = 0
     improved = True
-    while improved and rounds < 50:
+    while improved and checks < max_checks:
         improved = False
-        rounds += 1
         parent, parent_edge, order, size = _rooted(g, tree, root)
         in_tree = np.zeros(g.n, bool)
         in_tree[order] = True
@@ -492,12 +507,22 @@ def _key_path_exchange(g: _Graph, tree: np.ndarray, is_term: np.ndarray, root: i
         candidates = candidates[np.argsort(-lengths[candidates], kind="stable")]
         pos = np.empty(g.n, dtype=np.int64)
         pos[order] = np.arange(len(order))
-        for x in candidates:
-            path_nodes = nonroot[edge_bottom == x]  # x and the inner nodes above it
+        total = len(candidates)
+        grouped = nonroot[np.argsort(edge_bottom, kind="stable")]
+        starts = np.searchsorted(np.sort(edge_bottom), candidates)
+        ends = np.searchsorted(np.sort(edge_bottom), candidates, side="right")
+        for x, lo, hi in zip(candidates, starts, ends, strict=True):
+            if checks >= max_checks:
+                break
+            checks += 1
+            path_nodes = grouped[lo:hi]  # x and the inner nodes above it
             path_edges = parent_edge[path_nodes]
             limit = float(g.w[path_edges].sum())
             below = order[pos[x] : pos[x] + size[x]]
-            side_b = np.setdiff1d(order, np.r_[below, path_nodes[path_nodes != x]])
+            mask_b = in_tree.copy()
+            mask_b[below] = False
+            mask_b[path_nodes[path_nodes != x]] = False
+            side_b = np.flatnonzero(mask_b)
             small, other = (below, side_b) if len(below) <= len(side_b) else (side_b, below)
             dist, pred, _ = dijkstra(
                 g.csr, indices=small, min_only=True, limit=limit, return_predecessors=True
@@ -518,7 +543,7 @@ def _key_path_exchange(g: _Graph, tree: np.ndarray, is_term: np.ndarray, root: i
                 tree = candidate
                 improved = True
                 break
-    return tree
+    return tree, checks, total
 
 
 def _dreyfus_wagner(
