@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from coverage.plan.milp import union_bound
+from coverage.plan.problem import prepare
 from coverage.plan.solve import (
     Plan,
     Problem,
-    _prepare,
-    _union_bound,
     greedy,
     marginal,
     newly_covered,
@@ -271,7 +271,7 @@ def test_ranked_order_is_steepest(seed: int) -> None:
 def test_warm_start_accepted(caplog: pytest.LogCaptureFixture) -> None:
     prob = random_problem(5, population=True)
     warm = greedy(prob, max_sites=3)
-    with caplog.at_level(logging.DEBUG, logger="coverage.plan.solve"):
+    with caplog.at_level(logging.DEBUG, logger="coverage.plan.milp"):
         plan = solve_milp(prob, max_sites=3, warm=warm)
     assert "HiGHS says kOk" in caplog.text
     assert plan.optimal and plan.objective >= warm.objective
@@ -355,15 +355,15 @@ def test_union_relaxation_bounds_the_brute_force_optimum(seed: int) -> None:
     best coverage with K sites, and at most the cheapest full cover's cost."""
     prob = random_problem(seed, population=True, costs=True)
     subsets, covered = all_subsets(prob)
-    prep = _prepare(prob)
+    prep = prepare(prob)
     value = covered.astype(float) @ prob.weight
     size = subsets.sum(axis=1)
     for k in (1, 2, 3):
-        bound = _union_bound(prep, "sites", k, 10.0)
+        bound = union_bound(prep, "sites", k, 10.0)
         assert bound is not None and bound >= value[size <= k].max() - 1e-6
     goal = covered[-1]
     if goal.any():
         ok = np.all(covered[:, goal], axis=1)
         cheapest = (subsets.astype(float) @ prob.cost)[ok].min()
-        bound = _union_bound(prep, "all", 0.0, 10.0)
+        bound = union_bound(prep, "all", 0.0, 10.0)
         assert bound is not None and bound <= cheapest + 1e-6
