@@ -28,6 +28,7 @@ LAYER_KINDS: tuple[str, ...] = (
     "postal",
     "new_communes",
     "crosswalk",
+    "roads",
 )
 
 
@@ -98,6 +99,14 @@ SCHEMAS: dict[str, LayerSchema] = {
         ("weight", "new_name", "new_province"),
         (),
     ),
+    # any line layer; its class (OSM's highway tag, a national road class) prices the cable
+    "roads": LayerSchema(
+        "roads",
+        "road_id",
+        (),
+        ("road_id", "class", "name", "ref"),
+        ("LineString", "MultiLineString"),
+    ),
 }
 
 #: Alternative spellings (after :func:`normalize_name`) of each canonical column.
@@ -116,6 +125,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "id_xa",
     ),
     "district_id": ("ma_huyen", "mahuyen", "district_code"),
+    "class": ("highway", "fclass", "road_class", "roadclass", "loai_duong", "cap_duong"),
     "name": ("ten", "label"),
     "district": ("huyen", "ten_huyen", "tenhuyen", "district_name", "quan_huyen"),
     "province": ("tinh", "ten_tinh", "tentinh", "province_name"),

@@ -191,6 +191,26 @@ class Settings:
         and a ``plan_grid_m`` grid over the uncovered villages as a fallback.
     plan_time_limit_s
         Time limit of the exact (MILP) planner; beyond it the plan reports its gap.
+    fibre_snap_m, fibre_spur_max_m
+        ``coverage plan fibre``'s road graph: road vertices closer than ``fibre_snap_m``
+        (default 5 m, about a GPS trace's error) are joined; road fragments are joined to
+        the network by straight spurs of at most ``fibre_spur_max_m`` (default 1 km).
+    fibre_attach_max_m
+        A target farther than this from every road (default 5 km) is reported
+        unreachable rather than joined by a long straight cable.
+    fibre_route_spacing_m
+        Existing fibre routes are joined to the roads every this many metres (default 50).
+    fibre_detour_factor
+        Without a road layer, cable runs as straight lines times this factor (default
+        1.3: road distance is 1.2-1.4 times the straight line in most countries; Ballou,
+        Rahardja and Sakai, *Transportation Research A* 36 (2002) 843-848).
+    fibre_cost_per_km, fibre_cost_per_point, fibre_currency
+        Cost of new cable per km by road class (``default`` for any class not listed;
+        ``spur``, ``connector`` and ``straight`` for the off-road pieces) and per
+        connected point, in ``fibre_currency``. Default USD 15,850 per km, Analysys
+        Mason's figure for rural fibre in emerging markets (2011; urban: 44,350), and
+        no per-point cost (equipment quotes vary too much for one figure). These are
+        not Vietnamese tariffs: set your own (README, "Planning fibre").
     """
 
     rule: str = "area"
@@ -245,6 +265,14 @@ class Settings:
     plan_peak_window_m: float = 1000.0
     plan_grid_m: float = 2000.0
     plan_time_limit_s: float = 30.0
+    fibre_snap_m: float = 5.0
+    fibre_spur_max_m: float = 1000.0
+    fibre_attach_max_m: float = 5000.0
+    fibre_route_spacing_m: float = 50.0
+    fibre_detour_factor: float = 1.3
+    fibre_cost_per_km: Mapping[str, float] = field(default_factory=lambda: {"default": 15850.0})
+    fibre_cost_per_point: float = 0.0
+    fibre_currency: str = "USD"
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -295,11 +323,26 @@ class Settings:
         ):
             if not float(getattr(self, name)) > 0:
                 raise ConfigError(f"{_setting_name(name)} must be positive")
+        self._check_fibre()
         if self.quad_segs < 2:
             raise ConfigError("quad_segs must be >= 2")
         if self.n_jobs < 1:
             raise ConfigError("n_jobs must be >= 1")
         self._check_radio()
+
+    def _check_fibre(self) -> None:
+        for name in ("fibre_snap_m", "fibre_spur_max_m", "fibre_cost_per_point"):
+            if not float(getattr(self, name)) >= 0:
+                raise ConfigError(f"{_setting_name(name)} must be >= 0")
+        for name in ("fibre_attach_max_m", "fibre_route_spacing_m"):
+            if not float(getattr(self, name)) > 0:
+                raise ConfigError(f"{_setting_name(name)} must be positive")
+        if not float(self.fibre_detour_factor) >= 1.0:
+            raise ConfigError("[fibre] detour_factor must be >= 1 (a cable is never shorter)")
+        if "default" not in self.fibre_cost_per_km:
+            raise ConfigError("[fibre.cost_per_km] needs a default (for the classes not listed)")
+        if any(not float(v) >= 0 for v in self.fibre_cost_per_km.values()):
+            raise ConfigError("[fibre.cost_per_km] costs must be >= 0")
 
     def _check_radio(self) -> None:
         from .encoding import ENCODINGS
@@ -419,6 +462,14 @@ _CONFIG_KEYS = {
     "plan_peak_window_m": ("plan", "peak_window_m"),
     "plan_grid_m": ("plan", "grid_m"),
     "plan_time_limit_s": ("plan", "time_limit_s"),
+    "fibre_snap_m": ("fibre", "snap_m"),
+    "fibre_spur_max_m": ("fibre", "spur_max_m"),
+    "fibre_attach_max_m": ("fibre", "attach_max_m"),
+    "fibre_route_spacing_m": ("fibre", "route_spacing_m"),
+    "fibre_detour_factor": ("fibre", "detour_factor"),
+    "fibre_cost_per_km": ("fibre", "cost_per_km"),
+    "fibre_cost_per_point": ("fibre", "cost_per_point"),
+    "fibre_currency": ("fibre", "currency"),
 }
 
 #: Per-technology tables in the config file: [thresholds] 4G = -105, etc.
@@ -524,6 +575,11 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
                             situation
             [limits]        max_village_population, max_total_population,
                             max_height_m, min_range_m
+            [plan]          technology, frequency_mhz, height_m, eirp_dbm, cost_new,
+                            cost_upgrade, reach_m, peak_window_m, grid_m, time_limit_s
+            [fibre]         snap_m, spur_max_m, attach_max_m, route_spacing_m,
+                            detour_factor, cost_per_point, currency
+            [fibre.cost_per_km]  default = ..., national = ..., (per road class)
             [ranges.4G]     low, mid, high   (metres, per band class)
             [thresholds] / [eirp] / [prediction_radius]   2G = ..., 4G = ... (per
                             technology: dBm, dBm, metres)

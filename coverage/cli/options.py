@@ -20,9 +20,18 @@ if TYPE_CHECKING:
 log = logging.getLogger("coverage.cli")
 
 
-def layer_options(func: Callable) -> Callable:
+#: What --sites means for compute, map, predict and plan sites.
+SITES_HELP = (
+    "Cell sites: one row per site x technology (or sector), or an OpenCelliD CSV; "
+    "repeat to add files (existing and proposed sites)."
+)
+
+
+def layer_options(func: Callable | None = None, *, sites_help: str = SITES_HELP) -> Callable:
     """--villages --communes --centres --sites --fibre --postal --new-communes --crosswalk
-    (FILE or FILE::LAYER)."""
+    (FILE or FILE::LAYER); ``@layer_options(sites_help=...)`` says what --sites means."""
+    if func is None:
+        return functools.partial(layer_options, sites_help=sites_help)
     specs = [
         ("--villages", "Village (thôn/bản) polygons or points."),
         ("--communes", "Commune polygons."),
@@ -45,8 +54,7 @@ def layer_options(func: Callable) -> Callable:
         "--sites",
         metavar="FILE",
         multiple=True,
-        help="Cell sites: one row per site x technology (or sector), or an OpenCelliD CSV; "
-        "repeat to add files (existing and proposed sites).",
+        help=sites_help,
     )(func)
     func = click.option(
         "--fibre",
@@ -172,9 +180,11 @@ def build_layers(
     dem: tuple[str, ...] = (),
     new_communes: str | None = None,
     crosswalk: str | None = None,
+    *,
+    require_sites: bool = True,
 ) -> Layers:
     """The layers named on the command line (the demo fills them when --villages is absent)."""
-    if villages is not None and not sites:
+    if villages is not None and not sites and require_sites:
         raise click.UsageError("--sites is required with --villages")
     if villages is None:
         log.info("no --villages: using the demo province for every layer not given")
@@ -238,12 +248,23 @@ def prepare_run(
     dem: tuple[str, ...],
     model: str | None,
     no_cache: bool,
+    require_sites: bool = True,
 ) -> RunSetup:
-    """Resolve the options shared by compute, map and predict (see the decorators above)."""
+    """Resolve the options shared by compute, map and predict (see the decorators above);
+    ``require_sites=False`` for a command whose --sites are not the radio network."""
     quiet = click.get_current_context().meta.get("coverage.quiet", False)
     return RunSetup(
         layers=build_layers(
-            villages, communes, centres, sites, fibre, postal, dem, new_communes, crosswalk
+            villages,
+            communes,
+            centres,
+            sites,
+            fibre,
+            postal,
+            dem,
+            new_communes,
+            crosswalk,
+            require_sites=require_sites,
         ),
         settings=build_settings(
             config, rule, threshold, fibre_distance, crs, csv_crs, encoding=encoding

@@ -179,3 +179,118 @@ def print_plan(s: dict, console) -> None:
             f"Villages no candidate reaches ({len(s['unreachable_villages'])}): {names}"
             + (f" … and {more} more" if more > 0 else "")
         )
+
+
+@plan.command(short_help="Route fibre to the centres and postal points that lack it.")
+@layer_options(
+    sites_help="Sites needing backhaul (e.g. a site plan's proposed_sites.csv), added to "
+    "the targets; repeat for several files."
+)
+@settings_options
+@click.option(
+    "--roads",
+    metavar="FILE",
+    help="Road lines (GeoPackage, Shapefile, GeoJSON, OSM .pbf; FILE::LAYER) "
+    "[default: the demo's roads with the demo; else straight lines, with a warning].",
+)
+@click.option(
+    "--targets",
+    type=click.Choice(["centres", "postal", "both"]),
+    default="both",
+    show_default=True,
+    help="Commune centres without fibre, postal points without broadband, or both.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Write fibre.gpkg, fibre_routes.csv, fibre_targets.csv, fibre_plan.json.",
+)
+@verbosity_options
+def fibre(roads, targets, as_json, out, **options) -> None:
+    """Route new fibre from the existing network to the commune centres without fibre and
+    the postal points without broadband (as `coverage compute` decides them), along the
+    roads: a Steiner tree over the road graph (shared trenches counted once), with a lower
+    bound on the shortest possible network, km and cost per target.
+
+    \b
+    $ coverage plan fibre
+    $ coverage plan fibre --targets centres --json
+    $ coverage plan fibre --roads roads.osm.pbf --villages thon.gpkg --communes xa.gpkg \\
+        --fibre cap_quang.gpkg --out plan/
+    $ coverage plan fibre --sites plan/proposed_sites.csv --out plan/   # backhaul too
+    """
+    from rich.console import Console
+
+    from ..output import summary_json
+    from ..pipeline import collected_warnings
+    from ..plan.fibre import plan_fibre
+    from ..plan.fibre_report import write_fibre_plan
+
+    backhaul = options["sites"]
+    run_ = prepare_run(require_sites=False, **options)
+    with stage_progress(quiet=run_.quiet) as step, collected_warnings() as messages:
+        result = plan_fibre(
+            run_.layers.replace(sites=None),
+            roads=roads,
+            targets=targets,
+            sites=tuple(backhaul) or None,
+            settings=run_.settings,
+            progress=step,
+        )
+    result.summary["warnings"] = messages
+    if out:
+        for path in write_fibre_plan(result, out):
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(summary_json(result.summary), nl=False)
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=True, width=120)
+    print_fibre(result.summary, console)
+
+
+def print_fibre(s: dict, console) -> None:
+    """The fibre plan as text: totals, the bound, each target's km and cost share."""
+    from rich.table import Table
+
+    cur = s["currency"]
+    console.print(
+        f"[bold]Fibre plan[/bold]  ({s['targets_total']:,} targets: "
+        + ", ".join(f"{v} {k}" for k, v in s["targets_by_kind"].items())
+        + ")"
+    )
+    proof = "optimal (proved)" if s["optimal"] else f"lower bound {s['lower_bound_km']:,.1f} km"
+    console.print(
+        f"New cable: {s['total_km']:,.1f} km ({proof}), cost {s['total_cost']:,.0f} {cur}; "
+        f"{s['targets_connected']:,} of {s['targets_total']:,} targets connected"
+    )
+    table = Table(title="Targets, farthest first", title_justify="left", show_edge=False)
+    for name, justify in (
+        ("Target", "left"),
+        ("Kind", "left"),
+        ("Name", "left"),
+        ("km to network", "right"),
+        (f"Cost share ({cur})", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    reached = [t for t in s["targets"] if t["km_to_network"] is not None]
+    for t in sorted(reached, key=lambda t: -t["km_to_network"]):
+        table.add_row(
+            t["id"],
+            t["kind"],
+            t["name"] or "",
+            f"{t['km_to_network']:,.2f}",
+            f"{t['cost_share']:,.0f}",
+        )
+    if reached:
+        console.print(table)
+    if s["unreachable"]:
+        names = ", ".join(t["name"] or t["id"] for t in s["unreachable"][:10])
+        more = len(s["unreachable"]) - 10
+        console.print(
+            f"Unreachable by road ({len(s['unreachable'])}): {names}"
+            + (f" … and {more} more" if more > 0 else "")
+        )

@@ -256,7 +256,9 @@ def steiner_tree(
         tree, mst_weight = _mehlhorn(contracted, kset, is_term)
         method = "mehlhorn"
         ell = len(kset)
-        lower = mst_weight / (2.0 * (1.0 - 1.0 / ell))
+        # the tree holds a path from every terminal to the network: at least the farthest
+        # one's distance; and at least the MST of the terminals' distances / 2(1 - 1/l)
+        lower = max(mst_weight / (2.0 * (1.0 - 1.0 / ell)), float(dist_root[term].max()))
         optimal = False
         if improve:
             tree = _mst_prune_loop(contracted, tree, is_term)
