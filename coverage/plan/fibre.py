@@ -145,7 +145,12 @@ def plan_fibre(
         source = None
     else:
         step("reading roads")
-        layer = read_layer(_roads_spec(roads), "roads", settings=settings)
+        spec = _roads_spec(roads)
+        layer = read_layer(spec, "roads", settings=settings)
+        if spec is not roads and "class" in layer.frame.columns:
+            # OSM's lines layer holds rivers, railways and fences too: the roads are the
+            # ways with a highway tag
+            layer = layer.subset(layer.frame["class"].notna().to_numpy())
         layer = to_crs(layer, crs)
         source = layer.source
         step(f"building the road graph ({len(layer.frame):,} lines)")
