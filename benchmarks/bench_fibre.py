@@ -4,7 +4,8 @@ python benchmarks/bench_fibre.py [--scales 0.25 0.5 1] [--terminals 10000] [--no
 
 Prints JSON. The demo part builds the graph of the demo province's roads
 (``data/boundaries/roads.gpkg``), attaches the commune centres as terminals and the fibre
-nodes and routes as roots, and solves the tree. The synthetic part builds a
+nodes and routes as roots, and solves the tree; then runs ``coverage plan fibre`` on the
+demo end to end. The synthetic part builds a
 national-size road layer with numpy (seeded): a perturbed grid of long roads, with
 vertices every ~600 m, plus short random local roads that cross them or lie apart
 (fragments, joined by spurs), at a few scales; at scale 1 the graph has over a million
@@ -93,7 +94,21 @@ def demo() -> dict[str, Any]:
             "optimal": gaps.optimal,
         },
         "stages": stages,
+        "plan_fibre": plan_demo(),
     }
+
+
+def plan_demo() -> dict[str, Any]:
+    """``coverage plan fibre`` on the demo end to end (layers read, compute's connectivity,
+    graph, tree, costs), as the CLI runs it."""
+    from coverage import Layers
+    from coverage.plan.fibre import plan_fibre
+
+    stages: dict[str, Any] = {}
+    plan = timed(stages, "plan_fibre", lambda: plan_fibre(Layers.demo()))
+    s = plan.summary
+    keys = ("targets_by_kind", "total_km", "lower_bound_km", "total_cost", "currency", "method")
+    return {**{k: s[k] for k in keys}, "unreachable": len(s["unreachable"]), "stages": stages}
 
 
 def synthetic_roads(scale: float, *, seed: int = 16) -> gpd.GeoDataFrame:
