@@ -49,7 +49,8 @@ def plan_dir(tmp_path):
 
 
 def test_read_plan(plan_dir):
-    plan = read_plan(plan_dir)
+    plan = read_plan(plan_dir).sites
+    assert plan is not None
     assert plan.sites["rank"].tolist() == [1, 2]
     assert len(plan.villages) == 1 and plan.villages["newly_covered"].all()
     assert plan.footprints.crs.to_epsg() == 4326 and len(plan.footprints) == 2

@@ -59,8 +59,7 @@ from .palette import (
     UNCOVERED_EDGE,
     share_colour,
 )
-from .plan_layer import SitePlan, add_plan
-from .plan_layer import legend_rows as plan_legend_rows
+from .plan_layer import Plan, add_plan, legend_sections
 
 if TYPE_CHECKING:
     from ..models.base import CoverageMask
@@ -92,7 +91,7 @@ def gap_map(
     demo: bool = False,
     date: datetime.date | None = None,
     units: str = "old",
-    plan: SitePlan | None = None,
+    plan: Plan | None = None,
 ) -> folium.Map:
     """Compose the gap map of a run.
 
@@ -119,8 +118,10 @@ def gap_map(
         province and the part of it the data covers. ``new`` without new units raises
         :class:`coverage.CoverageError`.
     plan
-        A site plan (:func:`coverage.maps.plan_layer.read_plan`) to draw as the overlay
-        "Proposed sites": numbered sites, their footprints, the villages they cover.
+        The plans of a folder (:func:`coverage.maps.plan_layer.read_plan`): a site plan
+        drawn as the overlay "Proposed sites" (numbered sites, their footprints, the
+        villages they cover), a fibre plan as "Proposed fibre" (the new cable, the points
+        it reaches, those no road reaches), each with its legend.
 
     Returns
     -------
@@ -170,7 +171,7 @@ def gap_map(
 
     # collapsed: the open list of 13 layers would cover a third of a laptop screen
     folium.LayerControl(collapsed=True).add_to(m)
-    legend = _legend_html(result, lang, plan=plan is not None)
+    legend = _legend_html(result, lang, plan=plan)
     # the leadership page shows the legend beside the map (with the table), not over it
     _add_controls(
         m, villages, communes, lang, tech_label, legend=None if static else legend, new=new
@@ -804,6 +805,9 @@ body { display: flex; flex-direction: column; font-family: "Segoe UI", Roboto, A
 .cov-legend i { display: inline-block; width: 16px; height: 11px; }
 .cov-point { background: none; border: 0; }
 .cov-point svg { display: block; overflow: visible; }
+/* a fibre target's ring answers the mouse on its stroke only: the point inside keeps its own */
+.leaflet-marker-icon.cov-fibre-target { pointer-events: none; }
+.cov-fibre-target .cov-hit { pointer-events: visibleStroke; }
 .cov-tables { order: 2; background: #fff; padding: 6px 14px; font-size: 12px; }
 .cov-tables h2 { font-size: 13px; margin: 2px 0 6px 0; }
 .cov-tables table { border-collapse: collapse; }
@@ -861,7 +865,7 @@ def _swatch(fill: str, edge: str | None = None) -> str:
     return f'<i style="background:{fill}{outline}"></i>'
 
 
-def _legend_html(result: Result, lang: str, *, plan: bool = False) -> str:
+def _legend_html(result: Result, lang: str, *, plan: Plan | None = None) -> str:
     """A legend for every layer drawn: the commune classes, villages, centres, postal
     points, sites, fibre and the technology footprints."""
     tech = result.summary["headline_technologies"]
@@ -896,9 +900,9 @@ def _legend_html(result: Result, lang: str, *, plan: bool = False) -> str:
         points += _legend_row(line, text("layer_fibre_routes", lang))
     if points:
         rows += f'<div class="cov-sec">{html.escape(text("infrastructure", lang))}</div>' + points
-    if plan:
-        rows += f'<div class="cov-sec">{html.escape(text("layer_plan", lang))}</div>'
-        rows += "".join(_legend_row(symbol, label) for symbol, label in plan_legend_rows(lang))
+    for heading, section in legend_sections(plan, lang) if plan is not None else []:
+        rows += f'<div class="cov-sec">{html.escape(heading)}</div>'
+        rows += "".join(_legend_row(symbol, label) for symbol, label in section)
     if result.prediction is not None:
         techs = "".join(
             f'<span class="cov-row" style="display:inline-flex;margin-right:6px">'

@@ -78,6 +78,14 @@ TECH_COLOURS = {"2G": "#807dba", "3G": "#fd8d3c", "4G": "#41ab5d", "5G": "#e7298
 #: the villages they newly cover. Magenta: no class, tech colour, gap red or sea is near it,
 #: for normal vision and the three simulated deficiencies (:func:`plan_colour_report`).
 PLAN_COLOUR = "#ff00ff"
+#: The new cable of a fibre plan (``coverage map --plan``), drawn over a dark casing so it
+#: reads on the light classes and the sea as on the dark ones. Mint: the colour farthest
+#: (CIE76, searched over the RGB cube) from the classes, the gap red, the sea, the 3G/4G
+#: footprints, the existing fibre, the plan magenta, the sites, black and white, for
+#: normal vision and the three simulated deficiencies (:func:`fibre_plan_colour_report`).
+FIBRE_PLAN_COLOUR = "#66ffaa"
+#: The casing under the new cable and the rings of its targets.
+FIBRE_PLAN_CASING = "#0b3d2a"
 #: The rank numbers inside the proposed sites' white markers.
 PLAN_MARKER_TEXT = "#000000"
 #: Marker-cluster bubbles: neutral greys that do not compete with the classes.
@@ -216,8 +224,28 @@ def plan_colour_report() -> dict[str, float]:
     }
 
 
+def fibre_plan_colour_report() -> dict[str, float]:
+    """The smallest ΔE between :data:`FIBRE_PLAN_COLOUR` and the classes, the gap red and
+    its edge, the sea, the 3G/4G footprints, the existing fibre, the site-plan magenta,
+    the sites, black and white, per vision.
+
+    Examples
+    --------
+    >>> all(v >= MIN_REFERENCE_DELTA_E for v in fibre_plan_colour_report().values())
+    True
+    """
+    others = [c for _, c in SHARE_CLASSES]
+    others += [UNCOVERED, UNCOVERED_EDGE, SEA, NO_DATA_COLOUR, TECH_COLOURS["3G"]]
+    others += [TECH_COLOURS["4G"], FIBRE_COLOUR, PLAN_COLOUR, SITE_COLOUR, "#000000", "#ffffff"]
+    return {
+        vision or "normal": min(delta_e(FIBRE_PLAN_COLOUR, c, vision=vision) for c in others)
+        for vision in (None, *CVD_MATRICES)
+    }
+
+
 __all__ = [
     "COVERED",
+    "FIBRE_PLAN_COLOUR",
     "NO_DATA_COLOUR",
     "PLAN_COLOUR",
     "SEA",
@@ -225,6 +253,7 @@ __all__ = [
     "SHARE_LABELS",
     "UNCOVERED",
     "delta_e",
+    "fibre_plan_colour_report",
     "palette_report",
     "plan_colour_report",
     "share_colour",

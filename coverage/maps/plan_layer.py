@@ -1,9 +1,11 @@
-"""A site plan on the gap map: the proposed sites, their footprints, the villages they cover.
+"""A plan on the gap map: a site plan, a fibre plan, or both, from one folder.
 
-:func:`read_plan` reads the ``plan.gpkg`` that ``coverage plan sites --out DIR`` writes
-(layers ``proposed_sites``, ``footprints`` and ``villages``); :func:`add_plan` draws it as
-one switchable overlay of a folium map, and :func:`draw_plan_points` as numbered points on
-a matplotlib map. The proposed sites are numbered by their rank (best first); newly
+:func:`read_plan` reads what ``coverage plan sites --out DIR`` wrote (``plan.gpkg``:
+layers ``proposed_sites``, ``footprints`` and ``villages``) and what ``coverage plan
+fibre --out DIR`` wrote (``fibre.gpkg`` and ``fibre_plan.json``, read by
+:mod:`coverage.maps.fibre_layer`); either or both may be in the folder. :func:`add_plan`
+draws each as its own switchable overlay of a folium map, and :func:`draw_plan` on a
+matplotlib map. The proposed sites are numbered by their rank (best first); newly
 covered villages and the footprints are outlined in :data:`~coverage.maps.palette.PLAN_COLOUR`.
 
 Examples
@@ -31,6 +33,16 @@ from folium.template import Template
 
 from .._errors import InputError
 from ._assets import script_json
+from .fibre_layer import (
+    FIBRE_GPKG,
+    FIBRE_JSON,
+    FibreOverlay,
+    add_fibre_plan,
+    draw_fibre_plan,
+    read_fibre_plan,
+)
+from .fibre_layer import legend_entries as fibre_legend_entries
+from .fibre_layer import legend_rows as fibre_legend_rows
 from .i18n import number, percent, text
 from .palette import PLAN_COLOUR, PLAN_MARKER_TEXT
 
@@ -71,28 +83,84 @@ class SitePlan:
     path: Path
 
 
-def read_plan(folder: str | os.PathLike) -> SitePlan:
-    """Read the ``plan.gpkg`` of a plan folder.
+@dataclass(frozen=True)
+class Plan:
+    """What a plan folder holds: a site plan, a fibre plan, or both (never neither).
+
+    Attributes
+    ----------
+    sites
+        The site plan (``plan.gpkg``), or ``None``.
+    fibre
+        The fibre plan (``fibre.gpkg``), or ``None``.
+    """
+
+    sites: SitePlan | None = None
+    fibre: FibreOverlay | None = None
+
+
+SITE_GPKG = "plan.gpkg"
+_HINT = "(write one with `coverage plan sites --out DIR` or `coverage plan fibre --out DIR`)"
+
+
+def read_plan(folder: str | os.PathLike) -> Plan:
+    """Read the plans in a plan folder: ``plan.gpkg``, ``fibre.gpkg``, or both.
 
     Parameters
     ----------
     folder
-        What ``coverage plan sites --out`` was given (or the ``plan.gpkg`` itself).
+        What ``coverage plan sites --out`` or ``coverage plan fibre --out`` was given
+        (or one of the GeoPackages itself).
 
     Raises
     ------
     InputError
-        The folder or its ``plan.gpkg`` is missing, or a layer or column is.
+        The folder is missing or holds neither plan, or a plan's layer or column is
+        missing; the message names the folder or the file and layer.
+    """
+    path = Path(folder)
+    if not path.exists():
+        raise InputError(f"no such plan folder {_HINT}", path=str(folder))
+    if path.is_file():
+        if _is_fibre(path):
+            return Plan(fibre=read_fibre_plan(path))
+        return Plan(sites=read_site_plan(path))
+    site, fibre = path / SITE_GPKG, path / FIBRE_GPKG
+    if not site.is_file() and not fibre.is_file():
+        if (path / FIBRE_JSON).is_file():
+            raise InputError(f"{FIBRE_JSON} without its {FIBRE_GPKG} {_HINT}", path=str(folder))
+        raise InputError(f"no {SITE_GPKG} or {FIBRE_GPKG} in this folder {_HINT}", path=str(folder))
+    return Plan(
+        sites=read_site_plan(site) if site.is_file() else None,
+        fibre=read_fibre_plan(fibre) if fibre.is_file() else None,
+    )
+
+
+def _is_fibre(gpkg: Path) -> bool:
+    """A GeoPackage given by name is a fibre plan when it is called ``fibre.gpkg`` or
+    holds a ``fibre_network`` layer."""
+    import pyogrio
+
+    if gpkg.name == FIBRE_GPKG:
+        return True
+    try:
+        return "fibre_network" in {str(name) for name, _ in pyogrio.list_layers(gpkg)}
+    except Exception:  # not a GeoPackage: read_site_plan says so
+        return False
+
+
+def read_site_plan(gpkg: str | os.PathLike) -> SitePlan:
+    """Read a site plan's ``plan.gpkg``.
+
+    Raises
+    ------
+    InputError
+        The file is not a GeoPackage, or a layer or column is missing.
     """
     import pyogrio
 
-    path = Path(folder)
     hint = "(write one with `coverage plan sites --out DIR`)"
-    if not path.exists():
-        raise InputError(f"no such plan folder {hint}", path=str(folder))
-    gpkg = path if path.is_file() else path / "plan.gpkg"
-    if not gpkg.is_file():
-        raise InputError(f"no plan.gpkg in this folder {hint}", path=str(folder))
+    gpkg = Path(gpkg)
     try:
         present = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
     except Exception as exc:  # pyogrio's errors vary by GDAL version
@@ -199,8 +267,17 @@ def marker_html(rank: str) -> str:
     )
 
 
-def add_plan(m: folium.Map, plan: SitePlan, lang: str, *, static: bool = False) -> None:
-    """Add the plan to a map as one overlay, on in the layer control.
+def add_plan(m: folium.Map, plan: Plan, lang: str, *, static: bool = False) -> None:
+    """Add the plans of a folder to a map, each as its own overlay, on in the layer
+    control: the fibre plan first, so the proposed sites' markers sit above its lines."""
+    if plan.fibre is not None:
+        add_fibre_plan(m, plan.fibre, lang, static=static)
+    if plan.sites is not None:
+        add_site_plan(m, plan.sites, lang, static=static)
+
+
+def add_site_plan(m: folium.Map, plan: SitePlan, lang: str, *, static: bool = False) -> None:
+    """Add the site plan to a map as one overlay, on in the layer control.
 
     The footprints (translucent, dashed), the newly covered villages (thick outline) and
     the proposed sites as markers numbered by rank, with a popup each. The leadership
@@ -295,8 +372,19 @@ class _PlanMarkers(MacroElement):
         self.sites = script_json(sites)  # our own markup, values escaped
 
 
-def legend_rows(lang: str) -> list[tuple[str, str]]:
-    """(symbol HTML, label) rows for the map legend."""
+def legend_sections(plan: Plan, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, rows of (symbol HTML, label)) for the map legend, one per plan drawn;
+    headings and labels are plain text, the symbols our own markup."""
+    sections = []
+    if plan.fibre is not None:
+        sections.append((text("layer_fibre_plan", lang), fibre_legend_rows(plan.fibre, lang)))
+    if plan.sites is not None:
+        sections.append((text("layer_plan", lang), site_legend_rows(lang)))
+    return sections
+
+
+def site_legend_rows(lang: str) -> list[tuple[str, str]]:
+    """(symbol HTML, label) rows of the site plan for the map legend."""
     dot = (
         f'<svg width="14" height="14"><circle cx="7" cy="7" r="5.5" fill="#ffffff" '
         f'stroke="{PLAN_COLOUR}" stroke-width="2.5"/></svg>'
@@ -309,6 +397,31 @@ def legend_rows(lang: str) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------- the PNG map
+
+
+def draw_plan(ax: Axes, plan: Plan) -> None:
+    """The plans on a matplotlib map: the fibre plan's cable and targets, then the
+    proposed sites above them."""
+    if plan.fibre is not None:
+        draw_fibre_plan(ax, plan.fibre, zorder=8)
+    if plan.sites is not None:
+        draw_plan_points(ax, plan.sites, zorder=10)
+
+
+def legend_entries(plan: Plan, lang: str) -> list[tuple[object, str]]:
+    """(matplotlib handle, label) of what :func:`draw_plan` draws."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    entries: list[tuple[object, str]] = []
+    if plan.fibre is not None:
+        entries += fibre_legend_entries(plan.fibre, lang)
+    if plan.sites is not None:
+        site = Line2D([], [], marker="o", ms=6, ls="", mfc="#ffffff", mec=PLAN_COLOUR, mew=1.6)
+        ring = Patch(facecolor="none", edgecolor=PLAN_COLOUR, lw=1.0)
+        entries.append((site, text("layer_plan", lang)))
+        entries.append((ring, text("plan_villages_legend", lang)))
+    return entries
 
 
 def draw_plan_points(ax: Axes, plan: SitePlan, *, zorder: int = 8) -> None:
@@ -345,4 +458,16 @@ def draw_plan_points(ax: Axes, plan: SitePlan, *, zorder: int = 8) -> None:
         )
 
 
-__all__ = ["PLAN_LAYERS", "SitePlan", "add_plan", "draw_plan_points", "read_plan"]
+__all__ = [
+    "PLAN_LAYERS",
+    "Plan",
+    "SitePlan",
+    "add_plan",
+    "add_site_plan",
+    "draw_plan",
+    "draw_plan_points",
+    "legend_entries",
+    "legend_sections",
+    "read_plan",
+    "read_site_plan",
+]

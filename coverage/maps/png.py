@@ -25,7 +25,6 @@ from .i18n import headline_figures, model_name, number, percent, subtitle, text
 from .palette import (
     FIBRE_COLOUR,
     NO_DATA_COLOUR,
-    PLAN_COLOUR,
     POINT_MISSING,
     POINT_MISSING_HALO,
     POINT_OK,
@@ -38,7 +37,8 @@ from .palette import (
     UNCOVERED_EDGE,
     share_colour,
 )
-from .plan_layer import SitePlan, draw_plan_points
+from .plan_layer import Plan, draw_plan
+from .plan_layer import legend_entries as plan_legend_entries
 
 if TYPE_CHECKING:
     from ..pipeline import CoverageResult as Result
@@ -64,7 +64,7 @@ def gap_png(
     dpi: int = 200,
     date: datetime.date | None = None,
     units: str = "old",
-    plan: SitePlan | None = None,
+    plan: Plan | None = None,
 ) -> Path:
     """Draw the gap map as an A4-landscape PNG and write it atomically.
 
@@ -78,8 +78,9 @@ def gap_png(
     (``result.new_communes``), names today's province and the part of it the data
     covers, and replaces the table by district with the communes of today with the
     lowest shares (the worst :data:`NEW_UNIT_ROWS`, with a note when there are more).
-    ``plan`` (:func:`coverage.maps.plan_layer.read_plan`) adds the proposed sites as
-    numbered points and rings the villages they newly cover.
+    ``plan`` (:func:`coverage.maps.plan_layer.read_plan`) adds a site plan's proposed
+    sites as numbered points, ringing the villages they newly cover, and a fibre plan's
+    new cable, the points it reaches and (crossed red rings) those no road reaches.
 
     Examples
     --------
@@ -105,7 +106,7 @@ def compose_png(
     dpi: int = 200,
     date: datetime.date | None = None,
     units: str = "old",
-    plan: SitePlan | None = None,
+    plan: Plan | None = None,
 ) -> Figure:
     """The figure :func:`gap_png` saves; its first axes is the map panel (lon/lat)."""
     check_units(result, units)
@@ -142,7 +143,7 @@ def compose_png(
         color="#333333",
     )
     y = _draw_headline(side, s, lang)
-    _draw_legend(side, y, result, lang, plan=plan is not None)
+    _draw_legend(side, y, result, lang, plan=plan)
     if new:
         _draw_new_unit_table(side, s.get("by_new_commune") or [], tech, lang)
     else:
@@ -157,7 +158,7 @@ def draw_map(
     dem: str | os.PathLike | None,
     *,
     units: str = "old",
-    plan: SitePlan | None = None,
+    plan: Plan | None = None,
 ) -> None:
     """The map panel: relief, layers, extent around the villages, no ticks, a scale bar;
     the choropleth by the old communes or (``units="new"``) by the communes of today."""
@@ -182,7 +183,7 @@ def draw_map(
         _draw_relief(ax, dem)
     _draw_layers(ax, result, villages, new=units == "new")
     if plan is not None:
-        draw_plan_points(ax, plan)
+        draw_plan(ax, plan)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect(aspect, adjustable="box")
@@ -297,7 +298,9 @@ def _point_handle(marker: str, ok: bool, label: str) -> tuple[Line2D, ...]:
     )  # fmt: skip
 
 
-def legend_entries(result: Result, lang: str, *, plan: bool = False) -> list[tuple[object, str]]:
+def legend_entries(
+    result: Result, lang: str, *, plan: Plan | None = None
+) -> list[tuple[object, str]]:
     """(handle, label) of every layer drawn: classes, no data, gaps, points, sites, fibre."""
     tech = result.summary["headline_technologies"]
     entries: list[tuple[object, str]] = [
@@ -323,15 +326,14 @@ def legend_entries(result: Result, lang: str, *, plan: bool = False) -> list[tup
         )
     if result.fibre is not None and len(result.fibre):
         entries.append((Line2D([], [], color=FIBRE_COLOUR), text("layer_fibre_routes", lang)))
-    if plan:
-        site = Line2D([], [], marker="o", ms=6, ls="", mfc="#ffffff", mec=PLAN_COLOUR, mew=1.6)
-        ring = Patch(facecolor="none", edgecolor=PLAN_COLOUR, lw=1.0)
-        entries.append((site, text("layer_plan", lang)))
-        entries.append((ring, text("plan_villages_legend", lang)))
+    if plan is not None:
+        entries += plan_legend_entries(plan, lang)
     return entries
 
 
-def _draw_legend(side: Axes, y: float, result: Result, lang: str, *, plan: bool = False) -> None:
+def _draw_legend(
+    side: Axes, y: float, result: Result, lang: str, *, plan: Plan | None = None
+) -> None:
     """The legend in the side panel, its top just above ``y``: the commune classes under
     their title, then (measured, right under them) the villages and point layers."""
     tech = result.summary["headline_technologies"]
