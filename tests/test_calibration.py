@@ -590,6 +590,20 @@ GOOD = '[calibration]\nmodel = "hata"\n\n[calibration.technology.4G]\noffset_db 
         ),
         (GOOD.replace('"hata"', "3"), "calibration.model: expected a string"),
     ],
+    ids=[
+        "not-toml",
+        "no-calibration-table",
+        "unknown-technology",
+        "text-offset",
+        "boolean-slope",
+        "negative-points",
+        "misspelt-key",
+        "missing-offset",
+        "unknown-key",
+        "nan-offset",
+        "text-site-offset",
+        "numeric-model",
+    ],
 )
 def test_bad_toml_is_refused_naming_the_key(text: str, message: str) -> None:
     with pytest.raises(ValueError) as caught:
