@@ -54,8 +54,10 @@ DEFAULT_NAMES = {
     "plan_dir",
     type=click.Path(),
     metavar="DIR",
-    help="Also draw a site plan (what `coverage plan sites --out DIR` wrote): the proposed "
-    "sites numbered by rank, their footprints and the villages they newly cover. Not for --kmz.",
+    help="Also draw the plans in DIR: a site plan (`coverage plan sites --out DIR`: the "
+    "proposed sites numbered by rank, their footprints, the villages they newly cover), a "
+    "fibre plan (`coverage plan fibre --out DIR`: the new cable, the points it reaches, "
+    "those no road reaches), or both, each its own layer. Not for --kmz.",
 )
 @click.option("--title", help="Page title.")
 @click.option(
@@ -81,7 +83,8 @@ def map_command(variant, lang, units, plan_dir, title, out, **options) -> None:
     $ coverage map --kmz -o gaps.kmz     # for Google Earth
     $ coverage map --static --units new  # by the communes of today (2025)
     $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
-    $ coverage map --plan plan/          # with the sites `coverage plan sites` proposed
+    $ coverage map --plan plan/          # with what `coverage plan sites`/`fibre` wrote
+    $ coverage map --png --plan plan/    # the same on the printed map
     """
     from ..api import compute
     from ..exports.kmz import write_kmz
