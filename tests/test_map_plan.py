@@ -115,6 +115,42 @@ def test_read_plan_fibre_only(fibre_dir):
     assert read_plan(fibre_dir / "fibre.gpkg").fibre is not None
 
 
+def test_map_fibre_plan_without_cable(runner, tiny, tmp_path):
+    """A hand-written fibre plan whose only target no road reaches: no cable at all."""
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    gpkg = folder / "fibre.gpkg"
+    empty = {"geometry": gpd.GeoSeries([], crs=4326)}
+    network = gpd.GeoDataFrame(
+        {"class": [], "targets": [], "length_m": [], "cost": [], **empty}, crs=4326
+    )
+    routes = gpd.GeoDataFrame({"id": [], "kind": [], "km": [], **empty}, crs=4326)
+    targets = gpd.GeoDataFrame(
+        {
+            "id": ["<i>T1</i>"],
+            "kind": ["centre"],
+            "name": [None],
+            "reachable": [False],
+            "km_to_network": [None],
+            "cost_share": [None],
+        },
+        geometry=shapely.points([105.95], [17.46]),
+        crs=4326,
+    )
+    _rewrite(gpkg, {"fibre_network": network, "fibre_routes": routes, "fibre_targets": targets})
+    fibre = read_plan(folder).fibre
+    assert fibre is not None and len(fibre.network) == 0
+    assert fibre.summary["total_km"] == 0 and fibre.summary["targets_connected"] == 0
+    for flag, name in (("--lang", "m.html"), ("--png", "m.png")):
+        out = tmp_path / name
+        extra = [flag, "en"] if flag == "--lang" else [flag]
+        args = ["map", *tiny_args(tiny), "--plan", str(folder), *extra, "-o", str(out), "-q"]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "cov-fibre-unreachable" in page and "<i>T1" not in page
+
+
 def test_read_plan_both(both_dir):
     plan = read_plan(both_dir)
     assert plan.sites is not None and plan.fibre is not None
@@ -139,7 +175,7 @@ def test_read_plan_neither(tmp_path, stray):
 
 
 def _rewrite(gpkg, layers):
-    gpkg.unlink()
+    gpkg.unlink(missing_ok=True)
     for k, (name, frame) in enumerate(layers.items()):
         frame.to_file(gpkg, layer=name, engine="pyogrio", append=k > 0)
 

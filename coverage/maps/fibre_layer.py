@@ -140,7 +140,12 @@ def read_fibre_plan(gpkg: str | os.PathLike) -> FibreOverlay:
 
 def _lines(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The network simplified in metres, then in WGS 84 rounded to about a metre."""
-    metric = frame.to_crs(frame.estimate_utm_crs()) if frame.crs.is_geographic else frame
+    if len(frame) == 0:  # every target already connected, or none reachable
+        metric = frame
+    elif frame.crs.is_geographic:
+        metric = frame.to_crs(frame.estimate_utm_crs())
+    else:
+        metric = frame
     simple = shapely.simplify(metric.geometry.to_numpy(), LINE_TOLERANCE_M)
     ll = gpd.GeoSeries(simple, crs=metric.crs).to_crs(4326).to_numpy()
     columns = {c: frame[c].to_numpy() for c in FIBRE_LAYERS["fibre_network"]}
