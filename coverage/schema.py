@@ -29,6 +29,7 @@ LAYER_KINDS: tuple[str, ...] = (
     "new_communes",
     "crosswalk",
     "roads",
+    "measurements",
 )
 
 
@@ -99,6 +100,14 @@ SCHEMAS: dict[str, LayerSchema] = {
         ("weight", "new_name", "new_province"),
         (),
     ),
+    # drive tests, quality-of-service surveys, crowd samples: one measured level per point
+    "measurements": LayerSchema(
+        "measurements",
+        "measurement_id",
+        ("technology", "level_dbm"),
+        ("measurement_id", "site_id", "time"),
+        ("Point",),
+    ),
     # any line layer; its class (OSM's highway tag, a national road class) prices the cable
     "roads": LayerSchema(
         "roads",
@@ -125,6 +134,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "id_xa",
     ),
     "district_id": ("ma_huyen", "mahuyen", "district_code"),
+    "level_dbm": (
+        "level",
+        "rsrp",
+        "rscp",
+        "rxlev",
+        "signal",
+        "signal_dbm",
+        "signal_strength",
+        "muc_thu",
+        "muc_tin_hieu",
+        "cuong_do_tin_hieu",
+    ),
+    "time": ("timestamp", "datetime", "date_time", "thoi_gian", "thoigian"),
     "class": ("highway", "fclass", "road_class", "roadclass", "loai_duong", "cap_duong"),
     "name": ("ten", "label"),
     "district": ("huyen", "ten_huyen", "tenhuyen", "district_name", "quan_huyen"),
@@ -139,6 +161,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "site_code",
         "site_name",
         "bts_id",
+        "serving_site",
+        "serving_cell",
     ),
     "technology": ("tech", "radio", "rat", "cong_nghe", "congnghe", "system"),
     "frequency_mhz": ("frequency", "freq", "freq_mhz", "band_mhz", "tan_so", "tanso"),

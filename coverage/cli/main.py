@@ -87,6 +87,7 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from .calibrate import calibrate
     from .check import check
     from .compute import compute
     from .link import link
@@ -102,6 +103,7 @@ def _register() -> None:
     cli.add_command(check)
     cli.add_command(report)
     cli.add_command(plan)
+    cli.add_command(calibrate)
 
 
 _register()

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from affine import Affine
 from pyproj import CRS
@@ -498,6 +499,62 @@ def site_footprints(
                 progress(done, len(work))
     _report_terrain(outside, 0)
     return out
+
+
+def site_levels(
+    sites: gpd.GeoDataFrame,
+    grid: Grid,
+    pixels: np.ndarray,
+    *,
+    settings: Settings,
+    kernel: RasterKernel,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Each site's own signal at some pixels: one row per (pixel, site, technology) the
+    site's prediction reaches, with ``point`` (the index into ``pixels``), ``site_id``,
+    ``technology`` and ``level_dbm``.
+
+    The same kernel calls as :func:`predict_raster`, so a site's level is exactly its part
+    of a prediction of many sites (the best server's level at a pixel is the largest);
+    used to compare predictions with measurements (:mod:`coverage.measurements`).
+    ``pixels`` are flat indices on ``grid`` (-1: none). Sites off the DEM are refused.
+    """
+    table, _terrain, work, run_site = _setup(sites, grid, settings, kernel)
+    pixels = np.asarray(pixels, dtype=np.int64)
+    width = grid.shape[1]
+    valid = pixels >= 0
+    rows = np.where(valid, pixels // width, -1)
+    cols = np.where(valid, pixels % width, -1)
+    parts: list[pd.DataFrame] = []
+    outside: list[str] = []
+    with ThreadPoolExecutor(max_workers=settings.n_jobs) as pool:
+        for done, (site, local, _voids) in enumerate(pool.map(run_site, work), start=1):
+            site_id = str(table["site_id"][site.first])
+            if local is None:
+                outside.append(site_id)
+                continue
+            for tech, values in local.items():
+                r0, c0, nr, nc, _radius_m = site.windows[site.techs.index(tech)]
+                inside = valid & (rows >= r0) & (rows < r0 + nr) & (cols >= c0) & (cols < c0 + nc)
+                idx = np.flatnonzero(inside)
+                level = values[rows[idx] - r0, cols[idx] - c0]
+                reached = np.isfinite(level)
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "point": idx[reached],
+                            "site_id": site_id,
+                            "technology": tech,
+                            "level_dbm": level[reached].astype(float),
+                        }
+                    )
+                )
+            if progress is not None:
+                progress(done, len(work))
+    _report_terrain(outside, 0)
+    if not parts:
+        return pd.DataFrame({"point": [], "site_id": [], "technology": [], "level_dbm": []})
+    return pd.concat(parts, ignore_index=True)
 
 
 def predict_raster(
