@@ -24,6 +24,7 @@ DEMO_FILES: dict[str, str] = {
     "roads": "roads.gpkg",
     "communes_2025": "communes_2025.gpkg",
     "crosswalk_2025": "crosswalk_2025.csv",
+    "drive_test": "drive_test.csv",
 }
 
 
@@ -47,9 +48,10 @@ def get_path(name: str) -> Path:
     name
         One of :data:`DEMO_FILES`: ``villages``, ``communes``, ``centres``, ``sites``,
         ``fibre_nodes``, ``fibre_routes``, ``postal``, ``dem``, ``roads`` (national roads
-        and the local network, ``class`` national / provincial / local / track) and
-        ``communes_2025`` (the Quảng Trị communes of 2025 the demo's communes became) and
-        ``crosswalk_2025`` (old commune -> 2025 commune).
+        and the local network, ``class`` national / provincial / local / track),
+        ``communes_2025`` (the Quảng Trị communes of 2025 the demo's communes became),
+        ``crosswalk_2025`` (old commune -> 2025 commune) and ``drive_test`` (synthetic
+        3G/4G scanner levels along the roads, for ``coverage calibrate``).
 
     Examples
     --------
