@@ -56,6 +56,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import sys
@@ -1130,3 +1131,22 @@ def _toml_string(text: str) -> str:
         else:
             out.append(char)
     return '"' + "".join(out) + '"'
+
+
+@functools.lru_cache(maxsize=8)
+def parse_cached(text: str) -> Calibration:
+    """:func:`from_toml` of a calibration's text, read once per text (the models apply the
+    calibration in :class:`~coverage.settings.Settings` to every prediction)."""
+    return from_toml(text, source="the calibration")
+
+
+def describe(cal: Calibration) -> dict[str, Any]:
+    """What a run records of the calibration it applied (its JSON ``calibration``)."""
+    return {
+        "model": cal.model,
+        "date": cal.date,
+        "points_used": cal.points_used,
+        "offset_db": dict(cal.offset_db),
+        "slope_db_per_decade": dict(cal.slope_db_per_decade),
+        "site_offsets": sum(len(v) for v in cal.site_offsets_db.values()),
+    }

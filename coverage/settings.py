@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ._errors import ConfigError
@@ -191,6 +192,11 @@ class Settings:
         and a ``plan_grid_m`` grid over the uncovered villages as a fallback.
     plan_time_limit_s
         Time limit of the exact (MILP) planner; beyond it the plan reports its gap.
+    calibration
+        The text of a ``calibration.toml`` (``coverage calibrate --out``; ``--calibration
+        FILE`` or ``[model] calibration = "FILE"``): the raster models add its offset and
+        distance slope per technology (and per-site offsets) to every site's level, and
+        the run records it. Empty: no calibration.
     fibre_snap_m, fibre_spur_max_m
         ``coverage plan fibre``'s road graph: road vertices closer than ``fibre_snap_m``
         (default 5 m, about a GPS trace's error) are joined; road fragments are joined to
@@ -265,6 +271,7 @@ class Settings:
     plan_peak_window_m: float = 1000.0
     plan_grid_m: float = 2000.0
     plan_time_limit_s: float = 30.0
+    calibration: str = ""
     fibre_snap_m: float = 5.0
     fibre_spur_max_m: float = 1000.0
     fibre_attach_max_m: float = 5000.0
@@ -324,6 +331,10 @@ class Settings:
             if not float(getattr(self, name)) > 0:
                 raise ConfigError(f"{_setting_name(name)} must be positive")
         self._check_fibre()
+        if self.calibration:
+            from .calibration import parse_cached
+
+            parse_cached(self.calibration)  # a bad file is refused here, with its key
         if self.quad_segs < 2:
             raise ConfigError("quad_segs must be >= 2")
         if self.n_jobs < 1:
@@ -462,6 +473,7 @@ _CONFIG_KEYS = {
     "plan_peak_window_m": ("plan", "peak_window_m"),
     "plan_grid_m": ("plan", "grid_m"),
     "plan_time_limit_s": ("plan", "time_limit_s"),
+    "calibration": ("model", "calibration"),
     "fibre_snap_m": ("fibre", "snap_m"),
     "fibre_spur_max_m": ("fibre", "spur_max_m"),
     "fibre_attach_max_m": ("fibre", "attach_max_m"),
@@ -553,6 +565,16 @@ def _check_types(settings: Settings) -> None:
             raise ConfigError(f"{_setting_name(f.name)} {problem}")
 
 
+def read_calibration(path: str | os.PathLike) -> str:
+    """The text of a ``calibration.toml`` for :attr:`Settings.calibration`."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: calibration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the calibration ({exc})") from None
+
+
 def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Settings:
     """Read a TOML config file and apply ``overrides`` on top.
 
@@ -566,7 +588,7 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
             [sites]         max_range_m, use_opencellid_range
             [projection]    crs, csv_crs
             [input]         encoding
-            [model]         quad_segs, n_jobs
+            [model]         quad_segs, n_jobs, calibration (a calibration.toml)
             [terrain]       dem, resolution_m, k_factor
             [radio]         base_model, environment, rx_height_m, default_height_m,
                             default_tilt_deg, front_to_back_db, vertical_beamwidth_deg,
@@ -622,6 +644,8 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Sett
                     )
         if "ranges" in doc:
             values["ranges_m"] = doc["ranges"]
+        if "calibration" in values:  # a file named in the config, relative to it
+            values["calibration"] = read_calibration(Path(path).parent / str(values["calibration"]))
         for section, name in _TABLES.items():
             if section in doc:
                 values[name] = doc[section]

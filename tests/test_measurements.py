@@ -166,3 +166,60 @@ def test_a_file_without_levels_is_refused(truth, tmp_path):
     result = CliRunner().invoke(cli, [*args, "--model", "hata", "--measurements", str(bad)])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "nolevel.csv" in result.output and "level_dbm" in result.output
+
+
+def test_a_calibration_shifts_every_prediction_by_its_offset_and_slope(truth, tmp_path):
+    """A hand-written calibration: 4G -5 dB and +3 dB per decade, site A +2 dB more.
+    Each site predicted alone, with and without it: the difference at a pixel is the
+    offset plus the slope x log10(distance in km) (the kernel's distance is its radial
+    sample's, within half a pixel of the pixel centre's)."""
+    from coverage.calibration import Calibration
+    from coverage.settings import Settings
+
+    text = Calibration(
+        offset_db={"4G": -5.0},
+        slope_db_per_decade={"4G": 3.0},
+        site_offsets_db={"4G": {"A": 2.0}},
+        model="hata",
+    ).to_toml()
+    plain = Settings()
+    tuned = Settings(calibration=text)
+    for site, extra in (("A", 2.0), ("B", 0.0)):
+        alone = Layers(villages=truth["paths"]["villages"], sites=SITES[SITES["site_id"] == site])
+        a = predict_rasters(alone, model="hata", settings=plain, cache=False)[0][1]
+        b = predict_rasters(alone, model="hata", settings=tuned, cache=False)[0][1]
+        assert b.info["calibration"]["offset_db"] == {"4G": -5.0}
+        rows, cols = np.nonzero(np.isfinite(a.best["4G"]) & np.isfinite(b.best["4G"]))
+        x, y = a.transform * (cols + 0.5, rows + 0.5)
+        here = SITES.loc[SITES["site_id"] == site].geometry.iloc[0]
+        d = np.hypot(x - here.x, y - here.y)
+        far = d > 1000.0
+        diff = (b.best["4G"] - a.best["4G"])[rows, cols][far]
+        expected = -5.0 + extra + 3.0 * np.log10(d[far] / 1000.0)
+        res = abs(a.transform.a)
+        slack = 3.0 * np.log10((d[far] + res) / np.maximum(d[far] - res, 1.0)) + 1e-3
+        assert np.all(np.abs(diff - expected) <= slack)
+        assert far.sum() > 1000
+
+
+def test_compute_records_the_calibration(truth, tmp_path):
+    from coverage.calibration import Calibration
+
+    path = tmp_path / "calibration.toml"
+    path.write_text(
+        Calibration(offset_db={"4G": -6.0}, slope_db_per_decade={"4G": 0.0}).to_toml(),
+        encoding="utf-8",
+    )
+    p = truth["paths"]
+    args = ["compute", "-q", "--villages", str(p["villages"]), "--sites", str(p["sites"])]
+    args += ["--model", "hata", "--json", "--no-cache"]
+    before = json.loads(CliRunner().invoke(cli, args).stdout)
+    result = CliRunner().invoke(cli, [*args, "--calibration", str(path)])
+    assert result.exit_code == 0, result.output
+    after = json.loads(result.stdout)
+    assert after["model_info"]["calibration"]["offset_db"] == {"4G": -6.0}
+    assert "calibration" not in before["model_info"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[calibration]\nmodel = 3\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, [*args, "--calibration", str(bad)])
+    assert result.exit_code != 0 and "Traceback" not in result.output

@@ -67,7 +67,7 @@ def layer_options(func: Callable | None = None, *, sites_help: str = SITES_HELP)
 
 def settings_options(func: Callable) -> Callable:
     """--config --rule --threshold --fibre-distance --crs --csv-crs --encoding --dem
-    --model --no-cache."""
+    --model --no-cache --calibration."""
     opts = [
         click.option(
             "--config",
@@ -126,6 +126,13 @@ def settings_options(func: Callable) -> Callable:
             is_flag=True,
             help="Predict again even when the same inputs and settings were predicted before.",
         ),
+        click.option(
+            "--calibration",
+            type=click.Path(dir_okay=False),
+            metavar="TOML",
+            help="A calibration.toml from `coverage calibrate --out`: its offsets and "
+            "distance slopes are added to the raster models' levels.",
+        ),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -157,8 +164,11 @@ def build_settings(
     csv_crs: str | None = None,
     *,
     encoding: str | None = None,
+    calibration: str | None = None,
 ) -> Settings:
     """Defaults < config file < command-line options."""
+    from ..settings import read_calibration
+
     return load_config(
         config,
         rule=rule,
@@ -167,6 +177,7 @@ def build_settings(
         crs=crs,
         csv_crs=csv_crs,
         encoding=encoding,
+        calibration=None if calibration is None else read_calibration(calibration),
     )
 
 
@@ -248,6 +259,7 @@ def prepare_run(
     dem: tuple[str, ...],
     model: str | None,
     no_cache: bool,
+    calibration: str | None = None,
     require_sites: bool = True,
 ) -> RunSetup:
     """Resolve the options shared by compute, map and predict (see the decorators above);
@@ -267,7 +279,14 @@ def prepare_run(
             require_sites=require_sites,
         ),
         settings=build_settings(
-            config, rule, threshold, fibre_distance, crs, csv_crs, encoding=encoding
+            config,
+            rule,
+            threshold,
+            fibre_distance,
+            crs,
+            csv_crs,
+            encoding=encoding,
+            calibration=calibration,
         ),
         model=model,
         quiet=quiet,

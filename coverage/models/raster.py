@@ -275,6 +275,7 @@ def _site_table(sites: gpd.GeoDataFrame, settings: Settings) -> dict[str, np.nda
     bw = col("beamwidth_deg", np.nan)
     sector = np.isfinite(az) & np.isfinite(bw) & (bw < 360)
     xy = shapely.get_coordinates(sites.geometry.to_numpy())
+    calibrated, slope = _calibration(settings, tech, sites["site_id"].to_numpy())
     return {
         "x": xy[:, 0],
         "y": xy[:, 1],
@@ -282,13 +283,40 @@ def _site_table(sites: gpd.GeoDataFrame, settings: Settings) -> dict[str, np.nda
         "site_id": sites["site_id"].to_numpy(),
         "height": col("height_m", settings.default_height_m),
         "freq": freq,
-        "level0": eirp - offset,
+        "level0": eirp - offset + calibrated,
+        "slope": slope,
         "azimuth": np.where(sector, az, np.nan),
         "beamwidth": np.where(sector, bw, 65.0),
         "tilt": col("tilt_deg", settings.default_tilt_deg),
         "cap": np.array([settings.prediction_radius_m[t] for t in tech], dtype=float),
         "threshold": np.array([settings.thresholds_dbm[t] for t in tech], dtype=float),
     }
+
+
+def _calibration(
+    settings: Settings, tech: np.ndarray, site_id: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's calibration (``settings.calibration``, a ``calibration.toml``'s text):
+    the offset (its technology's and its site's, dB) and the distance slope (dB per decade
+    from 1 km); zeros without one."""
+    n = len(tech)
+    if not settings.calibration:
+        return np.zeros(n), np.zeros(n)
+    from ..calibration import parse_cached
+
+    cal = parse_cached(settings.calibration)
+    offset = cal.apply(np.zeros(n), tech, np.full(n, 1000.0), site_id=site_id.astype(str))
+    slope = np.array([cal.slope_db_per_decade.get(str(t), 0.0) for t in tech], dtype=float)
+    return np.asarray(offset, dtype=float), slope
+
+
+def _calibration_info(settings: Settings) -> dict:
+    """The calibration a prediction applied, for its ``info`` (and compute's JSON)."""
+    if not settings.calibration:
+        return {}
+    from ..calibration import describe, parse_cached
+
+    return {"calibration": describe(parse_cached(settings.calibration))}
 
 
 def _radius(table: dict, terrain: Terrain, kernel: RasterKernel) -> np.ndarray:
@@ -311,7 +339,12 @@ def _radius(table: dict, terrain: Terrain, kernel: RasterKernel) -> np.ndarray:
     hb = table["ground"] + table["height"] - lowest
     hb = np.where(np.isfinite(hb), hb, np.inf)  # no ground: the kernel refuses the mast
     level0, threshold, f = table["level0"], table["threshold"], table["freq"]
-    return kernel.reach(level0, threshold, f, hb, cap_m=table["cap"], res_m=terrain.res)
+    # a calibration's slope adds at most slope x log10(d / 1 km) within the cap (or, for
+    # a negative slope, close to the mast): the reach of the strongest such level
+    near = np.log10(max(terrain.res, 1.0) / 4000.0)
+    far = np.log10(np.maximum(table["cap"], 1.0) / 1000.0)
+    bonus = np.maximum(np.maximum(table["slope"] * far, table["slope"] * near), 0.0)
+    return kernel.reach(level0 + bonus, threshold, f, hb, cap_m=table["cap"], res_m=terrain.res)
 
 
 @njit(cache=True, nogil=True)
@@ -395,6 +428,7 @@ def _mast_call(table: dict, site: _Site, rows: list[int], settings: Settings, re
         f_mhz=np.ascontiguousarray(table["freq"][idx]),
         window=np.array([techs.index(t) for t in table["tech"][idx]], dtype=np.int64),
         level0=np.ascontiguousarray(table["level0"][idx]),
+        slope=np.ascontiguousarray(table["slope"][idx], dtype=np.float64),
         azimuth=np.ascontiguousarray(table["azimuth"][idx]),
         beamwidth=np.ascontiguousarray(table["beamwidth"][idx]),
         tilt=np.ascontiguousarray(table["tilt"][idx]),
@@ -601,5 +635,6 @@ def predict_raster(
         "k_factor": settings.k_factor,
         "rx_height_m": settings.rx_height_m,
         **kernel.info,
+        **_calibration_info(settings),
     }
     return RasterPrediction(best, count, thresholds, grid.transform, grid.crs, kernel.model, info)

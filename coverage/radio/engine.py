@@ -89,7 +89,9 @@ class Antennas(NamedTuple):
 
     ``window`` is the output window (technology) an antenna feeds; ``level0`` its level
     at 0 dB path loss and boresight (EIRP minus the technology's reference-signal
-    offset, dBm). ``azimuth`` NaN is an omni antenna (0 dB everywhere); a sector has
+    offset, plus a calibration's offset, dBm); ``slope`` a calibration's distance slope
+    (dB per decade of distance from 1 km, added to the level; 0 without one).
+    ``azimuth`` NaN is an omni antenna (0 dB everywhere); a sector has
     the 3GPP pattern of its ``beamwidth``, ``tilt`` and the shared vertical beamwidth,
     side-lobe level and front-to-back ratio.
     """
@@ -97,6 +99,7 @@ class Antennas(NamedTuple):
     f_mhz: np.ndarray
     window: np.ndarray
     level0: np.ndarray
+    slope: np.ndarray
     azimuth: np.ndarray
     beamwidth: np.ndarray
     tilt: np.ndarray
@@ -319,15 +322,15 @@ def plan(terrain, mast, windows, out, first):
 @njit(cache=True, nogil=True)
 def antenna_arrays(antennas, n_win):
     """The antennas' fields the per-sample loops read, as local arrays (passing a
-    record to a helper per sample costs a third of the kernel): window, level0, tilt,
-    omni, the shared ``(vbw, side_lobe, front_to_back)``; and two scratch arrays, the
+    record to a helper per sample costs a third of the kernel): window, level0, slope,
+    tilt, omni, the shared ``(vbw, side_lobe, front_to_back)``; and two scratch arrays, the
     horizontal attenuation of each antenna towards a radial and the best value of
     each of the ``n_win`` windows at a sample."""
     omni = np.isnan(antennas.azimuth)
     pattern = (antennas.vbw, antennas.side_lobe, antennas.front_to_back)
     ah = np.zeros(omni.shape[0])
     top = np.empty(n_win)
-    return antennas.window, antennas.level0, antennas.tilt, omni, pattern, ah, top
+    return antennas.window, antennas.level0, antennas.slope, antennas.tilt, omni, pattern, ah, top
 
 
 @njit(cache=True, nogil=True)
@@ -381,7 +384,7 @@ def sweep(terrain, mast, antennas, windows, radio, out):
     hull_d = np.empty(n_smp + 1)
     hull_h = np.empty(n_smp + 1)
     f_ant = antennas.f_mhz
-    win, level0, tilt, omni, pattern, ah, top = antenna_arrays(antennas, sig.shape[0])
+    win, level0, slope_db, tilt, omni, pattern, ah, top = antenna_arrays(antennas, sig.shape[0])
     for a in todo:
         st, ct = radial(a, n_rad, antennas, ah)
         hull_d[0] = 0.0
@@ -425,6 +428,7 @@ def sweep(terrain, mast, antennas, windows, radio, out):
                             edge_d = db
                             edge_h = htx + best * db - (htx + direct * db)
                 el = math.degrees(math.atan2(hrx - htx, d))
+                decades = math.log10(max(d, 1.0) / 1000.0)
                 top[:] = -np.inf
                 f_prev = np.nan
                 pl = 0.0
@@ -444,7 +448,8 @@ def sweep(terrain, mast, antennas, windows, radio, out):
                             v = fresnel_v(edge_h, edge_d, d - edge_d, 299.792458 / f)
                             diff = knife_edge_db(v)
                     gain = antenna_gain(omni[q], ah[q], el, tilt[q], pattern)
-                    top[w] = max(top[w], level0[q] + gain - pl - diff)
+                    level = level0[q] + slope_db[q] * decades + gain - pl - diff
+                    top[w] = max(top[w], level)
                 store(sig, top, bits, a, s)
             if s > 0:
                 slope = (zc - htx) / d

@@ -388,7 +388,7 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
     loss = np.empty((f_mhz.shape[0], n_smp))
     work = np.empty((7, n_smp + 245))
     iwork = np.empty((2, n_smp), dtype=np.int64)
-    win, level0, tilt, omni, pattern, ah, top = antenna_arrays(antennas, sig.shape[0])
+    win, level0, slope_db, tilt, omni, pattern, ah, top = antenna_arrays(antennas, sig.shape[0])
     for a in todo:
         st, ct = radial(a, n_rad, antennas, ah)
         z[0] = mast.ground
@@ -432,12 +432,14 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
                         )[0]  # fmt: skip
             hrx = z[s] - d * d / (2.0 * r_eff) + params.rx_h
             el = math.degrees(math.atan2(hrx - htx, d))
+            decades = math.log10(d / 1000.0)
             top[:] = -np.inf
             for q in range(n_ant):
                 w = win[q]
                 if (bits >> w) & 1:
                     gain = antenna_gain(omni[q], ah[q], el, tilt[q], pattern)
-                    top[w] = max(top[w], level0[q] + gain - loss[band[q], s])
+                    level = level0[q] + slope_db[q] * decades + gain - loss[band[q], s]
+                    top[w] = max(top[w], level)
             store(sig, top, bits, a, s)
 
     # 3. gather
