@@ -16,6 +16,7 @@ reach. :func:`calibrate` runs the whole comparison: statistics before, the fit
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,6 +143,39 @@ def calibrate(
     return CalibrationRun(summary, points, fitted, prepared.projected.crs)
 
 
+def residuals(
+    layers: Layers,
+    measurements: LayerSource,
+    *,
+    model: str | None = None,
+    settings: Settings | None = None,
+    progress: Step | None = None,
+) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
+    """Each usable measurement with the model's level and the residual (measured -
+    predicted, dB), in WGS 84, and the rows left out by reason: what the residual map
+    draws. The model's calibration (``settings.calibration``) is applied, so a calibrated
+    run's residuals are shown after calibration."""
+    step = progress or (lambda _msg: None)
+    prepared = prepare(layers.over_demo(), model=model, settings=settings, step=step)
+    if prepared.model.name not in LEVEL_MODELS:
+        raise ConfigError(
+            f"the {prepared.model.name} model predicts no signal level to compare: choose "
+            f"--model {', '.join(LEVEL_MODELS)}"
+        )
+    layer = read_layer(measurements, "measurements", settings=prepared.settings)
+    layer = to_crs(layer, prepared.projected.crs)
+    step(f"predicting the level at {len(layer.frame):,} measurements")
+    frame, rejected = pair(prepared, layer.frame)
+    usable, more = cal.usable(frame)
+    for reason, n in more.items():
+        rejected[reason] = rejected.get(reason, 0) + n
+    out = usable[["technology", "site_id", "distance_m", "measured_dbm", "predicted_dbm"]].copy()
+    out["residual_db"] = out["measured_dbm"] - out["predicted_dbm"]
+    geometry = shapely.points(usable["x"].to_numpy(), usable["y"].to_numpy())
+    points = gpd.GeoDataFrame(out, geometry=geometry, crs=prepared.projected.crs)
+    return points.to_crs(4326), rejected
+
+
 def pair(prepared: Prepared, points: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Each measurement with the model's predicted level: columns ``technology``,
     ``measured_dbm``, ``predicted_dbm``, ``distance_m`` (to the serving or best site),
@@ -181,6 +215,10 @@ def pair(prepared: Prepared, points: gpd.GeoDataFrame) -> tuple[pd.DataFrame, di
     # the prediction's own grid (as ``coverage predict`` draws it over the villages)
     area = tuple(prepared.villages.total_bounds)
     grid, kernel = grid_and_kernel(prepared.model.name, sites, settings=settings, area=area)
+    # levels out to the prediction radius, not only to the link-budget reach a prediction
+    # stops at (beyond it the level is below the threshold): a measurement there is the
+    # model's error too (the same kernel: within the reach the levels are predict's)
+    kernel = dataclasses.replace(kernel, reach=None)
     cols, rows = ~grid.transform * (xy[:, 0], xy[:, 1])
     rows, cols = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
     inside = (rows >= 0) & (cols >= 0) & (rows < grid.shape[0]) & (cols < grid.shape[1])
