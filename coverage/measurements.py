@@ -179,7 +179,8 @@ def residuals(
 def pair(prepared: Prepared, points: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Each measurement with the model's predicted level: columns ``technology``,
     ``measured_dbm``, ``predicted_dbm``, ``distance_m`` (to the serving or best site),
-    ``site_id``, ``x``, ``y``, ``los`` (None: not computed) and ``row`` (the input row);
+    ``site_id``, ``x``, ``y``, ``los`` (line of sight over the DEM between the serving
+    site's antenna and the receiver; None for the models without terrain) and ``row``;
     and the rows left out, counted by reason (:data:`REJECTIONS`)."""
     rejected = dict.fromkeys(REJECTIONS, 0)
     n = len(points)
@@ -249,6 +250,18 @@ def pair(prepared: Prepared, points: gpd.GeoDataFrame) -> tuple[pd.DataFrame, di
     distance = np.full(n, np.nan)
     distance[keep] = np.hypot(where[:, 0] - xy[keep, 0], where[:, 1] - xy[keep, 1])
     idx = np.flatnonzero(keep)
+    los = np.full(n, None, dtype=object)
+    if prepared.model.needs_dem and len(idx):
+        heights = pd.to_numeric(
+            first.set_index(first["site_id"].astype(str))
+            .get("height_m", pd.Series(dtype=float))
+            .reindex(server[idx]),
+            errors="coerce",
+        ).to_numpy(dtype=float)
+        heights = np.where(np.isfinite(heights), heights, settings.default_height_m)
+        los[idx] = line_of_sight(
+            grid, where, heights, xy[idx], rx_height_m=settings.rx_height_m, k=settings.k_factor
+        )
     frame = pd.DataFrame(
         {
             "row": idx,
@@ -259,10 +272,68 @@ def pair(prepared: Prepared, points: gpd.GeoDataFrame) -> tuple[pd.DataFrame, di
             "site_id": server[idx].astype(str),
             "x": xy[idx, 0],
             "y": xy[idx, 1],
-            "los": None,
+            "los": los[idx],
         }
     )
     return frame, rejected
+
+
+#: Samples per chunk of paths in :func:`line_of_sight` (bounds its memory).
+_LOS_CHUNK = 2_000_000
+
+
+def line_of_sight(
+    grid,
+    site_xy: np.ndarray,
+    antenna_m: np.ndarray,
+    point_xy: np.ndarray,
+    *,
+    rx_height_m: float,
+    k: float,
+) -> np.ndarray:
+    """Whether the direct ray from each site's antenna (``antenna_m`` above the ground at
+    ``site_xy``) to a receiver ``rx_height_m`` above the ground at ``point_xy`` clears the
+    DEM (``grid``, nearest pixel, sampled every pixel along the path), with the earth's
+    bulge for an effective radius ``k`` x 6,371 km."""
+    from .radio.engine import EARTH_RADIUS_M
+
+    n = len(point_xy)
+    out = np.ones(n, dtype=bool)
+    if n == 0:
+        return out
+    res = grid.res
+    dist = np.hypot(point_xy[:, 0] - site_xy[:, 0], point_xy[:, 1] - site_xy[:, 1])
+    steps = np.maximum(np.ceil(dist / res).astype(np.int64), 1)
+
+    def ground(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        cols, rows = ~grid.transform * (x, y)
+        r = np.clip(np.floor(rows).astype(np.int64), 0, grid.shape[0] - 1)
+        c = np.clip(np.floor(cols).astype(np.int64), 0, grid.shape[1] - 1)
+        return np.nan_to_num(grid.array[r, c].astype(float), nan=0.0)
+
+    h_tx = ground(site_xy[:, 0], site_xy[:, 1]) + antenna_m
+    h_rx = ground(point_xy[:, 0], point_xy[:, 1]) + rx_height_m
+    r_eff = k * EARTH_RADIUS_M
+    start = 0
+    while start < n:  # chunks of paths, each sampled all at once
+        total = np.cumsum(steps[start:])
+        stop = start + max(int(np.searchsorted(total, _LOS_CHUNK)), 1)
+        part = np.arange(start, min(stop, n))
+        m = steps[part]
+        path = np.repeat(np.arange(len(part)), m)
+        t = (np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m)) / np.repeat(m, m)
+        inner = t > 0
+        path, t = path[inner], t[inner]
+        p = part[path]
+        x = site_xy[p, 0] + t * (point_xy[p, 0] - site_xy[p, 0])
+        y = site_xy[p, 1] + t * (point_xy[p, 1] - site_xy[p, 1])
+        d = t * dist[p]
+        bulge = d * (dist[p] - d) / (2.0 * r_eff)
+        ray = h_tx[p] + t * (h_rx[p] - h_tx[p])
+        blocked = ground(x, y) + bulge > ray
+        out[part] = np.bincount(path, weights=blocked, minlength=len(part)) == 0
+        start = part[-1] + 1
+    return out
 
 
 def _serving(levels: pd.DataFrame, named: np.ndarray) -> pd.DataFrame:

@@ -223,3 +223,25 @@ def test_compute_records_the_calibration(truth, tmp_path):
     bad.write_text("[calibration]\nmodel = 3\n", encoding="utf-8")
     result = CliRunner().invoke(cli, [*args, "--calibration", str(bad)])
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_line_of_sight_over_a_ridge():
+    """A flat DEM 10 m high with a 60 m ridge across x = 500-530 m: a 30 m mast at x = 0
+    sees a receiver at x = 1000 (1.5 m) over flat ground, not over the ridge (the ray is
+    about 25 m above the ground there: 10 + 30 + (11.5 - 40) x 0.5)."""
+    from affine import Affine
+
+    from coverage.measurements import line_of_sight
+    from coverage.radio.dem import Grid
+
+    flat = np.full((10, 200), 10.0)
+    ridge = flat.copy()
+    ridge[:, 50:53] = 60.0
+    transform = Affine(10.0, 0, 0.0, 0, -10.0, 100.0)
+    site = np.array([[5.0, 50.0], [5.0, 50.0]])
+    point = np.array([[1005.0, 50.0], [1005.0, 50.0]])
+    antenna = np.array([30.0, 30.0])
+    for array, expected in ((flat, [True, True]), (ridge, [False, False])):
+        grid = Grid(array, transform, CRS)
+        got = line_of_sight(grid, site, antenna, point, rx_height_m=1.5, k=4 / 3)
+        assert got.tolist() == expected
