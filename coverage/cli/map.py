@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
@@ -9,6 +10,8 @@ import click
 from ..maps.i18n import LANGUAGES
 from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
+
+log = logging.getLogger(__name__)
 
 DEFAULT_NAMES = {
     "html": "gap_map.html",
@@ -59,6 +62,17 @@ DEFAULT_NAMES = {
     "fibre plan (`coverage plan fibre --out DIR`: the new cable, the points it reaches, "
     "those no road reaches), or both, each its own layer. Not for --kmz.",
 )
+@click.option(
+    "--measurements",
+    "measurements_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also draw measurements (a drive test, a QoS survey: points with technology "
+    "and level_dbm or rsrp, rscp, rxlev, ..., as `coverage calibrate` reads them), each "
+    "coloured by measured minus predicted level, after --calibration when given; one "
+    "layer titled with the points, mean and RMSE. Needs a level model (hata, terrain, "
+    "itm). Not for --kmz.",
+)
 @click.option("--title", help="Page title.")
 @click.option(
     "-o",
@@ -69,7 +83,7 @@ DEFAULT_NAMES = {
     "gap_map.kmz].",
 )
 @verbosity_options
-def map_command(variant, lang, units, plan_dir, title, out, **options) -> None:
+def map_command(variant, lang, units, plan_dir, measurements_file, title, out, **options) -> None:
     """Write the gap map: commune choropleth, uncovered villages, sites, fibre, centres.
 
     Uses the same inputs, config, model and defaults as `coverage compute`; the
@@ -85,12 +99,15 @@ def map_command(variant, lang, units, plan_dir, title, out, **options) -> None:
     $ coverage map --villages thon.gpkg --sites bts.csv --dem srtm.tif
     $ coverage map --plan plan/          # with what `coverage plan sites`/`fibre` wrote
     $ coverage map --png --plan plan/    # the same on the printed map
+    $ coverage map --measurements data/boundaries/drive_test.csv  # residuals on the map
     """
     from ..api import compute
     from ..exports.kmz import write_kmz
     from ..maps import gap_map, write_map
+    from ..maps.measure_layer import read_measurements
     from ..maps.plan_layer import read_plan
     from ..maps.png import gap_png
+    from ..pipeline import collected_warnings
 
     variant = variant or "html"
     run_ = prepare_run(**options)
@@ -108,10 +125,26 @@ def map_command(variant, lang, units, plan_dir, title, out, **options) -> None:
         raise click.UsageError("--units new is not available with --kmz (it maps the old communes)")
     if plan_dir is not None and variant == "kmz":
         raise click.UsageError("--plan is not available with --kmz")
+    if measurements_file is not None and variant == "kmz":
+        raise click.UsageError("--measurements is not available with --kmz")
     plan = read_plan(plan_dir) if plan_dir is not None else None  # before the long compute
     basemap = run_.basemap
     target = out or DEFAULT_NAMES[variant]
     with stage_progress(quiet=run_.quiet) as step:
+        measurements = None
+        if measurements_file is not None:  # before the long compute: a bad file fails fast
+            # the layers' warnings are the compute's too: it logs them once, below
+            with collected_warnings(log=False):
+                measurements = read_measurements(
+                    layers,
+                    measurements_file,
+                    model=run_.model,
+                    settings=run_.settings,
+                    progress=step,
+                )
+            if measurements.rejected:
+                left = ", ".join(f"{n} {r}" for r, n in measurements.rejected.items())
+                log.warning("%s: measurements left out: %s", measurements_file, left)
         result = compute(
             run_.layers, model=run_.model, settings=run_.settings, progress=step, cache=run_.cache
         )
@@ -119,7 +152,14 @@ def map_command(variant, lang, units, plan_dir, title, out, **options) -> None:
         start = time.perf_counter()
         if variant == "png":
             path = gap_png(
-                result, target, lang=lang, dem=basemap, title=title, units=units, plan=plan
+                result,
+                target,
+                lang=lang,
+                dem=basemap,
+                title=title,
+                units=units,
+                plan=plan,
+                measurements=measurements,
             )
         elif variant == "kmz":
             path = write_kmz(result, target, lang=lang, title=title)
@@ -133,6 +173,7 @@ def map_command(variant, lang, units, plan_dir, title, out, **options) -> None:
                 demo=run_.demo,
                 units=units,
                 plan=plan,
+                measurements=measurements,
             )
             path = write_map(m, target)
     size = path.stat().st_size / 1e6

@@ -41,6 +41,8 @@ from . import _assets
 from ._units import check_units, new_place, worst_first
 from .basemap import hillshade_png
 from .i18n import headline_figures, model_name, number, percent, ratio, subtitle, text
+from .measure_layer import Measurements, add_measurements
+from .measure_layer import legend_html as measure_legend_html
 from .palette import (
     CLUSTER_GREYS,
     COVERED,
@@ -92,6 +94,7 @@ def gap_map(
     date: datetime.date | None = None,
     units: str = "old",
     plan: Plan | None = None,
+    measurements: Measurements | None = None,
 ) -> folium.Map:
     """Compose the gap map of a run.
 
@@ -122,6 +125,11 @@ def gap_map(
         drawn as the overlay "Proposed sites" (numbered sites, their footprints, the
         villages they cover), a fibre plan as "Proposed fibre" (the new cable, the points
         it reaches, those no road reaches), each with its legend.
+    measurements
+        Measurements paired with the model
+        (:func:`coverage.maps.measure_layer.read_measurements`): drawn as an overlay of
+        points coloured by their residual (measured - predicted), its title summing them
+        up, with a colour ramp in the legend.
 
     Returns
     -------
@@ -168,10 +176,12 @@ def gap_map(
     _add_points(m, result.postal, "layer_postal", "broadband", lang)
     if plan is not None:
         add_plan(m, plan, lang, static=static)
+    if measurements is not None:
+        add_measurements(m, measurements, lang, static=static)
 
     # collapsed: the open list of 13 layers would cover a third of a laptop screen
     folium.LayerControl(collapsed=True).add_to(m)
-    legend = _legend_html(result, lang, plan=plan)
+    legend = _legend_html(result, lang, plan=plan, measurements=measurements)
     # the leadership page shows the legend beside the map (with the table), not over it
     _add_controls(
         m, villages, communes, lang, tech_label, legend=None if static else legend, new=new
@@ -865,9 +875,15 @@ def _swatch(fill: str, edge: str | None = None) -> str:
     return f'<i style="background:{fill}{outline}"></i>'
 
 
-def _legend_html(result: Result, lang: str, *, plan: Plan | None = None) -> str:
+def _legend_html(
+    result: Result,
+    lang: str,
+    *,
+    plan: Plan | None = None,
+    measurements: Measurements | None = None,
+) -> str:
     """A legend for every layer drawn: the commune classes, villages, centres, postal
-    points, sites, fibre and the technology footprints."""
+    points, sites, fibre, the plans, the measurements and the technology footprints."""
     tech = result.summary["headline_technologies"]
     labels = list(SHARE_LABELS)
     rows = f'<div class="cov-sec">{html.escape(text("legend_share", lang))} {tech}</div>'
@@ -903,6 +919,8 @@ def _legend_html(result: Result, lang: str, *, plan: Plan | None = None) -> str:
     for heading, section in legend_sections(plan, lang) if plan is not None else []:
         rows += f'<div class="cov-sec">{html.escape(heading)}</div>'
         rows += "".join(_legend_row(symbol, label) for symbol, label in section)
+    if measurements is not None:
+        rows += measure_legend_html(measurements, lang)
     if result.prediction is not None:
         techs = "".join(
             f'<span class="cov-row" style="display:inline-flex;margin-right:6px">'

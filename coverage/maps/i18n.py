@@ -161,6 +161,26 @@ _TEXT: dict[str, dict[str, str]] = {
     "part_of": {"vi": "{new} — phần thuộc {old}", "en": "{new} — the part that was {old}"},
     "old_unit": {"vi": "{unit} cũ", "en": "{name}"},
     "unit_count": {"vi": "{n} xã, phường", "en": "{n} communes"},
+    "layer_measurements": {
+        "vi": "Sai số đo − dự báo: {n} điểm, trung bình {mean} dB, RMSE {rmse} dB",
+        "en": "Measured − predicted: {n} points, mean {mean} dB, RMSE {rmse} dB",
+    },
+    "measurements_calibrated": {"vi": "sau hiệu chỉnh", "en": "after calibration"},
+    "residual_legend": {"vi": "Sai số đo − dự báo (dB)", "en": "Measured − predicted (dB)"},
+    "residual_optimistic": {
+        "vi": "đo thấp hơn dự báo: mô hình lạc quan",
+        "en": "measured below predicted: model too optimistic",
+    },
+    "residual_pessimistic": {
+        "vi": "đo cao hơn dự báo: mô hình bi quan",
+        "en": "measured above predicted: model too pessimistic",
+    },
+    "measured_dbm": {"vi": "Mức đo (dBm)", "en": "Measured (dBm)"},
+    "predicted_dbm": {"vi": "Mức dự báo (dBm)", "en": "Predicted (dBm)"},
+    "residual_db": {"vi": "Đo − dự báo (dB)", "en": "Measured − predicted (dB)"},
+    "serving_site": {"vi": "Trạm phục vụ", "en": "Serving site"},
+    "distance_km": {"vi": "Khoảng cách tới trạm (km)", "en": "Distance to site (km)"},
+    "technology": {"vi": "Công nghệ", "en": "Technology"},
     "demo_note": {
         "vi": "Dữ liệu minh họa (tỉnh mô phỏng Quảng Bình)",
         "en": "Demo data (a province modelled on Quảng Bình)",

@@ -88,6 +88,31 @@ FIBRE_PLAN_COLOUR = "#66ffaa"
 FIBRE_PLAN_CASING = "#0b3d2a"
 #: The rank numbers inside the proposed sites' white markers.
 PLAN_MARKER_TEXT = "#000000"
+#: Measurements coloured by their residual, measured - predicted (``coverage map
+#: --measurements``): ColorBrewer's RdBu in 11 classes of 4 dB centred on 0 dB, from
+#: :data:`RESIDUAL_LIMIT_DB` below to as far above (the end classes take everything beyond).
+#: Red where the measured level is below the prediction (the model is too optimistic: the
+#: network is weaker than the map says, a gap the map may hide, hence the gaps' warm hue),
+#: blue where it is above (too pessimistic), near white where they agree. No diverging
+#: ramp stays clear of every choropleth class for the three simulated deficiencies; the
+#: points are told from the layers under them by their shape and dark outline instead.
+RESIDUAL_RAMP: tuple[str, ...] = (
+    "#67001f",
+    "#b1182b",
+    "#d6604d",
+    "#f3a481",
+    "#fddbc7",
+    "#f6f7f7",
+    "#d1e5f0",
+    "#90c4dd",
+    "#4393c3",
+    "#2065ab",
+    "#053061",
+)
+#: The ramp's ends (dB): a residual beyond takes the end colour.
+RESIDUAL_LIMIT_DB = 20.0
+#: The outline of the measurement points.
+RESIDUAL_EDGE = "#252525"
 #: Marker-cluster bubbles: neutral greys that do not compete with the classes.
 CLUSTER_GREYS = ("#f0f0f0", "#bdbdbd", "#737373")
 
@@ -134,6 +159,34 @@ def share_colour(share: float | None) -> str:
         if share < upper:
             return colour
     return SHARE_CLASSES[-1][1]
+
+
+def residual_class(residual_db: object) -> np.ndarray:
+    """The class (index into :data:`RESIDUAL_RAMP`) of each residual (dB): 4 dB wide,
+    the middle one from -2 to +2 dB, the ends taking everything beyond ±18 dB; NaN takes
+    the middle class.
+
+    Examples
+    --------
+    >>> residual_class([-30.0, -18.5, -2.1, 0.0, 1.9, 6.0, 25.0]).tolist()
+    [0, 0, 4, 5, 5, 7, 10]
+    """
+    values = np.asarray(residual_db, dtype=float)
+    mid = len(RESIDUAL_RAMP) // 2
+    step = 2 * RESIDUAL_LIMIT_DB / (len(RESIDUAL_RAMP) - 1)
+    k = np.floor(np.nan_to_num(values, nan=0.0) / step + 0.5).astype(np.int64) + mid
+    return np.clip(k, 0, len(RESIDUAL_RAMP) - 1)
+
+
+def residual_colour(residual_db: object) -> np.ndarray:
+    """The :data:`RESIDUAL_RAMP` colour of each residual (dB).
+
+    Examples
+    --------
+    >>> residual_colour([-25.0, 0.0, 25.0]).tolist()
+    ['#67001f', '#f6f7f7', '#053061']
+    """
+    return np.asarray(RESIDUAL_RAMP, dtype=object)[residual_class(residual_db)]
 
 
 def _linear(colour: str) -> np.ndarray:
@@ -248,6 +301,9 @@ __all__ = [
     "FIBRE_PLAN_COLOUR",
     "NO_DATA_COLOUR",
     "PLAN_COLOUR",
+    "RESIDUAL_EDGE",
+    "RESIDUAL_LIMIT_DB",
+    "RESIDUAL_RAMP",
     "SEA",
     "SHARE_CLASSES",
     "SHARE_LABELS",
@@ -256,5 +312,7 @@ __all__ = [
     "fibre_plan_colour_report",
     "palette_report",
     "plan_colour_report",
+    "residual_class",
+    "residual_colour",
     "share_colour",
 ]

@@ -22,6 +22,7 @@ from ..output import atomic_path
 from ._units import check_units, new_place, worst_first
 from .basemap import shaded_relief
 from .i18n import headline_figures, model_name, number, percent, subtitle, text
+from .measure_layer import Measurements, draw_colour_bar, draw_measurements
 from .palette import (
     FIBRE_COLOUR,
     NO_DATA_COLOUR,
@@ -65,6 +66,7 @@ def gap_png(
     date: datetime.date | None = None,
     units: str = "old",
     plan: Plan | None = None,
+    measurements: Measurements | None = None,
 ) -> Path:
     """Draw the gap map as an A4-landscape PNG and write it atomically.
 
@@ -81,6 +83,9 @@ def gap_png(
     ``plan`` (:func:`coverage.maps.plan_layer.read_plan`) adds a site plan's proposed
     sites as numbered points, ringing the villages they newly cover, and a fibre plan's
     new cable, the points it reaches and (crossed red rings) those no road reaches.
+    ``measurements`` (:func:`coverage.maps.measure_layer.read_measurements`) adds the
+    measurement points coloured by their residual, with a colour bar in the map's upper
+    right corner.
 
     Examples
     --------
@@ -89,7 +94,15 @@ def gap_png(
     >>> gap_png(result, pathlib.Path(tempfile.mkdtemp()) / "gaps.png")  # doctest: +SKIP
     """
     fig = compose_png(
-        result, lang=lang, dem=dem, title=title, dpi=dpi, date=date, units=units, plan=plan
+        result,
+        lang=lang,
+        dem=dem,
+        title=title,
+        dpi=dpi,
+        date=date,
+        units=units,
+        plan=plan,
+        measurements=measurements,
     )
     target = Path(path)
     with atomic_path(target) as tmp:
@@ -107,6 +120,7 @@ def compose_png(
     date: datetime.date | None = None,
     units: str = "old",
     plan: Plan | None = None,
+    measurements: Measurements | None = None,
 ) -> Figure:
     """The figure :func:`gap_png` saves; its first axes is the map panel (lon/lat)."""
     check_units(result, units)
@@ -117,7 +131,9 @@ def compose_png(
     ax = fig.add_axes(MAP_BOX)
     side = fig.add_axes((0.69, 0.035, 0.3, 0.865))
     side.axis("off")
-    draw_map(ax, result, dem, units=units, plan=plan)
+    draw_map(ax, result, dem, units=units, plan=plan, measurements=measurements)
+    if measurements is not None:
+        draw_colour_bar(ax, measurements, lang)
     provinces = result.communes["province"] if "province" in result.communes else None
     fig.text(
         0.015,
@@ -159,6 +175,7 @@ def draw_map(
     *,
     units: str = "old",
     plan: Plan | None = None,
+    measurements: Measurements | None = None,
 ) -> None:
     """The map panel: relief, layers, extent around the villages, no ticks, a scale bar;
     the choropleth by the old communes or (``units="new"``) by the communes of today."""
@@ -184,6 +201,8 @@ def draw_map(
     _draw_layers(ax, result, villages, new=units == "new")
     if plan is not None:
         draw_plan(ax, plan)
+    if measurements is not None:  # above the gaps and plans, under the centres' markers
+        draw_measurements(ax, measurements, zorder=6)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect(aspect, adjustable="box")
