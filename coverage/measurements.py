@@ -395,5 +395,6 @@ def _summary(
         "by_technology": table("technology"),
         "by_distance_band": table("distance_band"),
         "by_los": table("los"),
+        "by_site": table("site"),
         "error_sign": "predicted - measured: positive when the model is too optimistic",
     }

@@ -112,8 +112,8 @@ def solve_milp(
     """Choose sites by mixed-integer programming with HiGHS.
 
     Three solves share ``time_limit`` (see :mod:`coverage.plan.milp`): the union
-    relaxation for a bound (a fifth of the time), the pair-configuration model for a
-    strong plan fast (three tenths), and the exact pixel model, warm-started from the
+    relaxation for a bound (at most 15 % of the time), the pair-configuration model for a
+    strong plan fast (at most 45 %), and the exact pixel model, warm-started from the
     better of ``warm`` and that plan, with the rest. The pixel model proves optimality on
     small and medium problems; past the limit the best plan found is returned with
     ``optimal=False`` and its gap against the tighter of the two bounds.
@@ -150,9 +150,9 @@ def solve_milp(
     model = milp.pixel_model(prep, mode, limit)
     if model.n_x == 0:
         return _finish(prep, mode, [], "milp", 0.0, 0.0, proved=True)
-    relaxed = milp.union_bound(prep, mode, limit, 0.2 * time_limit)
+    relaxed = milp.union_bound(prep, mode, limit, 0.15 * time_limit)
     best = _finish(prep, mode, list(warm.selected), "milp", None, None)
-    found = milp.pairs_plan(prep, mode, limit, best, 0.3 * time_limit)
+    found = milp.pairs_plan(prep, mode, limit, best, 0.45 * time_limit)
     if found is not None:
         paired = _finish(prep, mode, found, "milp", None, None)
         if _better(prep, mode, paired, best):
