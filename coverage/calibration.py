@@ -530,6 +530,12 @@ class Calibration:
         return "\n".join(lines) + "\n"
 
 
+def _empty_tables() -> dict[str, dict]:
+    """The per-technology tables of a :class:`Calibration`, empty."""
+    names = ("offset_db", "slope_db_per_decade", "points", "site_offsets_db", "site_points")
+    return {name: {} for name in (*names, "shrinkage_k", "notes")}
+
+
 def fit(
     frame: pd.DataFrame,
     *,
@@ -597,13 +603,7 @@ def fit(
     decades = np.log10(used["distance_m"].to_numpy(dtype=float) / 1000.0)
     technology = used["technology"].to_numpy(dtype=object)
     result: dict[str, Any] = {
-        "offset_db": {},
-        "slope_db_per_decade": {},
-        "points": {},
-        "site_offsets_db": {},
-        "site_points": {},
-        "shrinkage_k": {},
-        "notes": {},
+        **_empty_tables(),
     }
     for tech in TECHNOLOGIES:
         rows = technology == tech
@@ -991,13 +991,7 @@ def from_toml(text: str, *, source: str = "calibration.toml") -> Calibration:
         head, {"model", "date", "points_used", "points_rejected", "technology"}, "calibration"
     )
     result: dict[str, Any] = {
-        "offset_db": {},
-        "slope_db_per_decade": {},
-        "points": {},
-        "site_offsets_db": {},
-        "site_points": {},
-        "shrinkage_k": {},
-        "notes": {},
+        **_empty_tables(),
         "model": reader.text(head, "model", "calibration"),
         "date": reader.date(head, "date", "calibration"),
         "points_used": reader.count(head, "points_used", "calibration"),

@@ -338,15 +338,26 @@ def _answer(proc: subprocess.Popen, timeout: float = 60) -> bytes:
 
 def _same_run(out: Path, ref: Path) -> bool:
     """``out`` holds exactly the files of the run in ``ref``: names, tables and summary."""
+    return not _difference(out, ref)
+
+
+def _difference(out: Path, ref: Path) -> str:
+    """What differs between the run in ``out`` and that in ``ref`` ("" when nothing)."""
     names = sorted(p.name for p in out.iterdir())  # hidden temporaries included
-    if names != sorted(p.name for p in ref.iterdir()):
-        return False
-    if any(
-        (out / n).read_bytes() != (ref / n).read_bytes() for n in names if not n.endswith(".gpkg")
-    ):
-        return False
+    wanted = sorted(p.name for p in ref.iterdir())
+    if names != wanted:
+        return f"files {names} against {wanted}"
+    changed = [
+        n
+        for n in names
+        if not n.endswith(".gpkg") and (out / n).read_bytes() != (ref / n).read_bytes()
+    ]
+    if changed:
+        return f"contents of {changed}"
     covered = pd.read_csv(ref / "villages.csv")["covered"].tolist()
-    return gpd.read_file(out / "villages.gpkg", layer="villages")["covered"].tolist() == covered
+    if gpd.read_file(out / "villages.gpkg", layer="villages")["covered"].tolist() != covered:
+        return "villages.gpkg's covered column"
+    return ""
 
 
 def test_concurrent_runs_leave_one_runs_set(runner, tiny, tmp_path):
@@ -429,7 +440,7 @@ def test_second_run_waits_for_the_first(runner, tiny, tmp_path):
     finally:
         _stop(second)
     # the first run's temporary is gone and the folder holds the second run's set
-    assert _same_run(out, ref_b)
+    assert not _difference(out, ref_b), _difference(out, ref_b)
 
 
 def test_results_to_a_full_standard_output_exit_1(tiny):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Console
 from rich.table import Table
 
@@ -19,6 +21,32 @@ def pct(value: float | None) -> str:
 def ratio(part: int, total: int, share: float | None) -> str:
     """Format ``1,368 / 1,400 (97.7%)``."""
     return f"{part:,} / {total:,} ({pct(share)})"
+
+
+def finish(
+    summary: dict,
+    *,
+    out: str | None,
+    write: Callable[[str], list],
+    as_json: bool,
+    show: Callable[[dict, Console], None],
+) -> None:
+    """The end of a planning or calibration command: write ``out`` (naming each file on
+    stderr), then print the JSON or the text (``show``) on stdout."""
+    import click
+
+    from ..output import summary_json
+
+    if out:
+        for path in write(out):
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(summary_json(summary), nl=False)
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=True, width=120)
+    show(summary, console)
 
 
 def print_summary(summary: dict, console: Console, *, title: str) -> None:

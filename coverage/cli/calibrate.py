@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ._report import finish
 from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
@@ -55,7 +56,6 @@ def calibrate(measurements_file, per_site, folds, folds_by, as_json, out, **opti
     """
     from ..calibration_report import write_calibration
     from ..measurements import calibrate as run_calibration
-    from ..output import summary_json
     from ..pipeline import collected_warnings
 
     run_ = prepare_run(**options)
@@ -71,16 +71,16 @@ def calibrate(measurements_file, per_site, folds, folds_by, as_json, out, **opti
             progress=step,
         )
     result.summary["warnings"] = messages
-    if out:
-        for path in write_calibration(result, out):
-            click.echo(f"wrote {path}", err=True)
-    if as_json:
-        click.echo(summary_json(result.summary), nl=False)
-        return
-    print_calibration(result.summary)
+    finish(
+        result.summary,
+        out=out,
+        write=lambda d: write_calibration(result, d),
+        as_json=as_json,
+        show=print_calibration,
+    )
 
 
-def print_calibration(s: dict) -> None:
+def print_calibration(s: dict, console) -> None:
     """The comparison as text."""
 
     def line(name: str, x: dict) -> str:
@@ -89,20 +89,20 @@ def print_calibration(s: dict) -> None:
             f"   std {x['std_db']:5.2f} dB"
         )
 
-    click.echo(
+    console.print(
         f"Model {s['model']} against {s['points_used']:,} measurements "
         f"({s['points_rejected']:,} left out"
         + (": " + ", ".join(f"{n} {r}" for r, n in s["rejected"].items()) if s["rejected"] else "")
         + ")"
     )
-    click.echo(line("before", s["before"]))
-    click.echo(line("after", s["after"]))
+    console.print(line("before", s["before"]))
+    console.print(line("after", s["after"]))
     cv = s["cross_validation"]
-    click.echo(
+    console.print(
         f"  {'cross-validated':<16} RMSE {s['cross_validated_rmse_db']:5.2f} dB "
         f"({cv['folds']} folds by {cv['by']})"
     )
     for tech, offset in s["offset_db"].items():
         slope = s["slope_db_per_decade"].get(tech, 0.0)
-        click.echo(f"  {tech}: offset {offset:+.2f} dB, slope {slope:+.2f} dB per decade")
-    click.echo("  (error = predicted - measured: positive when the model is too optimistic)")
+        console.print(f"  {tech}: offset {offset:+.2f} dB, slope {slope:+.2f} dB per decade")
+    console.print("  (error = predicted - measured: positive when the model is too optimistic)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ._report import finish
 from .options import layer_options, prepare_run, settings_options, verbosity_options
 from .progress import stage_progress
 
@@ -78,9 +79,6 @@ def sites(
     $ coverage plan sites --auto-candidates --cover-all --eligible has_power --out plan/
     $ coverage compute --sites bts.csv --sites plan/proposed_sites.csv   # the figure after
     """
-    from rich.console import Console
-
-    from ..output import summary_json
     from ..pipeline import collected_warnings
     from ..plan.report import write_plan
     from ..plan.sites import plan_sites
@@ -106,16 +104,13 @@ def sites(
             use_cache=run_.cache,
         )
     result.summary["warnings"] = messages
-    if out:
-        for path in write_plan(result, out):
-            click.echo(f"wrote {path}", err=True)
-    if as_json:
-        click.echo(summary_json(result.summary), nl=False)
-        return
-    console = Console(highlight=False, soft_wrap=True)
-    if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=True, width=120)
-    print_plan(result.summary, console)
+    finish(
+        result.summary,
+        out=out,
+        write=lambda d: write_plan(result, d),
+        as_json=as_json,
+        show=print_plan,
+    )
 
 
 def print_plan(s: dict, console) -> None:
@@ -221,9 +216,6 @@ def fibre(roads, targets, as_json, out, **options) -> None:
         --fibre cap_quang.gpkg --out plan/
     $ coverage plan fibre --sites plan/proposed_sites.csv --out plan/   # backhaul too
     """
-    from rich.console import Console
-
-    from ..output import summary_json
     from ..pipeline import collected_warnings
     from ..plan.fibre import plan_fibre
     from ..plan.fibre_report import write_fibre_plan
@@ -240,16 +232,13 @@ def fibre(roads, targets, as_json, out, **options) -> None:
             progress=step,
         )
     result.summary["warnings"] = messages
-    if out:
-        for path in write_fibre_plan(result, out):
-            click.echo(f"wrote {path}", err=True)
-    if as_json:
-        click.echo(summary_json(result.summary), nl=False)
-        return
-    console = Console(highlight=False, soft_wrap=True)
-    if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=True, width=120)
-    print_fibre(result.summary, console)
+    finish(
+        result.summary,
+        out=out,
+        write=lambda d: write_fibre_plan(result, d),
+        as_json=as_json,
+        show=print_fibre,
+    )
 
 
 def print_fibre(s: dict, console) -> None:

@@ -85,6 +85,19 @@ class FibreOverlay:
         return self.targets[~self.targets["reachable"]]
 
 
+def check_layers(path: Path, layers: list[str], hint: str) -> None:
+    """Refuse a file that is not a GeoPackage or lacks one of ``layers`` (naming it)."""
+    import pyogrio
+
+    try:
+        present = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except Exception as exc:  # pyogrio's errors vary by GDAL version
+        raise InputError(f"not a GeoPackage ({exc})", path=str(path)) from exc
+    missing = [name for name in layers if name not in present]
+    if missing:
+        raise InputError(f"layers missing: {', '.join(missing)} {hint}", path=str(path))
+
+
 def read_fibre_plan(gpkg: str | os.PathLike) -> FibreOverlay:
     """Read a ``fibre.gpkg`` and the ``fibre_plan.json`` beside it (if any).
 
@@ -94,18 +107,10 @@ def read_fibre_plan(gpkg: str | os.PathLike) -> FibreOverlay:
         The file is missing or not a GeoPackage, a layer or column is missing, a layer
         has no CRS, or the JSON beside it is damaged. The message names the file.
     """
-    import pyogrio
-
     path = Path(gpkg)
     if not path.is_file():
         raise InputError(f"no such file {_HINT}", path=str(gpkg))
-    try:
-        present = {str(name) for name, _ in pyogrio.list_layers(path)}
-    except Exception as exc:  # pyogrio's errors vary by GDAL version
-        raise InputError(f"not a GeoPackage ({exc})", path=str(path)) from exc
-    missing = [name for name in FIBRE_LAYERS if name not in present]
-    if missing:
-        raise InputError(f"layers missing: {', '.join(missing)} {_HINT}", path=str(path))
+    check_layers(path, list(FIBRE_LAYERS), _HINT)
     frames: dict[str, gpd.GeoDataFrame] = {}
     problems: list[str] = []
     for name, columns in FIBRE_LAYERS.items():

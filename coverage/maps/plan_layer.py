@@ -38,6 +38,7 @@ from .fibre_layer import (
     FIBRE_JSON,
     FibreOverlay,
     add_fibre_plan,
+    check_layers,
     draw_fibre_plan,
     read_fibre_plan,
 )
@@ -157,17 +158,10 @@ def read_site_plan(gpkg: str | os.PathLike) -> SitePlan:
     InputError
         The file is not a GeoPackage, or a layer or column is missing.
     """
-    import pyogrio
 
     hint = "(write one with `coverage plan sites --out DIR`)"
     gpkg = Path(gpkg)
-    try:
-        present = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
-    except Exception as exc:  # pyogrio's errors vary by GDAL version
-        raise InputError(f"not a GeoPackage ({exc})", path=str(gpkg)) from exc
-    missing = [name for name in PLAN_LAYERS if name not in present]
-    if missing:
-        raise InputError(f"layers missing: {', '.join(missing)} {hint}", path=str(gpkg))
+    check_layers(gpkg, list(PLAN_LAYERS), hint)
     frames = {}
     for name, columns in PLAN_LAYERS.items():
         frame = gpd.read_file(gpkg, layer=name, engine="pyogrio")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -490,6 +490,29 @@ def _setup(
     return table, terrain, work, run_site
 
 
+def _each_site(
+    sites: gpd.GeoDataFrame,
+    grid: Grid,
+    settings: Settings,
+    kernel: RasterKernel,
+    progress: Callable[[int, int], None] | None,
+) -> Iterator[tuple[str, _Site, dict[str, np.ndarray]]]:
+    """Run the kernel for every site on ``grid`` (threaded) and yield each one's id, work
+    record and technologies' signal windows; sites off the DEM are refused at the end."""
+    table, _terrain, work, run_site = _setup(sites, grid, settings, kernel)
+    outside: list[str] = []
+    with ThreadPoolExecutor(max_workers=settings.n_jobs) as pool:
+        for done, (site, local, _voids) in enumerate(pool.map(run_site, work), start=1):
+            site_id = str(table["site_id"][site.first])
+            if local is None:
+                outside.append(site_id)
+                continue
+            yield site_id, site, local
+            if progress is not None:
+                progress(done, len(work))
+    _report_terrain(outside, 0)
+
+
 def site_footprints(
     sites: gpd.GeoDataFrame,
     grid: Grid,
@@ -508,30 +531,20 @@ def site_footprints(
     part of a prediction of many sites (the best server covers a pixel when some site
     does); used to plan new sites (:mod:`coverage.plan`). Sites off the DEM are refused.
     """
-    table, _terrain, work, run_site = _setup(sites, grid, settings, kernel)
     thresholds = {t: float(settings.thresholds_dbm[t]) for t in TECHNOLOGIES}
     width = grid.shape[1]
     out: dict[str, np.ndarray] = {}
-    outside: list[str] = []
-    with ThreadPoolExecutor(max_workers=settings.n_jobs) as pool:
-        for done, (site, local, _voids) in enumerate(pool.map(run_site, work), start=1):
-            site_id = str(table["site_id"][site.first])
-            if local is None:
-                outside.append(site_id)
+    for site_id, site, local in _each_site(sites, grid, settings, kernel, progress):
+        parts = [np.zeros(0, dtype=np.int64)]
+        for tech, values in local.items():
+            if tech not in technologies:
                 continue
-            parts = [np.zeros(0, dtype=np.int64)]
-            for tech, values in local.items():
-                if tech not in technologies:
-                    continue
-                r0, c0, _nr, _nc, _radius_m = site.windows[site.techs.index(tech)]
-                with np.errstate(invalid="ignore"):
-                    rr, cc = np.nonzero(values >= thresholds[tech])
-                parts.append((rr + r0).astype(np.int64) * width + (cc + c0))
-            flat = np.unique(np.concatenate(parts))
-            out[site_id] = flat if keep is None else flat[keep[flat]]
-            if progress is not None:
-                progress(done, len(work))
-    _report_terrain(outside, 0)
+            r0, c0, _nr, _nc, _radius_m = site.windows[site.techs.index(tech)]
+            with np.errstate(invalid="ignore"):
+                rr, cc = np.nonzero(values >= thresholds[tech])
+            parts.append((rr + r0).astype(np.int64) * width + (cc + c0))
+        flat = np.unique(np.concatenate(parts))
+        out[site_id] = flat if keep is None else flat[keep[flat]]
     return out
 
 
@@ -553,39 +566,29 @@ def site_levels(
     used to compare predictions with measurements (:mod:`coverage.measurements`).
     ``pixels`` are flat indices on ``grid`` (-1: none). Sites off the DEM are refused.
     """
-    table, _terrain, work, run_site = _setup(sites, grid, settings, kernel)
     pixels = np.asarray(pixels, dtype=np.int64)
     width = grid.shape[1]
     valid = pixels >= 0
     rows = np.where(valid, pixels // width, -1)
     cols = np.where(valid, pixels % width, -1)
     parts: list[pd.DataFrame] = []
-    outside: list[str] = []
-    with ThreadPoolExecutor(max_workers=settings.n_jobs) as pool:
-        for done, (site, local, _voids) in enumerate(pool.map(run_site, work), start=1):
-            site_id = str(table["site_id"][site.first])
-            if local is None:
-                outside.append(site_id)
-                continue
-            for tech, values in local.items():
-                r0, c0, nr, nc, _radius_m = site.windows[site.techs.index(tech)]
-                inside = valid & (rows >= r0) & (rows < r0 + nr) & (cols >= c0) & (cols < c0 + nc)
-                idx = np.flatnonzero(inside)
-                level = values[rows[idx] - r0, cols[idx] - c0]
-                reached = np.isfinite(level)
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "point": idx[reached],
-                            "site_id": site_id,
-                            "technology": tech,
-                            "level_dbm": level[reached].astype(float),
-                        }
-                    )
+    for site_id, site, local in _each_site(sites, grid, settings, kernel, progress):
+        for tech, values in local.items():
+            r0, c0, nr, nc, _radius_m = site.windows[site.techs.index(tech)]
+            inside = valid & (rows >= r0) & (rows < r0 + nr) & (cols >= c0) & (cols < c0 + nc)
+            idx = np.flatnonzero(inside)
+            level = values[rows[idx] - r0, cols[idx] - c0]
+            reached = np.isfinite(level)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "point": idx[reached],
+                        "site_id": site_id,
+                        "technology": tech,
+                        "level_dbm": level[reached].astype(float),
+                    }
                 )
-            if progress is not None:
-                progress(done, len(work))
-    _report_terrain(outside, 0)
+            )
     if not parts:
         return pd.DataFrame({"point": [], "site_id": [], "technology": [], "level_dbm": []})
     return pd.concat(parts, ignore_index=True)
