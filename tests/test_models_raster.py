@@ -82,3 +82,41 @@ def test_layers_are_computed_once_per_polygon_set(monkeypatch):
     assert len(calls) == n  # reused
     pred.area_share(polys[:4], ["2G"])
     assert len(calls) > n  # another set: rasterised again
+
+
+def test_footprints_on_some_pixels_equal_the_whole_ones_there():
+    """site_footprints with ``keep`` computes only those pixels (windows cut to their box):
+    the result is the whole footprint's pixels where ``keep`` holds, on the demo's DEM."""
+    import geopandas as gpd
+
+    from coverage import datasets
+    from coverage.io import read_layer
+    from coverage.models.raster import site_footprints
+    from coverage.models.terrain import grid_and_kernel
+    from coverage.settings import Settings
+
+    settings = Settings(dem=(str(datasets.get_path("dem")),))
+    sites = read_layer(datasets.get_path("sites"), "sites").frame.to_crs(32648)
+    sites = sites[sites["site_id"].isin(sites["site_id"].unique()[:6])]
+    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=32648)
+    xmin, ymin, xmax, ymax = sites.total_bounds
+    area = (xmin - 5000, ymin - 5000, xmax + 5000, ymax + 5000)
+    grid, kernel = grid_and_kernel("terrain", sites, settings=settings, area=area)
+    rng = np.random.default_rng(3)
+    keep = np.zeros(grid.shape, dtype=bool)
+    cols, rows = ~grid.transform * (sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
+    for r, c in zip(rows.astype(int), cols.astype(int), strict=True):
+        # a box 1-3 km from each mast, like the open pixels of a village nearby
+        dr, dc = rng.integers(-60, 60, 2)
+        r0, c0 = max(r + dr, 0), max(c + dc, 0)
+        keep[r0 : r0 + 40, c0 : c0 + 30] = True
+    keep = keep.ravel()
+    techs = ("3G", "4G")
+    whole = site_footprints(sites, grid, settings=settings, kernel=kernel, technologies=techs)
+    some = site_footprints(
+        sites, grid, settings=settings, kernel=kernel, technologies=techs, keep=keep
+    )
+    assert set(some) == set(whole)
+    for site_id, flat in whole.items():
+        np.testing.assert_array_equal(some[site_id], flat[keep[flat]])
+    assert sum(len(v) for v in some.values()) > 0

@@ -456,11 +456,41 @@ def _report_terrain(outside: list[str], void_sites: int) -> None:
         )
 
 
+def _crop(work: list[_Site], keep: np.ndarray) -> list[_Site]:
+    """Each site's windows cut to the box of its pixels where ``keep`` (2-D) is True.
+
+    The radius stays, so every pixel left reads the same radial sample as in the whole
+    window (the mapping is geometric) and the kernel sweeps only the radials reaching the
+    box: the values of the pixels kept are unchanged. A window keeping none is empty.
+    """
+    rows, cols = np.nonzero(keep)  # row-major: rows sorted
+    out = []
+    for site in work:  # a loop over sites, one binary search and slice each
+        windows = []
+        for r0, c0, nr, nc, radius in site.windows:
+            lo, hi = np.searchsorted(rows, [r0, r0 + nr])
+            rr, cc = rows[lo:hi], cols[lo:hi]
+            inside = (cc >= c0) & (cc < c0 + nc)
+            if not inside.any():
+                windows.append((r0, c0, 0, 0, radius))
+                continue
+            rr, cc = rr[inside], cc[inside]
+            r_lo, c_lo = int(rr.min()), int(cc.min())
+            windows.append((r_lo, c_lo, int(rr.max()) - r_lo + 1, int(cc.max()) - c_lo + 1, radius))
+        out.append(site._replace(windows=windows))
+    return out
+
+
 def _setup(
-    sites: gpd.GeoDataFrame, grid: Grid, settings: Settings, kernel: RasterKernel
+    sites: gpd.GeoDataFrame,
+    grid: Grid,
+    settings: Settings,
+    kernel: RasterKernel,
+    keep: np.ndarray | None = None,
 ) -> tuple[dict, Terrain, list[_Site], Callable]:
     """The site table, the terrain, the work per site and the function that runs one site
-    (its technologies' signal windows, the DEM voids met, or None off the DEM)."""
+    (its technologies' signal windows, the DEM voids met, or None off the DEM); with
+    ``keep`` (a flat boolean raster) only the pixels where it is True are computed."""
     table = _site_table(sites, settings)
     terrain = Terrain(
         dem=np.ascontiguousarray(grid.array, dtype=np.float32),
@@ -471,6 +501,8 @@ def _setup(
     table["ground"] = grid.ground(table["x"], table["y"], kernel.heights)
     table["radius"] = _radius(table, terrain, kernel)
     work = _sites(table, grid)
+    if keep is not None:
+        work = _crop(work, np.asarray(keep, dtype=bool).reshape(grid.shape))
 
     def run_site(site: _Site):
         local: dict[str, np.ndarray] = {}
@@ -496,10 +528,12 @@ def _each_site(
     settings: Settings,
     kernel: RasterKernel,
     progress: Callable[[int, int], None] | None,
+    keep: np.ndarray | None = None,
 ) -> Iterator[tuple[str, _Site, dict[str, np.ndarray]]]:
-    """Run the kernel for every site on ``grid`` (threaded) and yield each one's id, work
-    record and technologies' signal windows; sites off the DEM are refused at the end."""
-    table, _terrain, work, run_site = _setup(sites, grid, settings, kernel)
+    """Run the kernel for every site on ``grid`` (threaded; only the pixels of ``keep``
+    when given) and yield each one's id, work record and technologies' signal windows;
+    sites off the DEM are refused at the end."""
+    table, _terrain, work, run_site = _setup(sites, grid, settings, kernel, keep)
     outside: list[str] = []
     with ThreadPoolExecutor(max_workers=settings.n_jobs) as pool:
         for done, (site, local, _voids) in enumerate(pool.map(run_site, work), start=1):
@@ -534,7 +568,7 @@ def site_footprints(
     thresholds = {t: float(settings.thresholds_dbm[t]) for t in TECHNOLOGIES}
     width = grid.shape[1]
     out: dict[str, np.ndarray] = {}
-    for site_id, site, local in _each_site(sites, grid, settings, kernel, progress):
+    for site_id, site, local in _each_site(sites, grid, settings, kernel, progress, keep):
         parts = [np.zeros(0, dtype=np.int64)]
         for tech, values in local.items():
             if tech not in technologies:
