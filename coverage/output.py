@@ -358,17 +358,39 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
+#: How long a run holding a folder's lock waits for the owner of a temporary found there to
+#: finish dying (a killed run releases its lock as it dies, and the kernel may show it
+#: alive for a moment after), in seconds.
+_DYING_WAIT_S = 2.0
+
+
 def _remove_stale_temporaries(folder: Path) -> None:
-    """Delete temporary files in ``folder`` left by processes that no longer run."""
+    """Delete temporary files in ``folder`` left by processes that no longer run.
+
+    Called holding the folder's lock: a set's writer holds it while its temporaries exist,
+    so the owner of one found now has released it, which a run does only when done or when
+    dying. An owner still shown alive is given :data:`_DYING_WAIT_S` to be gone; one alive
+    after that (a map or raster written beside, through :func:`atomic_path`) is left alone.
+    """
     for path in folder.iterdir():
         match = _TEMPORARY.match(path.name)
         if match is None or not path.is_file():
             continue
         pid = int(match["pid"])
-        if pid == os.getpid() or _process_exists(pid):
+        if pid == os.getpid() or _still_running(pid):
             continue
         with contextlib.suppress(OSError):  # a read-only folder: the write will say so
             path.unlink(missing_ok=True)
+
+
+def _still_running(pid: int) -> bool:
+    """Whether ``pid`` runs, after waiting up to :data:`_DYING_WAIT_S` for it to end."""
+    deadline = time.monotonic() + _DYING_WAIT_S
+    while _process_exists(pid):
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def _process_exists(pid: int) -> bool:
