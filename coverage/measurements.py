@@ -114,32 +114,19 @@ def calibrate(
     if folds_by not in ("site", "area"):
         raise ConfigError(f"--folds-by must be site or area; got {folds_by!r}")
     step = progress or (lambda _msg: None)
-    prepared = prepare(layers.over_demo(), model=model, settings=settings, step=step)
+    prepared, source, usable, rejected = _compare(layers, measurements, model, settings, step)
     name = prepared.model.name
-    if name not in LEVEL_MODELS:
-        raise ConfigError(
-            f"the {name} model predicts no signal level to compare: choose "
-            f"--model {', '.join(LEVEL_MODELS)}"
-        )
-    step("reading measurements")
-    layer = read_layer(measurements, "measurements", settings=prepared.settings)
-    layer = to_crs(layer, prepared.projected.crs)
-    step(f"predicting the level at {len(layer.frame):,} measurements ({name} model)")
-    frame, rejected = pair(prepared, layer.frame)
-    step("fitting")
-    usable, more = cal.usable(frame)
-    for reason, n in more.items():
-        rejected[reason] = rejected.get(reason, 0) + n
     if len(usable) == 0:
         raise ConfigError(
-            f"{layer.source}: no measurement can be compared with the model "
+            f"{source}: no measurement can be compared with the model "
             f"({', '.join(f'{n} {r}' for r, n in rejected.items() if n)})"
         )
+    step("fitting")
     fitted = cal.fit(usable, per_site=per_site, model=name, date=date.today().isoformat())
     after = fitted.apply_to(usable)
     cv = cal.cross_validate(usable, folds=folds, by=folds_by, per_site=per_site)  # type: ignore[arg-type]
     points = _points(usable, after, prepared.projected.crs)
-    summary = _summary(name, layer.source, usable, after, rejected, fitted, cv)
+    summary = _summary(name, source, usable, after, rejected, fitted, cv)
     return CalibrationRun(summary, points, fitted, prepared.projected.crs)
 
 
@@ -156,24 +143,39 @@ def residuals(
     draws. The model's calibration (``settings.calibration``) is applied, so a calibrated
     run's residuals are shown after calibration."""
     step = progress or (lambda _msg: None)
-    prepared = prepare(layers.over_demo(), model=model, settings=settings, step=step)
-    if prepared.model.name not in LEVEL_MODELS:
-        raise ConfigError(
-            f"the {prepared.model.name} model predicts no signal level to compare: choose "
-            f"--model {', '.join(LEVEL_MODELS)}"
-        )
-    layer = read_layer(measurements, "measurements", settings=prepared.settings)
-    layer = to_crs(layer, prepared.projected.crs)
-    step(f"predicting the level at {len(layer.frame):,} measurements")
-    frame, rejected = pair(prepared, layer.frame)
-    usable, more = cal.usable(frame)
-    for reason, n in more.items():
-        rejected[reason] = rejected.get(reason, 0) + n
+    prepared, _source, usable, rejected = _compare(layers, measurements, model, settings, step)
     out = usable[["technology", "site_id", "distance_m", "measured_dbm", "predicted_dbm"]].copy()
     out["residual_db"] = out["measured_dbm"] - out["predicted_dbm"]
     geometry = shapely.points(usable["x"].to_numpy(), usable["y"].to_numpy())
     points = gpd.GeoDataFrame(out, geometry=geometry, crs=prepared.projected.crs)
     return points.to_crs(4326), rejected
+
+
+def _compare(
+    layers: Layers,
+    measurements: LayerSource,
+    model: str | None,
+    settings: Settings | None,
+    step: Step,
+) -> tuple[Prepared, str, pd.DataFrame, dict[str, int]]:
+    """The run prepared (a model that predicts levels), the measurements' source, the
+    usable measurements paired with their predictions, and the rows left out by reason."""
+    prepared = prepare(layers.over_demo(), model=model, settings=settings, step=step)
+    name = prepared.model.name
+    if name not in LEVEL_MODELS:
+        raise ConfigError(
+            f"the {name} model predicts no signal level to compare: choose "
+            f"--model {', '.join(LEVEL_MODELS)}"
+        )
+    step("reading measurements")
+    layer = read_layer(measurements, "measurements", settings=prepared.settings)
+    layer = to_crs(layer, prepared.projected.crs)
+    step(f"predicting the level at {len(layer.frame):,} measurements ({name} model)")
+    frame, rejected = pair(prepared, layer.frame)
+    usable, more = cal.usable(frame)
+    for reason, n in more.items():
+        rejected[reason] = rejected.get(reason, 0) + n
+    return prepared, layer.source, usable, rejected
 
 
 def pair(prepared: Prepared, points: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, int]]:

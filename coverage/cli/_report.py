@@ -25,17 +25,21 @@ def ratio(part: int, total: int, share: float | None) -> str:
 
 def finish(
     summary: dict,
+    warnings: list[str],
     *,
     out: str | None,
     write: Callable[[str], list],
     as_json: bool,
     show: Callable[[dict, Console], None],
 ) -> None:
-    """The end of a planning or calibration command: write ``out`` (naming each file on
-    stderr), then print the JSON or the text (``show``) on stdout."""
+    """The end of a planning or calibration command: the run's ``warnings`` into the
+    summary, ``out`` written (each file named on stderr), then the JSON or the text
+    (``show``) on stdout."""
     import click
 
     from ..output import summary_json
+
+    summary["warnings"] = warnings
 
     if out:
         for path in write(out):

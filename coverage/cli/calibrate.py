@@ -70,9 +70,9 @@ def calibrate(measurements_file, per_site, folds, folds_by, as_json, out, **opti
             folds_by=folds_by,
             progress=step,
         )
-    result.summary["warnings"] = messages
     finish(
         result.summary,
+        messages,
         out=out,
         write=lambda d: write_calibration(result, d),
         as_json=as_json,

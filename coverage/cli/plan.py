@@ -103,9 +103,9 @@ def sites(
             progress=step,
             use_cache=run_.cache,
         )
-    result.summary["warnings"] = messages
     finish(
         result.summary,
+        messages,
         out=out,
         write=lambda d: write_plan(result, d),
         as_json=as_json,
@@ -231,9 +231,9 @@ def fibre(roads, targets, as_json, out, **options) -> None:
             settings=run_.settings,
             progress=step,
         )
-    result.summary["warnings"] = messages
     finish(
         result.summary,
+        messages,
         out=out,
         write=lambda d: write_fibre_plan(result, d),
         as_json=as_json,

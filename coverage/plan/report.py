@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..output import Writer, summary_json, write_files
+from ..schema import SCHEMAS
 from .sites import PlanResult
 
 #: The files of a plan folder.
@@ -24,19 +25,9 @@ PLAN_FILES = ("proposed_sites.csv", "plan.gpkg", "plan_curve.png", "plan.json")
 
 #: Columns of proposed_sites.csv: the sites schema, then the plan's own.
 SITE_COLUMNS = (
-    "site_id",
-    "lon",
-    "lat",
-    "technology",
-    "frequency_mhz",
-    "height_m",
-    "azimuth_deg",
-    "beamwidth_deg",
-    "eirp_dbm",
-    "range_m",
-    "cost",
-    "kind",
-    "rank",
+    *("site_id", "lon", "lat", "technology"),
+    *SCHEMAS["sites"].optional,
+    *("cost", "kind", "rank"),
 )
 
 
