@@ -303,21 +303,22 @@ def make_villages(
     pts = centres.copy()
     sub = np.flatnonzero(clustered & (k_in >= n_centres[which]))
     pts[sub] = _points_in(geoms, which[sub], rng, around=near[sub])
-    # Voronoi per commune, clipped to it
+    # Voronoi per commune, clipped to it; points that coincide (a thin commune's fallback
+    # point) or cells that clip to nothing make a commune's count a little lower
     cells: list[np.ndarray] = []
     for c in range(len(geoms)):
         if n[c] == 1:
             cells.append(np.array([geoms[c]], dtype=object))
             continue
-        p = pts[lead[c] : lead[c] + n[c]]
-        vor = shapely.voronoi_polygons(shapely.multipoints(p), extend_to=geoms[c], ordered=True)
-        parts = shapely.get_parts(vor)
-        if len(parts) != n[c]:  # duplicate points (never seen): fall back to a jitter
-            p = p + rng.normal(0, 1e-6, p.shape)
-            parts = shapely.get_parts(
-                shapely.voronoi_polygons(shapely.multipoints(p), extend_to=geoms[c], ordered=True)
-            )
-        cells.append(shapely.intersection(parts, geoms[c]))
+        p = np.unique(pts[lead[c] : lead[c] + n[c]], axis=0)
+        vor = shapely.voronoi_polygons(shapely.multipoints(p), extend_to=geoms[c])
+        cut = shapely.intersection(shapely.get_parts(vor), geoms[c])
+        cut = cut[shapely.area(cut) > 0]
+        cells.append(cut if len(cut) else np.array([geoms[c]], dtype=object))
+    n = np.array([len(x) for x in cells])
+    which = np.repeat(np.arange(len(geoms)), n)
+    lead = np.concatenate([[0], np.cumsum(n)[:-1]])
+    k_in = np.arange(len(which)) - lead[which]
     geom = _polygonal(np.concatenate(cells))
     pop = _split_population(communes["population"].to_numpy(), n, which, rng)
     ids = communes["commune_id"].to_numpy()[which]

@@ -11,7 +11,8 @@ written as nodata (-32768).
 Usage::
 
     pip download --no-deps pyworldatlas-mapdata-standard==0.9.5 -d /tmp/pwa
-    python benchmarks/data/make_etopo_vn.py /tmp/pwa/pyworldatlas_mapdata_standard-0.9.5-py3-none-any.whl
+    python benchmarks/data/make_etopo_vn.py \
+        /tmp/pwa/pyworldatlas_mapdata_standard-0.9.5-py3-none-any.whl
 """
 
 from __future__ import annotations
