@@ -94,8 +94,10 @@ def main() -> None:
     z, west, north, step = read_vn(args.wheel)
     write(args.out, z, west, north, step)
     land = z != NODATA
-    print(f"{args.out}: {z.shape[1]}x{z.shape[0]} px, {int(land.sum())} land cells, "
-          f"{int(z[land].min())}..{int(z[land].max())} m")
+    print(
+        f"{args.out}: {z.shape[1]}x{z.shape[0]} px, {int(land.sum())} land cells, "
+        f"{int(z[land].min())}..{int(z[land].max())} m"
+    )
 
 
 if __name__ == "__main__":
