@@ -9,6 +9,7 @@ function, so a notebook can stop after any of them. The public API
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from collections.abc import Callable
@@ -331,14 +332,27 @@ def predict(prepared: Prepared, *, use_cache: bool = True, progress=None) -> Pre
 def measure(prepared: Prepared, prediction: Prediction, *, step: Step) -> CoverageResult:
     """Village coverage, commune and district tables, and the summary."""
     settings = prepared.settings
-    projected = prepared.projected
     step(f"measuring {len(prepared.villages):,} villages")
     villages = village_coverage(
-        prepared.villages, prediction, settings=settings, source=projected.villages.source
+        prepared.villages, prediction, settings=settings, source=prepared.projected.villages.source
     )
     signal = prediction.max_signal(villages.geometry.to_numpy(), settings.headline_technologies)
     if signal is not None:
         villages["best_signal_dbm"] = signal
+    return summarise(prepared, villages, prediction.info, prediction=prediction, step=step)
+
+
+def summarise(
+    prepared: Prepared,
+    villages: gpd.GeoDataFrame,
+    model_info: dict,
+    *,
+    prediction: Prediction | None,
+    step: Step,
+) -> CoverageResult:
+    """Commune and district tables and the summary of measured ``villages``."""
+    settings = prepared.settings
+    projected = prepared.projected
     step("summarising")
     communes_frame = None if projected.communes is None else projected.communes.frame
     communes = commune_summary(villages, communes_frame, prepared.centres, settings=settings)
@@ -350,7 +364,7 @@ def measure(prepared: Prepared, prediction: Prediction, *, step: Step) -> Covera
         prepared.centres,
         prepared.postal,
         projected,
-        prediction,
+        model_info,
         settings=settings,
         model=prepared.model.name,
         sources=prepared.sources,
@@ -397,8 +411,15 @@ def run(
     settings: Settings | None = None,
     progress: Step | None = None,
     use_cache: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> CoverageResult:
     """Load, check, predict, measure and summarise; warnings are logged and recorded.
+
+    With ``workers`` (a Dask ``LocalCluster`` of that many processes) or ``scheduler`` (a
+    Dask scheduler's address) the prediction and measurement run as independent tasks
+    (:mod:`coverage.partition`): the same numbers, bit for bit; the result then holds no
+    prediction (``result.prediction`` is None), and the prediction cache is not used.
 
     Examples
     --------
@@ -411,14 +432,49 @@ def run(
         prepared = prepare(layers, model=model, settings=settings, step=step)
         label = f"predicting coverage ({prepared.model.name} model)"
         step(label)
-        prediction = predict(prepared, use_cache=use_cache, progress=_every_tenth(step, label))
-        result = measure(prepared, prediction, step=step)
+        if workers is None and scheduler is None:
+            prediction = predict(prepared, use_cache=use_cache, progress=_every_tenth(step, label))
+            result = measure(prepared, prediction, step=step)
+        else:
+            result = run_partitioned(
+                prepared, step=step, label=label, workers=workers, scheduler=scheduler
+            )
     result.warnings = messages
     result.summary["warnings"] = messages
     return result
 
 
-def _every_tenth(step: Step, label: str) -> Callable[[int, int], None]:
+def run_partitioned(
+    prepared: Prepared,
+    *,
+    step: Step,
+    label: str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    executor=None,
+    **cut,
+) -> CoverageResult:
+    """Predict and measure as independent tasks on a cluster (``workers`` or
+    ``scheduler``; or on ``executor``, see :mod:`coverage.cluster`): the serial run's
+    numbers, bit for bit. ``cut``: ``tile_pixels`` for the raster models."""
+    from . import cluster, partition
+
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            step(f"{label}: starting the Dask cluster")
+            executor = stack.enter_context(cluster.executor(workers, scheduler))
+        if prepared.model.produces == "raster":
+            progress = _every_tenth(step, label, unit="tiles")
+            prediction = partition.predict_partitioned(prepared, executor, progress=progress, **cut)
+            result = measure(prepared, prediction, step=step)
+            result.prediction = None  # values at the village pixels only: not a map
+            return result
+        progress = _every_tenth(step, f"measuring {len(prepared.villages):,} villages", "blocks")
+        villages, info = partition.measure_range_partitioned(prepared, executor, progress=progress)
+    return summarise(prepared, villages, info, prediction=None, step=step)
+
+
+def _every_tenth(step: Step, label: str, unit: str = "sites") -> Callable[[int, int], None]:
     """A model's ``progress(done, total)`` as stage messages, one per tenth of the work."""
     shown = [-1]
 
@@ -426,7 +482,7 @@ def _every_tenth(step: Step, label: str) -> Callable[[int, int], None]:
         tenth = 10 * done // max(total, 1)
         if tenth > shown[0]:
             shown[0] = tenth
-            step(f"{label}: {done:,} / {total:,} sites")
+            step(f"{label}: {done:,} / {total:,} {unit}")
 
     return progress
 

@@ -11,7 +11,6 @@ import pandas as pd
 
 from . import __version__
 from .metrics import headline_label, village_summary
-from .models.base import Prediction
 from .settings import TECHNOLOGIES, Settings
 from .validation import Projected
 
@@ -27,7 +26,7 @@ def build_summary(
     centres: gpd.GeoDataFrame | None,
     postal: gpd.GeoDataFrame | None,
     projected: Projected,
-    prediction: Prediction,
+    model_info: dict,
     *,
     settings: Settings,
     model: str,
@@ -42,7 +41,7 @@ def build_summary(
     summary["crs"] = projected.crs.to_string()
     summary["fibre_distance_m"] = settings.fibre_distance_m
     summary["sites"] = _sites_summary(projected)
-    summary["model_info"] = prediction.info
+    summary["model_info"] = model_info
     summary["by_district"] = _records(districts)
     if len(communes):
         summary["worst_communes"] = _worst_communes(communes)

@@ -130,15 +130,29 @@ def predict(
     tech = fp["technology"].to_numpy()
     geoms = fp.geometry.to_numpy()
     footprints = {t: geoms[tech == t] for t in TECHNOLOGIES}
-    info = {
-        "site_rows": {t: int((tech == t).sum()) for t in TECHNOLOGIES},
-        "sectors": int(fp["sector"].sum()),
-        "median_range_m": {
-            t: float(np.median(fp["range_m"][tech == t])) for t in TECHNOLOGIES if (tech == t).any()
-        },
-    }
+    info = _info(tech, fp["range_m"].to_numpy(), fp["sector"].to_numpy())
     log.info("range model: %d footprints (%d sectors)", len(fp), info["sectors"])
     return FootprintPrediction(footprints=footprints, model="range", info=info)
+
+
+def range_info(sites: gpd.GeoDataFrame, *, settings: Settings) -> dict:
+    """The range model's ``info`` for ``sites`` (what :func:`predict` records), without
+    building the footprints."""
+    az = _column(sites, "azimuth_deg")
+    bw = _column(sites, "beamwidth_deg")
+    sector = np.isfinite(az) & np.isfinite(bw) & (bw < 360)
+    radius = site_ranges(sites, settings=settings)
+    return _info(sites["technology"].to_numpy(), radius, sector)
+
+
+def _info(tech: np.ndarray, radius: np.ndarray, sector: np.ndarray) -> dict:
+    return {
+        "site_rows": {t: int((tech == t).sum()) for t in TECHNOLOGIES},
+        "sectors": int(sector.sum()),
+        "median_range_m": {
+            t: float(np.median(radius[tech == t])) for t in TECHNOLOGIES if (tech == t).any()
+        },
+    }
 
 
 class RangeModel(PropagationModel):

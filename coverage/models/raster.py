@@ -464,6 +464,11 @@ def _crop(work: list[_Site], keep: np.ndarray) -> list[_Site]:
     box: the values of the pixels kept are unchanged. A window keeping none is empty.
     """
     rows, cols = np.nonzero(keep)  # row-major: rows sorted
+    return crop_to(work, rows, cols)
+
+
+def crop_to(work: list[_Site], rows: np.ndarray, cols: np.ndarray) -> list[_Site]:
+    """:func:`_crop` to the pixels ``(rows, cols)`` of the grid, sorted by row."""
     out = []
     for site in work:  # a loop over sites, one binary search and slice each
         windows = []
@@ -505,21 +510,29 @@ def _setup(
         work = _crop(work, np.asarray(keep, dtype=bool).reshape(grid.shape))
 
     def run_site(site: _Site):
-        local: dict[str, np.ndarray] = {}
-        voids = 0
-        for rows in site.masts:
-            techs, mast, antennas, windows, out = _mast_call(table, site, rows, settings, grid.res)
-            status = kernel.sweep(terrain, mast, antennas, windows, kernel.params, out)
-            if status < 0:
-                return site, None, -1
-            voids += status
-            for w, tech in enumerate(techs):
-                start, nr, nc = windows.start[w], windows.nr[w], windows.nc[w]
-                part = out[start : start + nr * nc].reshape(nr, nc)
-                local[tech] = np.fmax(local[tech], part) if tech in local else part
-        return site, local, voids
+        return run_site_on(table, terrain, settings, kernel, site)
 
     return table, terrain, work, run_site
+
+
+def run_site_on(
+    table: dict, terrain: Terrain, settings: Settings, kernel: RasterKernel, site: _Site
+) -> tuple[_Site, dict[str, np.ndarray] | None, int]:
+    """Run the kernel for every mast of ``site`` on ``terrain``: the site, its
+    technologies' signal windows (None: the mast has no ground) and the DEM voids met."""
+    local: dict[str, np.ndarray] = {}
+    voids = 0
+    for rows in site.masts:
+        techs, mast, antennas, windows, out = _mast_call(table, site, rows, settings, terrain.res)
+        status = kernel.sweep(terrain, mast, antennas, windows, kernel.params, out)
+        if status < 0:
+            return site, None, -1
+        voids += status
+        for w, tech in enumerate(techs):
+            start, nr, nc = windows.start[w], windows.nr[w], windows.nc[w]
+            part = out[start : start + nr * nc].reshape(nr, nc)
+            local[tech] = np.fmax(local[tech], part) if tech in local else part
+    return site, local, voids
 
 
 def _each_site(
@@ -663,15 +676,27 @@ def predict_raster(
             if progress is not None:
                 progress(done, len(work))
     _report_terrain(outside, void_sites)
-    info = {
+    info = raster_info(grid, settings, kernel, work, tuple(best))
+    return RasterPrediction(best, count, thresholds, grid.transform, grid.crs, kernel.model, info)
+
+
+def raster_info(
+    grid: Grid,
+    settings: Settings,
+    kernel: RasterKernel,
+    work: list[_Site],
+    technologies: Sequence[str],
+) -> dict:
+    """A raster prediction's ``info``: its grid, settings and kernel (compute's
+    ``model_info``)."""
+    return {
         "resolution_m": grid.res,
-        "grid": list(shape),
+        "grid": list(grid.shape),
         "site_groups": sum(len(site.techs) for site in work),
-        "thresholds_dbm": thresholds,
-        "prediction_radius_m": {t: settings.prediction_radius_m[t] for t in best},
+        "thresholds_dbm": {t: float(settings.thresholds_dbm[t]) for t in technologies},
+        "prediction_radius_m": {t: settings.prediction_radius_m[t] for t in technologies},
         "k_factor": settings.k_factor,
         "rx_height_m": settings.rx_height_m,
         **kernel.info,
         **_calibration_info(settings),
     }
-    return RasterPrediction(best, count, thresholds, grid.transform, grid.crs, kernel.model, info)

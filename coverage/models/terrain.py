@@ -146,10 +146,17 @@ def grid_and_kernel(
     """The grid and kernel a raster model (``hata``, ``terrain``, ``itm``) predicts
     ``sites`` with over ``area``: what its ``predict`` uses, for work that predicts site
     by site on the same pixels (:func:`coverage.models.raster.site_footprints`)."""
+    kernel = kernel_for(model, settings)
     if model == "hata":
-        return _flat_grid(sites, settings=settings, area=area), hata_kernel(settings)
-    kernel = hata_kernel(settings, terrain=True) if model == "terrain" else itm_kernel(settings)
+        return _flat_grid(sites, settings=settings, area=area), kernel
     return _dem_grid(sites, settings=settings, area=area, kernel=kernel), kernel
+
+
+def kernel_for(model: str, settings: Settings) -> RasterKernel:
+    """The kernel of a raster model (``hata``, ``terrain``, ``itm``) for ``settings``."""
+    if model == "hata":
+        return hata_kernel(settings)
+    return hata_kernel(settings, terrain=True) if model == "terrain" else itm_kernel(settings)
 
 
 def _predict_on_dem(sites, *, settings: Settings, area, progress, kernel: RasterKernel):

@@ -66,12 +66,21 @@ MAX_WINDOWS = 31
 
 class Terrain(NamedTuple):
     """The DEM grid the radials walk: ``dem[row, col]`` (float32; NaN a void, below
-    -10 km off the DEM), the top-left corner (x0, y0) and the pixel size, metric."""
+    -10 km off the DEM), the top-left corner (x0, y0) and the pixel size, metric.
+
+    ``dem`` may be a window of a larger grid: its first pixel is row ``row0``, column
+    ``col0`` of the grid whose corner is (x0, y0). Every position is still computed from
+    that corner, so a kernel reading a window gives, bit for bit, the values it gives on
+    the whole grid wherever its radials stay inside the window (the partitioned
+    pipeline, :mod:`coverage.partition`).
+    """
 
     dem: np.ndarray
     x0: float
     y0: float
     res: float
+    row0: int = 0
+    col0: int = 0
 
 
 class Mast(NamedTuple):
@@ -141,25 +150,27 @@ def radials(radius: float, res: float) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _nearest(dem, x0, y0, res, x, y):
+def _nearest(dem, x0, y0, res, row0, col0, x, y):
     """Height of the DEM pixel containing (x, y); NaN outside the grid."""
-    c = math.floor((x - x0) / res)
-    r = math.floor((y0 - y) / res)
+    c = math.floor((x - x0) / res) - col0
+    r = math.floor((y0 - y) / res) - row0
     if c < 0 or r < 0 or c >= dem.shape[1] or r >= dem.shape[0]:
         return np.nan
     return dem[r, c]
 
 
 @njit(cache=True, nogil=True)
-def _bilinear(dem, x0, y0, res, x, y):
+def _bilinear(dem, x0, y0, res, row0, col0, x, y):
     col = (x - x0) / res - 0.5
     row = (y0 - y) / res - 0.5
-    c = math.floor(col)
-    r = math.floor(row)
+    c_grid = math.floor(col)
+    r_grid = math.floor(row)
+    fc = col - c_grid
+    fr = row - r_grid
+    c = c_grid - col0
+    r = r_grid - row0
     if c < 0 or r < 0 or c + 1 >= dem.shape[1] or r + 1 >= dem.shape[0]:
         return np.nan
-    fc = col - c
-    fr = row - r
     return (
         dem[r, c] * (1 - fc) * (1 - fr)
         + dem[r, c + 1] * fc * (1 - fr)
@@ -208,13 +219,13 @@ def antenna_gain(omni, ah_q, el, tilt, pattern):
 
 
 @njit(cache=True, nogil=True)
-def off_dem(dem, x0, y0, res, px, py):
+def off_dem(dem, x0, y0, res, row0, col0, px, py):
     """True where a sample leaves the DEM grid (bilinear needs a one-pixel margin)."""
     return (
-        px < x0 + res
-        or px > x0 + (dem.shape[1] - 1) * res
-        or py > y0 - res
-        or py < y0 - (dem.shape[0] - 1) * res
+        px < x0 + (col0 + 1) * res
+        or px > x0 + (col0 + dem.shape[1] - 1) * res
+        or py > y0 - (row0 + 1) * res
+        or py < y0 - (row0 + dem.shape[0] - 1) * res
     )
 
 
@@ -280,21 +291,21 @@ def gather(windows, sig, pix, n_smp, out):
 
 
 @njit(cache=True, nogil=True)
-def height_at(dem, x0, y0, res, x, y, nearest):
+def height_at(dem, x0, y0, res, row0, col0, x, y, nearest):
     """Height at (x, y): the containing DEM pixel's (``nearest``) or bilinear."""
     if nearest:
-        return _nearest(dem, x0, y0, res, x, y)
-    return _bilinear(dem, x0, y0, res, x, y)
+        return _nearest(dem, x0, y0, res, row0, col0, x, y)
+    return _bilinear(dem, x0, y0, res, row0, col0, x, y)
 
 
 @njit(cache=True, nogil=True)
-def profile_height(dem, x0, y0, res, px, py, nearest, z_prev):
+def profile_height(dem, x0, y0, res, row0, col0, px, py, nearest, z_prev):
     """Height of the radial sample at (px, py) and whether it fell on a void (then it
     is ``z_prev``, the previous sample's); -inf where the radial leaves the DEM
     (nothing is predicted beyond: never assume sea level)."""
-    if off_dem(dem, x0, y0, res, px, py):
+    if off_dem(dem, x0, y0, res, row0, col0, px, py):
         return -np.inf, False
-    z = height_at(dem, x0, y0, res, px, py, nearest)
+    z = height_at(dem, x0, y0, res, row0, col0, px, py, nearest)
     if z < -1.0e4:
         return -np.inf, False
     if np.isnan(z):
@@ -367,7 +378,7 @@ def sweep(terrain, mast, antennas, windows, radio, out):
     DEM (filled with the previous sample's height), or -1 when the mast has no ground
     height. Radials stop where they leave the DEM: those pixels stay NaN.
     """
-    dem, x0, y0, res = terrain
+    dem, x0, y0, res, row0, col0 = terrain
     if np.isnan(mast.ground) or mast.ground < -1.0e4:
         return -1
     n_rad, n_smp, pix, need, todo, last, sig = plan(terrain, mast, windows, out, 0)
@@ -397,7 +408,7 @@ def sweep(terrain, mast, antennas, windows, radio, out):
         for s in range(last[a] + 1):
             d = s * res if s > 0 else 0.25 * res
             px, py = mast.x + d * st, mast.y + d * ct
-            z, void = profile_height(dem, x0, y0, res, px, py, False, z_prev)
+            z, void = profile_height(dem, x0, y0, res, row0, col0, px, py, False, z_prev)
             if z == -np.inf:
                 stop(sig, a, s, last[a])
                 break
@@ -491,7 +502,7 @@ def lowest_ground(terrain, x, y, radius):
     for each radius ``j`` of the point (NaN: none; each row ascending): every height a
     radial of that reach can interpolate from. Row by row, each disc is the column span
     of the next smaller one plus the pixels on either side of it."""
-    dem, x0, y0, res = terrain
+    dem, x0, y0, res, row0, col0 = terrain
     n, k = radius.shape
     out = np.full((n, k), np.inf)
     ring = np.empty(k)
@@ -503,8 +514,8 @@ def lowest_ground(terrain, x, y, radius):
             continue
         ring[:] = np.inf
         far = radius[i, m - 1] + 2.0 * res
-        r_lo = max(0, math.floor((y0 - y[i] - far) / res))
-        r_hi = min(dem.shape[0], math.ceil((y0 - y[i] + far) / res) + 1)
+        r_lo = max(row0, math.floor((y0 - y[i] - far) / res))
+        r_hi = min(row0 + dem.shape[0], math.ceil((y0 - y[i] + far) / res) + 1)
         col = (x[i] - x0) / res - 0.5  # the point's column, in pixel-centre units
         for r in range(r_lo, r_hi):
             dy = y0 - (r + 0.5) * res - y[i]
@@ -514,13 +525,14 @@ def lowest_ground(terrain, x, y, radius):
                 if dy * dy > reach * reach:
                     continue
                 w = math.sqrt(reach * reach - dy * dy) / res
-                lo = max(0, math.ceil(col - w))
-                hi = min(dem.shape[1], math.floor(col + w) + 1)
+                lo = max(col0, math.ceil(col - w)) - col0
+                hi = min(col0 + dem.shape[1], math.floor(col + w) + 1) - col0
+                row = dem[r - row0]
                 if inner_hi > inner_lo:  # the span of the next smaller disc is taken
-                    low = _lowest_in_columns(dem[r], lo, inner_lo, ring[j])
-                    ring[j] = _lowest_in_columns(dem[r], inner_hi, hi, low)
+                    low = _lowest_in_columns(row, lo, inner_lo, ring[j])
+                    ring[j] = _lowest_in_columns(row, inner_hi, hi, low)
                 else:
-                    ring[j] = _lowest_in_columns(dem[r], lo, hi, ring[j])
+                    ring[j] = _lowest_in_columns(row, lo, hi, ring[j])
                 inner_lo, inner_hi = lo, max(hi, lo)
         low = np.inf
         for j in range(m):

@@ -369,7 +369,7 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
     """Signal (dBm) of one mast's antennas into ``out``, one window per technology:
     the contract of :func:`coverage.radio.engine.sweep` (and its return value), with
     :class:`ItmParams`."""
-    dem, x0, y0, res = terrain
+    dem, x0, y0, res, row0, col0 = terrain
     if np.isnan(mast.ground) or mast.ground < -1.0e4:
         return -1
     # 1. which radial sample each pixel reads (the mast's own pixel reads the first one)
@@ -397,7 +397,7 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
         for s in range(1, last[a] + 1):
             d = s * res
             px, py = mast.x + d * st, mast.y + d * ct
-            h, void = profile_height(dem, x0, y0, res, px, py, params.nearest, z_prev)
+            h, void = profile_height(dem, x0, y0, res, row0, col0, px, py, params.nearest, z_prev)
             if h == -np.inf:
                 stop(sig, a, s, last[a])
                 break
@@ -417,7 +417,7 @@ def sweep_itm(terrain, mast, antennas, windows, params, out):
                 # the first pixel step: ITM on three points (mast, midpoint, sample 1)
                 xm = mast.x + 0.5 * res * st
                 ym = mast.y + 0.5 * res * ct
-                zm = height_at(dem, x0, y0, res, xm, ym, params.nearest)
+                zm = height_at(dem, x0, y0, res, row0, col0, xm, ym, params.nearest)
                 if np.isnan(zm) or zm < -1.0e4:
                     zm = 0.5 * (z[0] + z[1])
                 z3[0] = z[0]
