@@ -40,6 +40,8 @@ def compute(
     settings: Settings | None = None,
     progress: Step | None = None,
     cache: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> CoverageResult:
     """Coverage shares for leadership, overall and per commune/district.
 
@@ -56,6 +58,13 @@ def compute(
         Called with a message as each stage starts.
     cache
         Reuse a prediction made earlier for exactly the same inputs and settings.
+    workers
+        Run the prediction and measurement as independent tasks on a Dask
+        ``LocalCluster`` of this many worker processes (:mod:`coverage.partition`).
+    scheduler
+        The same on the Dask cluster whose scheduler has this address
+        (``tcp://host:8786``). Either gives the serial run's numbers bit for bit; the
+        result then holds no prediction.
     """
     return run(
         _layers(layers, settings),
@@ -63,6 +72,8 @@ def compute(
         settings=settings,
         progress=progress,
         use_cache=cache,
+        workers=workers,
+        scheduler=scheduler,
     )
 
 

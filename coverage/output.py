@@ -522,6 +522,14 @@ def _gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     # GDAL builds the file in memory and Python writes it out, so that a full disk raises
     # OSError (ENOSPC): GDAL writing the file itself can report it as a later SQLite
     # failure ("no such table: gpkg_contents"). A province's tables are a few megabytes.
+    # SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes the file's timestamps,
+    # so that the same results give the same bytes
+    import pyogrio
+
+    from .exports.qgis import file_timestamp
+
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").isdigit()
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": file_timestamp() if fixed else None})
     buffer = io.BytesIO()
     frame.to_file(buffer, layer=layer, driver="GPKG", engine="pyogrio")
     path.write_bytes(buffer.getvalue())

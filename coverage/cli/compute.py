@@ -18,8 +18,21 @@ from .progress import stage_progress
     metavar="DIR",
     help="Write villages/communes (GeoPackage + CSV), centres, postal and summary.json.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run the prediction as independent tasks on a Dask LocalCluster of N worker "
+    "processes on this machine (the same numbers as a serial run) [default: serial].",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run the tasks on the Dask cluster whose scheduler is at ADDRESS "
+    "(tcp://host:8786); its workers need the same coverage version.",
+)
 @verbosity_options
-def compute(as_json, out, **options) -> None:
+def compute(as_json, out, workers, scheduler, **options) -> None:
     """Compute coverage shares for leadership, overall and per commune/district.
 
     With no layer options it runs on the embedded demo province (modelled on
@@ -33,6 +46,8 @@ def compute(as_json, out, **options) -> None:
     $ coverage compute --sites 452.csv --rule population --threshold 0.8
     $ coverage compute --model range            # fixed radii, no terrain
     $ coverage compute --villages thon.gpkg --sites bts.csv --dem N17E106.hgt --dem N18E106.hgt
+    $ coverage compute --villages vn_thon.gpkg --sites 452.csv --dem vn.tif --workers 8
+    $ coverage compute ... --scheduler tcp://10.0.0.5:8786   # an existing Dask cluster
     """
     from rich.console import Console
 
@@ -43,7 +58,13 @@ def compute(as_json, out, **options) -> None:
     run_ = prepare_run(**options)
     with stage_progress(quiet=run_.quiet) as step:
         result = compute_api(
-            run_.layers, model=run_.model, settings=run_.settings, progress=step, cache=run_.cache
+            run_.layers,
+            model=run_.model,
+            settings=run_.settings,
+            progress=step,
+            cache=run_.cache,
+            workers=workers,
+            scheduler=scheduler,
         )
     if out:
         for path in write_result(result, out):

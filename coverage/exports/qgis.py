@@ -89,7 +89,7 @@ def add_layer_styles(gpkg_path: str | os.PathLike, styles: dict[str, str]) -> No
     >>> sqlite3.connect(path).execute(sql).fetchall()
     [('communes', 1)]
     """
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    now = file_timestamp()
     with closing(sqlite3.connect(os.fspath(gpkg_path))) as db, db:
         geometry_columns = dict(
             db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()
@@ -280,6 +280,19 @@ def _qgis_colour(colour: str, alpha: float) -> str:
 def _qml(root: ET.Element) -> str:
     body = ET.tostring(root, encoding="unicode")
     return f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n{body}\n"
+
+
+def file_timestamp() -> str:
+    """The time written into a GeoPackage (ISO 8601, UTC, milliseconds): now, or
+    ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention), so that the same
+    results give the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = (
+        dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        if epoch.isdigit()
+        else dt.datetime.now(dt.timezone.utc)
+    )
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _ensure_table(db: sqlite3.Connection, now: str) -> None:
