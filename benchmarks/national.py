@@ -16,8 +16,8 @@ Built on the real commune polygons with their 2009 census population
     15-30 m; villages ~1 per 1,700), then coverage sites on the local maxima of the relief
     near the villages least served, highest first, until ``site_rows`` rows.
 ``dem.tif``
-    3" (~90 m) int16 relief over the communes' box + 0.25°: ETOPO 2022 at 5'
-    (``benchmarks/data/etopo2022_5arcmin_vn.tif``) resampled by cubic spline, plus the
+    3" (~90 m) int16 relief over the communes' box (grown to hold their UTM box) + 0.25°:
+    ETOPO 2022 at 5' (``benchmarks/data/etopo2022_5arcmin_vn.tif``) resampled by cubic spline, plus the
     demo's texture (``data/boundaries/relief.py``: fractal + ridged noise, relief ~30 % of
     the base height, a few metres on the plains), written tile by tile; sea and outside = 0.
 ``params.json``
@@ -148,7 +148,7 @@ def build(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     communes = select_communes(load_communes(shared), area_fraction)
-    relief = Relief(communes.total_bounds, seed)
+    relief = Relief(_extent(communes), seed)
     timings["communes_s"] = time.perf_counter() - t0
 
     t = time.perf_counter()
@@ -196,6 +196,25 @@ def _reusable(out: Path, params: dict) -> dict | None:
     if info.get("params") != params or not all((out / f).exists() for f in files):
         return None
     return info
+
+
+def _extent(communes: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The communes' lon/lat box, grown to hold their UTM box too: the toolkit checks the
+    DEM over the villages' rectangle in UTM, whose corners stick out of the lon/lat box."""
+    from pyproj import Transformer
+
+    utm = communes.estimate_utm_crs()
+    box = communes.to_crs(utm).total_bounds
+    back = Transformer.from_crs(utm, communes.crs, always_xy=True).transform_bounds(
+        *box, densify_pts=101
+    )
+    ll = communes.total_bounds
+    return (
+        min(ll[0], back[0]),
+        min(ll[1], back[1]),
+        max(ll[2], back[2]),
+        max(ll[3], back[3]),
+    )
 
 
 def _rng(seed: int, step: str) -> np.random.Generator:
