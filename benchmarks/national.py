@@ -17,9 +17,10 @@ Built on the real commune polygons with their 2009 census population
     near the villages least served, highest first, until ``site_rows`` rows.
 ``dem.tif``
     3" (~90 m) int16 relief over the communes' box (grown to hold their UTM box) + 0.25°:
-    ETOPO 2022 at 5' (``benchmarks/data/etopo2022_5arcmin_vn.tif``) resampled by cubic spline, plus the
-    demo's texture (``data/boundaries/relief.py``: fractal + ridged noise, relief ~30 % of
-    the base height, a few metres on the plains), written tile by tile; sea and outside = 0.
+    ETOPO 2022 at 5' (``benchmarks/data/etopo2022_5arcmin_vn.tif``) resampled by cubic
+    spline, plus the demo's texture (``data/boundaries/relief.py``: fractal + ridged noise,
+    relief ~30 % of the base height, a few metres on the plains), written tile by tile; sea
+    and outside = 0.
 ``params.json``
     What was built; a second call with the same parameters reuses the folder.
 
