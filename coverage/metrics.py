@@ -72,11 +72,15 @@ def village_coverage(
     out = villages.copy()
     groups: dict[str, tuple[str, ...]] = {t.lower(): (t,) for t in TECHNOLOGIES}
     groups["headline"] = tuple(settings.headline_technologies)
-    for key, techs in groups.items():
+    shares = (
+        prediction.area_shares(geoms[polys], groups, n_jobs=settings.n_jobs) if polys.any() else {}
+    )
+    at_points = prediction.point_covered_groups(probe, groups)
+    for key in groups:
         share = np.zeros(len(geoms))
         if polys.any():
-            share[polys] = prediction.area_share(geoms[polys], techs, n_jobs=settings.n_jobs)
-        at_point = prediction.point_covered(probe, techs)
+            share[polys] = shares[key]
+        at_point = at_points[key]
         share[is_point] = at_point[is_point].astype(float)
         if rule == "centroid":
             covered = at_point

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ..overlay import covered_share, points_covered
+from ..overlay import covered_share, covered_shares, points_covered, points_covered_groups
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -51,6 +51,21 @@ class Prediction(ABC):
     @abstractmethod
     def point_covered(self, points: np.ndarray, technologies: Sequence[str]) -> np.ndarray:
         """Whether each point is covered by any of ``technologies``."""
+
+    def area_shares(
+        self, polygons: np.ndarray, groups: Mapping[str, Sequence[str]], *, n_jobs: int = 1
+    ) -> dict[str, np.ndarray]:
+        """:meth:`area_share` for each group of technologies, keyed like ``groups``.
+
+        Models that can share work between the groups override this.
+        """
+        return {k: self.area_share(polygons, techs, n_jobs=n_jobs) for k, techs in groups.items()}
+
+    def point_covered_groups(
+        self, points: np.ndarray, groups: Mapping[str, Sequence[str]]
+    ) -> dict[str, np.ndarray]:
+        """:meth:`point_covered` for each group of technologies, keyed like ``groups``."""
+        return {k: self.point_covered(points, techs) for k, techs in groups.items()}
 
     def max_signal(self, geoms: np.ndarray, technologies: Sequence[str]) -> np.ndarray | None:
         """Strongest signal (dBm) inside each polygon or at each point; None: no levels."""
@@ -95,6 +110,14 @@ class FootprintPrediction(Prediction):
 
     def point_covered(self, points, technologies):
         return points_covered(points, self._select(technologies))
+
+    def area_shares(self, polygons, groups, *, n_jobs=1):
+        # One pass for all groups; a village's shares depend only on the footprints
+        # touching it and their order (see covered_shares).
+        return covered_shares(polygons, self.footprints, groups, n_jobs=n_jobs)
+
+    def point_covered_groups(self, points, groups):
+        return points_covered_groups(points, self.footprints, groups)
 
     def coverage_shapes(self, technology: str) -> np.ndarray | None:
         shapes = self.footprints.get(technology)
