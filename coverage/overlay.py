@@ -1,9 +1,10 @@
 """Vectorised geometry kernels: how much of each polygon lies inside a set of footprints.
 
 These are the hot paths of the range model. There is no Python loop over
-villages or sites: pairs come from one STRtree query, clipping is one vectorised
-``shapely.intersection``, and the per-village union is one ``shapely.union_all``
-over a padded 2-D array (rows = villages), chunked across threads (shapely
+villages or sites: pairs come from one STRtree query, the fully-inside test is one
+prepared ``shapely.contains``, and each village's uncovered part is the village
+minus its touching footprints, one vectorised ``shapely.difference`` per rank of
+footprint (1st, 2nd, ... of each village), chunked across threads (shapely
 releases the GIL).
 """
 
@@ -62,8 +63,9 @@ def covered_shares(
     """Return, per group of layers, each polygon's share inside the union of the group's footprints.
 
     One pass serves every group: one STRtree query over all footprints, each
-    (polygon, footprint) pair clipped once, the pieces united per (polygon, layer),
-    and a group of several layers measured on the union of its layers' unions.
+    (polygon, footprint) pair measured once into the part of the polygon each layer
+    leaves uncovered, and a group of several layers measured on the intersection of
+    its layers' uncovered parts.
     ``covered_shares(p, layers, {"g": names})["g"]`` equals :func:`covered_share`
     of ``p`` and the layers' footprints concatenated, up to floating point, and has
     the same per-polygon determinism.
@@ -96,10 +98,12 @@ def covered_shares(
     footprints = np.concatenate(arrays) if arrays else np.empty(0, dtype=object)
     layer_of = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays]).astype(np.int64)
     inside = np.zeros((n, n_layers), dtype=bool)
-    unions = np.full((n, n_layers), None, dtype=object)
+    remainders = np.full((n, n_layers), None, dtype=object)
     area = np.zeros((n, n_layers))
     if n and len(footprints):
-        inside, unions, area = _layer_unions(polygons, footprints, layer_of, n_layers, n_jobs)
+        inside, remainders, area = _layer_remainders(
+            polygons, footprints, layer_of, n_layers, n_jobs
+        )
     areas = shapely.area(polygons)
     out = {}
     for key, techs in groups.items():
@@ -108,7 +112,7 @@ def covered_shares(
         if len(cols) == 1:
             covered = area[:, cols[0]]
         elif len(cols) > 1:
-            covered = _group_area(unions[:, cols], area[:, cols], n_jobs)
+            covered = _group_area(polygons, remainders[:, cols], area[:, cols], n_jobs)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(areas > 0, covered / areas, 0.0)
         if cols:
@@ -117,10 +121,15 @@ def covered_shares(
     return out
 
 
-def _layer_unions(
+def _layer_remainders(
     polygons: np.ndarray, footprints: np.ndarray, layer_of: np.ndarray, n_layers: int, n_jobs: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per (polygon, layer): inside one footprint?, the union of the clipped pieces, its area."""
+    """Per (polygon, layer): inside one footprint?, the part left uncovered, the area covered.
+
+    The uncovered part is the polygon minus each touching footprint in turn (None:
+    no footprint of the layer touches it); about twice as fast as clipping every
+    footprint to the polygon and uniting the pieces, and equal up to floating point.
+    """
     n = len(polygons)
     vi, fi = STRtree(footprints).query(polygons)
     key = vi * n_layers + layer_of[fi]
@@ -131,29 +140,29 @@ def _layer_unions(
     vi, fi, key = vi[keep], fi[keep], key[keep]
     hit = shapely.intersects(footprints[fi], polygons[vi])
     vi, fi, key = vi[hit], fi[hit], key[hit]
-    # Each (polygon, layer)'s pieces in footprint order, so that its union never
+    # Each (polygon, layer)'s footprints in input order, so that its result never
     # depends on the tree's traversal order (which depends on all footprints).
     order = np.lexsort((fi, key))
     vi, fi, key = vi[order], fi[order], key[order]
     counts = np.bincount(key, minlength=n * n_layers)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    areas = shapely.area(polygons)
 
     def work(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        width = int(counts[rows].max())
-        idx = starts[rows][:, None] + np.arange(width)[None, :]
-        valid = np.arange(width)[None, :] < counts[rows][:, None]
-        pad = np.full(idx.shape, None, dtype=object)
-        pad[valid] = shapely.intersection(footprints[fi[idx[valid]]], polygons[vi[idx[valid]]])
-        union = pad[:, 0] if width == 1 else shapely.union_all(pad, axis=1)
-        return rows, union, shapely.area(union)
+        first, count = starts[rows], counts[rows]
+        left = polygons[vi[first]].copy()
+        for j in range(int(count.max())):  # a loop over a row's footprints, not over rows
+            active = np.flatnonzero((count > j) & ~shapely.is_empty(left))
+            left[active] = shapely.difference(left[active], footprints[fi[first[active] + j]])
+        return rows, left, areas[vi[first]] - shapely.area(left)
 
-    unions = np.full(n * n_layers, None, dtype=object)
-    area = np.zeros(n * n_layers)
-    for rows, union, value in _map_rows(work, counts, n_jobs):
-        unions[rows] = union
-        area[rows] = value
+    remainders = np.full(n * n_layers, None, dtype=object)
+    covered = np.zeros(n * n_layers)
+    for rows, left, value in _map_rows(work, counts, n_jobs):
+        remainders[rows] = left
+        covered[rows] = value
     shape = (n, n_layers)
-    return inside.reshape(shape), unions.reshape(shape), area.reshape(shape)
+    return inside.reshape(shape), remainders.reshape(shape), covered.reshape(shape)
 
 
 def _inside(
@@ -172,39 +181,48 @@ def _inside(
     lies inside a dozen discs of one technology).
     """
     inside = np.zeros(n_keys, dtype=bool)
-    vb, fb = shapely.bounds(polygons), shapely.bounds(footprints)
-    margin = np.minimum(vb[vi, 0] - fb[fi, 0], vb[vi, 1] - fb[fi, 1])
-    margin = np.minimum(margin, fb[fi, 2] - vb[vi, 2])
-    margin = np.minimum(margin, fb[fi, 3] - vb[vi, 3])
+    vb, fb = shapely.bounds(polygons).T.copy(), shapely.bounds(footprints).T.copy()
+    margin = np.minimum(vb[0][vi] - fb[0][fi], vb[1][vi] - fb[1][fi])
+    np.minimum(margin, fb[2][fi] - vb[2][vi], out=margin)
+    np.minimum(margin, fb[3][fi] - vb[3][vi], out=margin)
     cand = np.flatnonzero(margin >= 0)  # NaN (empty geometry) is not a candidate
     if len(cand) == 0:
         return inside
-    order = cand[np.lexsort((-margin[cand], key[cand]))]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = key[order][1:] != key[order][:-1]
-    best = order[first]
-    inside[key[best[shapely.contains(footprints[fi[best]], polygons[vi[best]])]]] = True
-    rest = order[~first]
-    rest = rest[~inside[key[rest]]]
-    inside[key[rest[shapely.contains(footprints[fi[rest]], polygons[vi[rest]])]]] = True
+    # Pairs grouped by key (almost sorted already: the tree answers by polygon).
+    cand = cand[np.argsort(key[cand], kind="stable")]
+    group = np.flatnonzero(np.r_[True, key[cand][1:] != key[cand][:-1]])
+    widest = np.repeat(np.maximum.reduceat(margin[cand], group), np.diff(np.r_[group, len(cand)]))
+    first = margin[cand] == widest
+    for pairs in (cand[first], cand[~first]):
+        pairs = pairs[~inside[key[pairs]]]
+        inside[key[pairs[shapely.contains(footprints[fi[pairs]], polygons[vi[pairs]])]]] = True
     return inside
 
 
-def _group_area(unions: np.ndarray, area: np.ndarray, n_jobs: int) -> np.ndarray:
-    """Area of the union of each row's layer unions (rows with one union keep its area)."""
-    has = shapely.is_geometry(unions)
-    covered = np.where(has, area, 0.0).sum(axis=1)
+def _group_area(
+    polygons: np.ndarray, remainders: np.ndarray, covered: np.ndarray, n_jobs: int
+) -> np.ndarray:
+    """Area covered by any of a row's layers: the polygon minus what all leave uncovered.
+
+    A row touched by one layer only keeps that layer's figure.
+    """
+    has = shapely.is_geometry(remainders)
+    out = np.where(has, covered, 0.0).sum(axis=1)
     several = np.flatnonzero(has.sum(axis=1) > 1)
     if len(several) == 0:
-        return covered
+        return out
 
     def work(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return rows, shapely.area(shapely.union_all(unions[rows], axis=1))
+        left = polygons[rows].copy()
+        for col in range(remainders.shape[1]):
+            take = np.flatnonzero(has[rows, col])
+            left[take] = shapely.intersection(left[take], remainders[rows[take], col])
+        return rows, shapely.area(polygons[rows]) - shapely.area(left)
 
     chunks = [several[i : i + _CHUNK] for i in range(0, len(several), _CHUNK)]
     for rows, value in _map(work, chunks, n_jobs):
-        covered[rows] = value
-    return covered
+        out[rows] = value
+    return out
 
 
 def _map_rows(fn: Callable, counts: np.ndarray, n_jobs: int) -> list:
