@@ -135,7 +135,7 @@ def _layer_remainders(
     key = vi * n_layers + layer_of[fi]
     # Prepared footprints: GEOS caches an index per footprint for the predicates.
     shapely.prepare(footprints)
-    inside = _inside(polygons, footprints, vi, fi, key, n * n_layers)
+    inside = _any_holds(shapely.contains, polygons, footprints, vi, fi, key, n * n_layers)
     keep = ~inside[key]
     vi, fi, key = vi[keep], fi[keep], key[keep]
     hit = shapely.intersects(footprints[fi], polygons[vi])
@@ -165,7 +165,8 @@ def _layer_remainders(
     return inside.reshape(shape), remainders.reshape(shape), covered.reshape(shape)
 
 
-def _inside(
+def _any_holds(
+    predicate: Callable,
     polygons: np.ndarray,
     footprints: np.ndarray,
     vi: np.ndarray,
@@ -173,9 +174,10 @@ def _inside(
     key: np.ndarray,
     n_keys: int,
 ) -> np.ndarray:
-    """Per key (polygon x layer): does one footprint of the pairs contain the polygon?
+    """Per key (polygon x layer): does ``predicate(footprint, polygon)`` hold for one pair?
 
-    Only pairs whose footprint's box holds the polygon's box can contain it. The
+    ``predicate`` is ``shapely.contains``, or ``shapely.intersects`` for points.
+    Only pairs whose footprint's box holds the polygon's box can satisfy it. The
     footprint with the widest margin is tested first; the other pairs only for
     keys it does not settle (an exact short-cut of "any": in towns a village
     lies inside a dozen discs of one technology).
@@ -195,7 +197,7 @@ def _inside(
     first = margin[cand] == widest
     for pairs in (cand[first], cand[~first]):
         pairs = pairs[~inside[key[pairs]]]
-        inside[key[pairs[shapely.contains(footprints[fi[pairs]], polygons[vi[pairs]])]]] = True
+        inside[key[pairs[predicate(footprints[fi[pairs]], polygons[vi[pairs]])]]] = True
     return inside
 
 
@@ -277,15 +279,20 @@ def points_covered_groups(
     points = np.asarray(points, dtype=object)
     names = list(dict.fromkeys(n for techs in groups.values() for n in techs if n in layers))
     arrays = [np.asarray(layers[name], dtype=object) for name in names]
-    hit = np.zeros((len(points), max(len(names), 1)), dtype=bool)
+    n_layers = max(len(names), 1)
+    hit: np.ndarray = np.zeros(len(points) * n_layers, dtype=bool)
     if len(points) and sum(len(a) for a in arrays):
+        footprints = np.concatenate(arrays)
         layer_of = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
-        pi, fi = STRtree(np.concatenate(arrays)).query(points, predicate="intersects")
-        hit[pi, layer_of[fi]] = True
+        pi, fi = STRtree(footprints).query(points)
+        shapely.prepare(footprints)
+        key = pi * n_layers + layer_of[fi]
+        hit = _any_holds(shapely.intersects, points, footprints, pi, fi, key, len(hit))
+    hit = hit.reshape(len(points), n_layers)
     out: dict[str, np.ndarray] = {}
-    for key, techs in groups.items():
+    for group, techs in groups.items():
         cols = [names.index(t) for t in dict.fromkeys(techs) if t in names]
-        out[key] = np.asarray(hit[:, cols].any(axis=1))
+        out[group] = np.asarray(hit[:, cols].any(axis=1))
     return out
 
 

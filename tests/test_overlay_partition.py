@@ -13,7 +13,7 @@ import shapely
 
 from coverage.metrics import village_coverage
 from coverage.models.base import FootprintPrediction
-from coverage.overlay import covered_share, covered_shares
+from coverage.overlay import covered_share, covered_shares, points_covered, points_covered_groups
 from coverage.settings import TECHNOLOGIES, Settings
 
 CRS = "EPSG:32648"
@@ -182,3 +182,18 @@ def test_covered_shares_group_equals_covered_share_of_the_concatenation():
         fps = np.concatenate(parts) if parts else np.empty(0, dtype=object)
         np.testing.assert_allclose(got[key], covered_share(villages, fps), rtol=0, atol=1e-12)
     assert not got["none"].any()
+
+
+def test_points_covered_groups_equals_points_covered_edges_included():
+    rng = np.random.default_rng(10)
+    layers = {t: _footprints(rng, 40) for t in ("3G", "4G")}
+    layers["3G"] = np.concatenate([layers["3G"], [shapely.box(9000, 0, 9010, 10)]])
+    edge = [shapely.Point(9010, 5), shapely.Point(9000, 0), shapely.Point(9011, 5)]
+    points = np.concatenate([shapely.points(rng.uniform(0, 4000, (500, 2))), edge])
+    groups = {"3g": ("3G",), "4g": ("4G",), "headline": ("3G", "4G"), "none": ()}
+    got = points_covered_groups(points, layers, groups)
+    for key, techs in groups.items():
+        parts = [layers[t] for t in techs]
+        fps = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+        assert np.array_equal(got[key], points_covered(points, fps)), key
+    assert got["3g"][-3:].tolist() == [True, True, False]
