@@ -133,8 +133,12 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - a dependency of the package
         raise ConfigError("--workers and --scheduler need Dask: pip install distributed") from None
+    # the workers' own logs (a failed try, a restart) only with -v: a failure is reported
+    # once, naming its task, when its retries are spent
+    verbose = logging.getLogger("coverage").isEnabledFor(logging.DEBUG)
+    quiet = logging.WARNING if verbose else logging.CRITICAL
     for name in ("distributed", "tornado", "bokeh"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+        logging.getLogger(name).setLevel(quiet)
     with contextlib.ExitStack() as stack:
         if workers is not None:
             cluster = stack.enter_context(
@@ -144,7 +148,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    silence_logs=quiet,
                 )
             )
             client = stack.enter_context(Client(cluster))
