@@ -57,21 +57,19 @@ from rasterio.windows import Window
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from coverage.schema import SCHEMAS
+
 REPO = Path(__file__).resolve().parents[1]
 ETOPO = Path(__file__).resolve().parent / "data" / "etopo2022_5arcmin_vn.tif"
 COMMUNES = "realdata/admin/vn_communes_2009.gpkg"
 FILES = ("communes.gpkg", "villages.gpkg", "sites.csv")
+#: The sites schema's columns as an operator's export gives them (no planner's range_m).
 SITE_COLUMNS = [
     "site_id",
     "lon",
     "lat",
     "technology",
-    "frequency_mhz",
-    "height_m",
-    "azimuth_deg",
-    "beamwidth_deg",
-    "eirp_dbm",
-    "operator",
+    *(c for c in SCHEMAS["sites"].optional if c != "range_m"),
 ]
 M_PER_DEG = 111_320.0
 RES = 3 / 3600  # DEM pixel, degrees (~90 m)
