@@ -69,23 +69,29 @@ def test_tiled_run_equals_serial_run(model, settings, tile_pixels):
     assert tiled.prediction is None  # village pixels only: not a map
 
 
-def test_tiles_share_out_the_village_pixels_and_keep_the_work():
+def test_every_site_runs_once_on_the_village_pixels_of_its_reach():
     prepared = prepare(Layers.demo(), model="terrain", settings=COARSE)
     prediction, tiles, work, outside = raster_tiles(prepared, tile_pixels=40)
     assert outside == []
     assert len(tiles) > 20
-    pixels = np.concatenate([t.pixels for t in tiles])
-    assert len(np.unique(pixels)) == len(pixels)  # no pixel in two tiles
-    assert np.array_equal(np.sort(pixels), village_pixels(prediction, prepared.villages))
+    ids = [str(tile.table["site_id"][s.first]) for tile in tiles for s in tile.sites]
+    assert len(ids) == len(set(ids))  # each site in one task
+    every = {str(v) for v in prepared.projected.sites.frame["site_id"]}
+    assert set(ids) <= every
+    village = village_pixels(prediction, prepared.villages)
+    width = prediction.best["4G"].shape[1]
+    reached = np.zeros(prediction.best["4G"].size, dtype=bool)
     for tile in tiles:
         assert np.all(np.diff(tile.pixels) > 0)
-        rows, cols = tile.pixels // tile.width, tile.pixels % tile.width
-        assert rows.max() - rows.min() < 40 and cols.max() - cols.min() < 40
+        assert np.isin(tile.pixels, village).all()
         assert tile.dem.size < prediction.best["4G"].size  # a window, not the grid
-    # every site reaching a village pixel is in that pixel's tile: the work of all tiles
-    # together is each site's whole window cut to the village pixels
-    ids = {str(tile.table["site_id"][s.first]) for tile in tiles for s in tile.sites}
+        rows, cols = tile.pixels // width, tile.pixels % width
+        for site in tile.sites:
+            for r0, c0, nr, nc, _radius in site.windows:
+                inside = (rows >= r0) & (rows < r0 + nr) & (cols >= c0) & (cols < c0 + nc)
+                reached[tile.pixels[inside]] = True
     assert len(ids) <= len(work)
+    assert reached[village].mean() > 0.9
 
 
 def test_village_pixels_are_what_the_village_rule_reads():
@@ -96,8 +102,9 @@ def test_village_pixels_are_what_the_village_rule_reads():
     for tile in tiles:
         result = run_raster_tile(tile)
         for tech, values in result.best.items():
-            prediction.best[tech].reshape(-1)[result.pixels] = values
-            prediction.count[tech].reshape(-1)[result.pixels] = result.count[tech]
+            best = prediction.best[tech].reshape(-1)
+            best[result.pixels] = np.fmax(best[result.pixels], values)
+            prediction.count[tech].reshape(-1)[result.pixels] += result.count[tech]
     keep = np.zeros(prediction.best["4G"].size, dtype=bool)
     keep[village_pixels(prediction, prepared.villages)] = True
     for tech in prediction.best:
@@ -162,5 +169,5 @@ def test_a_task_failing_every_try_stops_the_run_naming_it(monkeypatch):
     _prediction, tiles, _work, _out = raster_tiles(prepared, tile_pixels=64)
     victim = tiles[3].name.split(" (")[0]
     monkeypatch.setenv(FAIL_ENV, victim)
-    with pytest.raises(ClusterError, match=rf"^{victim} \(grid rows .* failed 3 times"):
+    with pytest.raises(ClusterError, match=rf"^{victim} \(\d+ sites with masts .* failed 3 times"):
         run_partitioned(prepared, step=_quiet, label="", executor=InProcess(), tile_pixels=64)
