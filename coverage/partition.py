@@ -94,13 +94,19 @@ class RasterTile:
     name: str
     model: str
     settings: Settings
-    pixels: np.ndarray  # flat indices on the run's grid, ascending
-    width: int
+    width: int  # of the whole grid
     table: dict[str, np.ndarray]
     sites: list[_Site]
     dem: np.ndarray
+    village: np.ndarray  # over the DEM window: True at the village pixels
     corner: tuple[float, float, float]  # x0, y0, res of the whole grid
     offset: tuple[int, int]  # the DEM window's first row and column on the grid
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """The village pixels the task may reach: flat indices on the grid, ascending."""
+        rows, cols = np.nonzero(self.village)
+        return (rows + self.offset[0]).astype(np.int64) * self.width + (cols + self.offset[1])
 
 
 @dataclass
@@ -215,7 +221,9 @@ def _raster_tile(
     sites: list[_Site],
     terrain: Terrain,
 ) -> RasterTile:
-    """The task of one tile: its sites' table rows renumbered, its DEM window."""
+    """The task of one block of sites: their table rows renumbered, the DEM window their
+    radials cross and the village pixels (of ``pixels``) in it: a pixel outside it is in
+    none of the sites' cut windows."""
     used = np.unique(
         np.array([i for site in sites for rows in site.masts for i in rows], dtype=np.int64)
     )
@@ -239,15 +247,19 @@ def _raster_tile(
         r_hi, c_hi = min(r_hi, height), min(c_hi, grid_width)
     else:
         r_lo = r_hi = c_lo = c_hi = 0
+    village = np.zeros((r_hi - r_lo, c_hi - c_lo), dtype=bool)
+    rows, cols = pixels // width, pixels % width
+    inside = (rows >= r_lo) & (rows < r_hi) & (cols >= c_lo) & (cols < c_hi)
+    village[rows[inside] - r_lo, cols[inside] - c_lo] = True
     return RasterTile(
         name=name,
         model=model,
         settings=settings,
-        pixels=pixels,
         width=width,
         table=sub,
         sites=renumbered,
         dem=np.ascontiguousarray(terrain.dem[r_lo:r_hi, c_lo:c_hi]),
+        village=village,
         corner=(terrain.x0, terrain.y0, terrain.res),
         offset=(r_lo, c_lo),
     )
@@ -261,11 +273,12 @@ def run_raster_tile(tile: RasterTile) -> TileResult:
     kernel = kernel_for(tile.model, tile.settings)
     x0, y0, res = tile.corner
     terrain = Terrain(tile.dem, x0, y0, res, tile.offset[0], tile.offset[1])
-    rows, cols = tile.pixels // tile.width, tile.pixels % tile.width
+    pixels = tile.pixels
+    rows, cols = pixels // tile.width, pixels % tile.width
     techs = [t for t in TECHNOLOGIES if (tile.table["tech"] == t).any()]
     thresholds = {t: float(tile.settings.thresholds_dbm[t]) for t in techs}
-    best = {t: np.full(len(tile.pixels), np.nan, dtype=np.float32) for t in techs}
-    count = {t: np.zeros(len(tile.pixels), dtype=np.uint16) for t in techs}
+    best = {t: np.full(len(pixels), np.nan, dtype=np.float32) for t in techs}
+    count = {t: np.zeros(len(pixels), dtype=np.uint16) for t in techs}
     void_sites = []
     for site in tile.sites:  # the kernels' loop over sites, as predict_raster's
         site, local, voids = run_site_on(tile.table, terrain, tile.settings, kernel, site)
@@ -281,7 +294,18 @@ def run_raster_tile(tile: RasterTile) -> TileResult:
             best[tech][idx] = np.fmax(best[tech][idx], part)
             with np.errstate(invalid="ignore"):
                 count[tech][idx] += (part >= thresholds[tech]).astype(np.uint16)
-    return TileResult(tile.name, tile.pixels, best, count, void_sites, time.perf_counter() - start)
+    # only the pixels some site reached go back
+    reached = np.zeros(len(pixels), dtype=bool)
+    for values in best.values():
+        reached |= ~np.isnan(values)
+    return TileResult(
+        tile.name,
+        pixels[reached],
+        {t: v[reached] for t, v in best.items()},
+        {t: v[reached] for t, v in count.items()},
+        void_sites,
+        time.perf_counter() - start,
+    )
 
 
 def predict_partitioned(
