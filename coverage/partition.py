@@ -266,19 +266,18 @@ def _raster_tile(
 
 
 def run_raster_tile(tile: RasterTile) -> TileResult:
-    """Run one raster task (in a worker): the kernels of its sites on its DEM window, each
-    site's windows mapped onto the task's pixels."""
+    """Run one raster task (in a worker): the kernels of its sites on its DEM window, added
+    into rasters over that window; their values at the village pixels some site reached."""
     start = time.perf_counter()
     _injected_fault(tile.name)
     kernel = kernel_for(tile.model, tile.settings)
     x0, y0, res = tile.corner
     terrain = Terrain(tile.dem, x0, y0, res, tile.offset[0], tile.offset[1])
-    pixels = tile.pixels
-    rows, cols = pixels // tile.width, pixels % tile.width
     techs = [t for t in TECHNOLOGIES if (tile.table["tech"] == t).any()]
     thresholds = {t: float(tile.settings.thresholds_dbm[t]) for t in techs}
-    best = {t: np.full(len(pixels), np.nan, dtype=np.float32) for t in techs}
-    count = {t: np.zeros(len(pixels), dtype=np.uint16) for t in techs}
+    # the DEM window's rasters, each site added as predict_raster adds it to the grid's
+    best = {t: np.full(tile.village.shape, np.nan, dtype=np.float32) for t in techs}
+    count = {t: np.zeros(tile.village.shape, dtype=np.uint16) for t in techs}
     void_sites = []
     for site in tile.sites:  # the kernels' loop over sites, as predict_raster's
         site, local, voids = run_site_on(tile.table, terrain, tile.settings, kernel, site)
@@ -288,21 +287,22 @@ def run_raster_tile(tile: RasterTile) -> TileResult:
             void_sites.append(str(tile.table["site_id"][site.first]))
         for tech, values in local.items():
             r0, c0, nr, nc, _radius = site.windows[site.techs.index(tech)]
-            lo, hi = np.searchsorted(rows, [r0, r0 + nr])
-            idx = lo + np.flatnonzero((cols[lo:hi] >= c0) & (cols[lo:hi] < c0 + nc))
-            part = values[rows[idx] - r0, cols[idx] - c0]
-            best[tech][idx] = np.fmax(best[tech][idx], part)
+            r0, c0 = r0 - tile.offset[0], c0 - tile.offset[1]
+            view = (slice(r0, r0 + nr), slice(c0, c0 + nc))
+            best[tech][view] = np.fmax(best[tech][view], values)
             with np.errstate(invalid="ignore"):
-                count[tech][idx] += (part >= thresholds[tech]).astype(np.uint16)
-    # only the pixels some site reached go back
-    reached = np.zeros(len(pixels), dtype=bool)
-    for values in best.values():
+                count[tech][view] += (values >= thresholds[tech]).astype(np.uint16)
+    # the village pixels (row-major, as tile.pixels), and of them only those reached
+    at = {t: v[tile.village] for t, v in best.items()}
+    reached = np.zeros(int(tile.village.sum()), dtype=bool)
+    for values in at.values():
         reached |= ~np.isnan(values)
+    pixels = tile.pixels[reached]
     return TileResult(
         tile.name,
-        pixels[reached],
-        {t: v[reached] for t, v in best.items()},
-        {t: v[reached] for t, v in count.items()},
+        pixels,
+        {t: v[reached] for t, v in at.items()},
+        {t: v[tile.village][reached] for t, v in count.items()},
         void_sites,
         time.perf_counter() - start,
     )
